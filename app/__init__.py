@@ -1,0 +1,1 @@
+"""Stepwise: watch real TensorFlow fit a line, one optimizer step at a time."""

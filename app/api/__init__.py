@@ -1,0 +1,1 @@
+"""HTTP: JSON routes, HTML pages, and the mapping of errors to responses."""

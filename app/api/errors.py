@@ -1,0 +1,59 @@
+"""Errors become JSON answers that say what was wrong; nothing echoes the bad input back.
+
+Echoing input is avoided on purpose: a NaN sent by a client cannot be written as JSON.
+"""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from app.runs.service import InvalidRunRequestError, RunDivergedError, RunNotFoundError
+
+logger = logging.getLogger(__name__)
+
+_SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
+    RunNotFoundError: 404,
+    RunDivergedError: 409,
+    InvalidRunRequestError: 422,
+}
+
+_LOCATION_KINDS = {"body", "query", "path"}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    if error["type"] == "json_invalid":
+        return "the request body is not valid JSON"
+    location = [str(part) for part in error["loc"]]
+    if location and location[0] in _LOCATION_KINDS:
+        location = location[1:]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{'.'.join(location)}: {message}" if location else message
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": e["type"]} for e in exc.errors()
+    ]
+    detail = "; ".join(_describe(e) for e in exc.errors())
+    return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+
+
+async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
+    status = next(code for kind, code in _SERVICE_ERROR_STATUS.items() if isinstance(exc, kind))
+    return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": "internal server error"})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for kind in _SERVICE_ERROR_STATUS:
+        app.add_exception_handler(kind, _service_error)
+    app.add_exception_handler(Exception, _unexpected_error)

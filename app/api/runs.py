@@ -1,0 +1,124 @@
+"""JSON routes for runs, and the server-sent event stream of steps.
+
+Routes are plain `def` where they call TensorFlow, so FastAPI runs them in a worker thread and
+the event loop never blocks on a session.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import ServiceDep
+from app.api.presenters import run_public, step_batch_public, step_event
+from app.runs.service import (
+    InvalidRunRequestError,
+    RunDivergedError,
+    RunNotFoundError,
+    RunService,
+)
+from app.schemas import RunCreate, RunPublic, StepBatchPublic, StepRequest, StreamEnd
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+MAX_STREAM_INTERVAL_MS = 1000
+SSE_PING_SECONDS = 15
+
+_ERRORS = {
+    404: {"description": "No run with this id."},
+    409: {"description": "The run diverged; reset it first."},
+    422: {"description": "The request is invalid; `detail` says what to change."},
+}
+
+
+@router.post("", status_code=201, responses={422: _ERRORS[422]})
+def create_run(
+    service: ServiceDep,
+    response: Response,
+    spec: Annotated[RunCreate | None, Body()] = None,
+) -> RunPublic:
+    """Create a run; every setting left out is the sample program's."""
+    view = service.create(spec or RunCreate())
+    response.headers["Location"] = f"/api/runs/{view.run.id}"
+    return run_public(view)
+
+
+@router.get("/{run_id}", responses={404: _ERRORS[404]})
+def get_run(run_id: str, service: ServiceDep) -> RunPublic:
+    """The run's settings, points, closed-form answer and full step history."""
+    return run_public(service.get(run_id))
+
+
+@router.post("/{run_id}/step", responses=_ERRORS)
+def step_run(
+    run_id: str,
+    service: ServiceDep,
+    request: Annotated[StepRequest | None, Body()] = None,
+) -> StepBatchPublic:
+    """Apply `n` updates (`update_weights.run()` n times) and return what each did."""
+    return step_batch_public(service.step(run_id, (request or StepRequest()).n))
+
+
+@router.post("/{run_id}/reset", responses={404: _ERRORS[404]})
+def reset_run(run_id: str, service: ServiceDep) -> RunPublic:
+    """Go back to step 0 with the same points and initial weights."""
+    return run_public(service.reset(run_id))
+
+
+@router.get(
+    "/{run_id}/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"description": "`step` events, one per update, then one `end` event."},
+        **_ERRORS,
+    },
+)
+async def stream_run(
+    run_id: str,
+    service: ServiceDep,
+    n: int = 50,
+    interval_ms: Annotated[int, Query(ge=0, le=MAX_STREAM_INTERVAL_MS)] = 0,
+) -> EventSourceResponse:
+    """Apply up to `n` updates, sending each as an event as soon as it is stored.
+
+    `interval_ms` paces the steps so a learner can watch them; closing the connection stops
+    the computation.
+    """
+    await run_in_threadpool(service.check_can_step, run_id, n)
+    return EventSourceResponse(
+        _step_events(service, run_id, n, interval_ms / 1000), ping=SSE_PING_SECONDS
+    )
+
+
+async def _step_events(
+    service: RunService, run_id: str, n: int, interval_seconds: float
+) -> AsyncIterator[ServerSentEvent]:
+    last_step: int | None = None
+    diverged = False
+    try:
+        async for outcome in service.stream(run_id, n, interval_seconds):
+            last_step, diverged = outcome.record.step, outcome.record.diverged
+            yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
+        end = StreamEnd(
+            reason="diverged" if diverged else "completed", step=last_step, diverged=diverged
+        )
+    except (RunNotFoundError, RunDivergedError, InvalidRunRequestError) as error:
+        # E.g. another tab reset or diverged the run while this stream was going.
+        end = StreamEnd(
+            reason="error",
+            step=last_step,
+            diverged=isinstance(error, RunDivergedError),
+            detail=str(error),
+        )
+    except Exception:
+        logger.exception("stream of run %s failed", run_id)
+        end = StreamEnd(
+            reason="error", step=last_step, diverged=False, detail="internal server error"
+        )
+    yield ServerSentEvent(event="end", data=end.model_dump_json())
+

@@ -1,0 +1,49 @@
+"""The application factory: `create_app()` wires settings, store, runs and routes."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api import health, pages, runs
+from app.api.errors import install_error_handlers
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.runs.service import RunService
+from app.store import Store
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the store opens when the app starts and closes when it stops."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings.resolved_database_url())
+        service = RunService(store, settings)
+        app.state.service = service
+        logger.info("Stepwise store: %s", settings.resolved_database_url())
+        try:
+            yield
+        finally:
+            service.close()
+            store.close()
+
+    app = FastAPI(
+        title="Stepwise",
+        summary="Watch real TensorFlow fit a line, one optimizer step at a time.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(runs.router)
+    app.include_router(pages.router)
+    app.include_router(health.router)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Runs: live TensorFlow sessions and the operations a learner performs on them."""

@@ -1,0 +1,108 @@
+"""Live TensorFlow sessions, kept as a cache in front of the store."""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from app.training.model import LinearRegressionModel
+
+ModelLoader = Callable[[str], LinearRegressionModel]
+
+
+class _LiveRun:
+    def __init__(self) -> None:
+        # One lock per run: a TensorFlow session's variables are shared state, and steps of one
+        # run must happen one at a time and in order. Different runs step in parallel.
+        self.lock = threading.Lock()
+        self.model: LinearRegressionModel | None = None
+        self.closed = False
+
+
+class RunRegistry:
+    """At most `capacity` live sessions; the least recently used is closed to make room.
+
+    A run that is not live is rebuilt by `load` (from the store) the next time it is used.
+    """
+
+    def __init__(self, capacity: int, load: ModelLoader) -> None:
+        self._capacity = capacity
+        self._load = load
+        self._entries: OrderedDict[str, _LiveRun] = OrderedDict()
+        # Guards `_entries` only; never held while TensorFlow runs or a run lock is awaited.
+        self._entries_lock = threading.Lock()
+
+    @contextmanager
+    def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
+        """Hold the run's lock and give its live model, loading it if needed.
+
+        If the body raises, the session may be ahead of the store, so it is dropped and the
+        next use rebuilds it from the store.
+        """
+        while True:
+            entry = self._touch(run_id)
+            with entry.lock:
+                if entry.closed:  # Evicted while we waited for the lock; take a fresh entry.
+                    continue
+                if entry.model is None:
+                    try:
+                        entry.model = self._load(run_id)
+                    except BaseException:
+                        self._close(run_id, entry)
+                        raise
+                try:
+                    yield entry.model
+                except BaseException:
+                    self._close(run_id, entry)
+                    raise
+                return
+
+    def add(self, run_id: str, model: LinearRegressionModel) -> None:
+        """Make a freshly created model live."""
+        entry = self._touch(run_id)
+        with entry.lock:
+            entry.model = model
+
+    def discard(self, run_id: str) -> None:
+        """Close the run's session if it is live; its next use rebuilds it from the store."""
+        with self._entries_lock:
+            entry = self._entries.get(run_id)
+        if entry is not None:
+            with entry.lock:
+                self._close(run_id, entry)
+
+    def live_count(self) -> int:
+        with self._entries_lock:
+            return sum(1 for entry in self._entries.values() if entry.model is not None)
+
+    def close_all(self) -> None:
+        with self._entries_lock:
+            entries = list(self._entries.items())
+        for run_id, entry in entries:
+            with entry.lock:
+                self._close(run_id, entry)
+
+    def _touch(self, run_id: str) -> _LiveRun:
+        with self._entries_lock:
+            entry = self._entries.get(run_id)
+            if entry is None:
+                entry = self._entries[run_id] = _LiveRun()
+            self._entries.move_to_end(run_id)
+            victims = []
+            while len(self._entries) > self._capacity:
+                victims.append(self._entries.popitem(last=False))
+        for victim_id, victim in victims:
+            # Waits for a step in progress on the victim to finish before closing its session.
+            with victim.lock:
+                self._close(victim_id, victim)
+        return entry
+
+    def _close(self, run_id: str, entry: _LiveRun) -> None:
+        """Close the entry's session and forget it; the caller holds `entry.lock`."""
+        entry.closed = True
+        if entry.model is not None:
+            entry.model.close()
+            entry.model = None
+        with self._entries_lock:
+            if self._entries.get(run_id) is entry:
+                del self._entries[run_id]

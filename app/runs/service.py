@@ -1,0 +1,239 @@
+"""What a learner does to a run: create, view, step, stream and reset it.
+
+Each operation computes with the run's live session, persists, and only then returns, so
+nothing reaches a client that the store does not already hold.
+"""
+
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import anyio
+
+from app.config import Settings
+from app.runs.registry import RunRegistry
+from app.schemas import RunCreate
+from app.store import Store, StoredRun, StoredStep
+from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
+from app.training.explain import closed_form_answer
+from app.training.model import Evaluation, LinearRegressionModel, StepOutcome
+from app.training.records import StepRecord, Weights
+
+RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
+
+
+class RunNotFoundError(LookupError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no run with id {run_id!r}")
+
+
+class RunDivergedError(RuntimeError):
+    def __init__(self, step: int) -> None:
+        super().__init__(
+            f"this run diverged at step {step} (the loss overflowed to infinity); "
+            "reset it or start a new run with a smaller learning rate"
+        )
+
+
+class InvalidRunRequestError(ValueError):
+    """A request the run cannot carry out as asked; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run with its full history and what its session reads now (None once diverged)."""
+
+    run: StoredRun
+    history: list[StepRecord]
+    current: Evaluation | None
+
+    @property
+    def diverged_at(self) -> int | None:
+        if self.history and self.history[-1].diverged:
+            return self.history[-1].step
+        return None
+
+
+@dataclass(frozen=True)
+class StepBatch:
+    outcomes: list[StepOutcome]
+    current: Evaluation | None
+
+
+def _new_run_id() -> str:
+    return secrets.token_urlsafe(RUN_ID_BYTES)
+
+
+def _dataset_of(run: StoredRun) -> Dataset:
+    return validated_dataset(run.points_x, run.points_y)
+
+
+def _evaluation_after(outcome: StepOutcome) -> Evaluation | None:
+    """What `evaluate()` would read right after this step, taken from the step's own fetch."""
+    record = outcome.record
+    if record.diverged:
+        return None
+    return Evaluation(
+        step=record.step,
+        weights=record.weights_after,
+        loss=record.loss_after,
+        predictions=outcome.predictions,
+    )
+
+
+class RunService:
+    """Runs kept in `store`, with their TensorFlow sessions cached in a registry."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._store = store
+        self._settings = settings
+        self._registry = RunRegistry(settings.max_live_runs, self._load_model)
+
+    def close(self) -> None:
+        self._registry.close_all()
+
+    def ping(self) -> None:
+        """Raise if the store cannot be reached."""
+        self._store.ping()
+
+    def live_sessions(self) -> int:
+        return self._registry.live_count()
+
+    def create(self, spec: RunCreate) -> RunView:
+        data = self._dataset_for(spec)
+        model = LinearRegressionModel(data, spec.learning_rate, spec.seed)
+        try:
+            if spec.initial_weights is not None:
+                model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
+            run = StoredRun(
+                id=_new_run_id(),
+                created_at=datetime.now(UTC),
+                config={
+                    "learning_rate": spec.learning_rate,
+                    "seed": spec.seed,
+                    "num_points": data.size,
+                    "noise": None if spec.points else spec.noise,
+                    "x_range": None if spec.points else list(spec.x_range),
+                    "custom_points": spec.points is not None,
+                },
+                points_x=data.x.tolist(),
+                points_y=data.y.tolist(),
+                initial_state=model.state(),
+                answer=closed_form_answer(data),
+            )
+            current = model.evaluate()
+            self._store.add_run(run)
+        except BaseException:
+            model.close()
+            raise
+        self._registry.add(run.id, model)
+        return RunView(run=run, history=[], current=current)
+
+    def get(self, run_id: str) -> RunView:
+        run = self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            history = self._store.steps(run_id)
+            diverged = bool(history) and history[-1].diverged
+            current = None if diverged else model.evaluate()
+        return RunView(run=run, history=history, current=current)
+
+    def check_can_step(self, run_id: str, n: int) -> None:
+        """Raise the error a step of `n` updates would meet, without stepping."""
+        self._check_step_count(n)
+        self._require_run(run_id)
+        self._refuse_if_diverged(run_id)
+
+    def step(self, run_id: str, n: int) -> StepBatch:
+        """Apply `n` updates (fewer if the run diverges), store them, then return them."""
+        self._check_step_count(n)
+        self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            self._refuse_if_diverged(run_id)
+            outcomes: list[StepOutcome] = []
+            for _ in range(n):
+                outcome = model.step()
+                outcomes.append(outcome)
+                if outcome.record.diverged:
+                    break
+            self._store.add_steps(
+                run_id,
+                [
+                    StoredStep(o.record, None if o.record.diverged else o.state)
+                    for o in outcomes
+                ],
+            )
+        return StepBatch(outcomes=outcomes, current=_evaluation_after(outcomes[-1]))
+
+    async def stream(
+        self, run_id: str, n: int, interval_seconds: float
+    ) -> AsyncIterator[StepOutcome]:
+        """Yield up to `n` steps one at a time, each stored before it is yielded.
+
+        Stops after a step that diverged. If the consumer goes away, the step in progress
+        finishes and is stored, and no further step is computed.
+        """
+        self._check_step_count(n)
+        for index in range(n):
+            batch = await anyio.to_thread.run_sync(self.step, run_id, 1)
+            outcome = batch.outcomes[0]
+            yield outcome
+            if outcome.record.diverged:
+                return
+            if interval_seconds > 0 and index < n - 1:
+                await anyio.sleep(interval_seconds)
+
+    def reset(self, run_id: str) -> RunView:
+        """Go back to step 0 with the same data and initial weights; the history is cleared."""
+        run = self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            self._store.delete_steps(run_id)
+            model.restore(run.initial_state)
+            current = model.evaluate()
+        return RunView(run=run, history=[], current=current)
+
+    def _dataset_for(self, spec: RunCreate) -> Dataset:
+        count = len(spec.points) if spec.points is not None else spec.num_points
+        if count > self._settings.max_points:
+            field = "points" if spec.points is not None else "num_points"
+            raise InvalidRunRequestError(
+                f"{field}: at most {self._settings.max_points} points per run, got {count}"
+            )
+        try:
+            if spec.points is not None:
+                return validated_dataset([p.x for p in spec.points], [p.y for p in spec.points])
+            return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
+        except InvalidDataError as error:
+            raise InvalidRunRequestError(f"points: {error}") from error
+
+    def _check_step_count(self, n: int) -> None:
+        limit = self._settings.max_steps_per_request
+        if not 1 <= n <= limit:
+            raise InvalidRunRequestError(f"n must be between 1 and {limit}, got {n}")
+
+    def _require_run(self, run_id: str) -> StoredRun:
+        run = self._store.get_run(run_id)
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return run
+
+    def _refuse_if_diverged(self, run_id: str) -> None:
+        latest = self._store.latest_step(run_id)
+        if latest is not None and latest.diverged:
+            raise RunDivergedError(latest.step)
+
+    def _load_model(self, run_id: str) -> LinearRegressionModel:
+        """Rebuild a run's session from the store, at its last stored state."""
+        run = self._require_run(run_id)
+        model = LinearRegressionModel(
+            _dataset_of(run), run.config["learning_rate"], run.config["seed"]
+        )
+        latest = self._store.latest_step(run_id)
+        # A diverged run keeps no state to continue from; its session idles at the start.
+        state = latest.state if latest is not None and latest.state is not None else None
+        try:
+            model.restore(state if state is not None else run.initial_state)
+        except BaseException:
+            model.close()
+            raise
+        return model

@@ -1,0 +1,183 @@
+"""Request and response bodies of the JSON API."""
+
+import math
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.training.records import StepRecord, Weights
+
+# Bounds keep every value, and the squares the loss takes of it, inside float32's range.
+COORDINATE_LIMIT = 1e6
+Coordinate = Annotated[
+    float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)
+]
+
+
+def finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or inf: a value that overflowed is sent as null."""
+    return value if math.isfinite(value) else None
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    x: Coordinate
+    y: Coordinate
+
+
+class WeightsIn(BaseModel):
+    """`[b, m]`: intercept and slope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    b: Coordinate
+    m: Coordinate
+
+
+class RunCreate(BaseModel):
+    """Settings of a new run; every field defaults to the sample program's choice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learning_rate: float = Field(
+        default=0.002,
+        ge=1e-9,
+        le=100.0,
+        allow_inf_nan=False,
+        description="Step size of gradient descent (the sample uses 0.002).",
+    )
+    seed: int = Field(
+        default=0,
+        ge=0,
+        le=2**31 - 1,
+        description="Seed of the sample's noise and of random_normal's initial weights.",
+    )
+    num_points: int = Field(
+        default=5, ge=2, description="Points the sample's recipe makes (ignored with `points`)."
+    )
+    noise: float = Field(
+        default=1.5,
+        ge=0.0,
+        le=1e4,
+        allow_inf_nan=False,
+        description="Standard deviation of the noise added to x and y.",
+    )
+    x_range: tuple[Coordinate, Coordinate] = Field(
+        default=(-10.0, 10.0), description="Where the sample's evenly spaced x values lie."
+    )
+    points: list[Point] | None = Field(
+        default=None, description="Your own points instead of the sample's recipe."
+    )
+    initial_weights: WeightsIn | None = Field(
+        default=None, description="Starting [b, m] instead of random_normal([2,1], 0, 0.1)."
+    )
+
+    @model_validator(mode="after")
+    def _x_range_is_ordered(self) -> Self:
+        if self.x_range[0] >= self.x_range[1]:
+            raise ValueError("x_range must be [low, high] with low < high")
+        return self
+
+
+class StepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(default=1, description="How many updates to apply (1 to the server's maximum).")
+
+
+class WeightsPublic(BaseModel):
+    b: float | None
+    m: float | None
+
+    @classmethod
+    def of(cls, weights: Weights) -> Self:
+        return cls(b=finite_or_none(weights.b), m=finite_or_none(weights.m))
+
+
+class StepPublic(BaseModel):
+    """One update as TensorFlow computed it; `null` marks a value that overflowed."""
+
+    step: int = Field(description="Updates applied so far, counting this one (1-based).")
+    weights_before: WeightsPublic
+    gradient: WeightsPublic = Field(description="dL/db and dL/dm that the update applied.")
+    weights_after: WeightsPublic
+    loss_before: float | None
+    loss_after: float | None = Field(description="What loss.eval() returns after this step.")
+    diverged: bool
+
+    @classmethod
+    def of(cls, record: StepRecord) -> Self:
+        return cls(
+            step=record.step,
+            weights_before=WeightsPublic.of(record.weights_before),
+            gradient=WeightsPublic.of(record.gradient),
+            weights_after=WeightsPublic.of(record.weights_after),
+            loss_before=finite_or_none(record.loss_before),
+            loss_after=finite_or_none(record.loss_after),
+            diverged=record.diverged,
+        )
+
+
+class StepEvent(StepPublic):
+    """A streamed step, with the predictions `yhat` of the weights it produced."""
+
+    predictions: list[float | None]
+
+
+class CurrentPublic(BaseModel):
+    """What the run's session reads now: `loss.eval()`, `weights.eval()` and `yhat`."""
+
+    step: int
+    weights: WeightsPublic
+    loss: float | None
+    predictions: list[float | None]
+
+
+class PointsPublic(BaseModel):
+    x: list[float]
+    y: list[float]
+
+
+class RunConfigPublic(BaseModel):
+    learning_rate: float
+    seed: int
+    num_points: int
+    noise: float | None = Field(description="null when the points were given by the client.")
+    x_range: tuple[float, float] | None
+    custom_points: bool
+
+
+class RunPublic(BaseModel):
+    id: str
+    url: str = Field(description="The page of this run: the link to share.")
+    created_at: datetime
+    config: RunConfigPublic
+    points: PointsPublic
+    answer: WeightsPublic = Field(description="The closed-form fit, np.polyfit(x, y, 1).")
+    initial_weights: WeightsPublic
+    history: list[StepPublic]
+    current: CurrentPublic | None = Field(description="null once the run has diverged.")
+    diverged: bool
+    diverged_at: int | None
+
+
+class StepBatchPublic(BaseModel):
+    records: list[StepPublic]
+    current: CurrentPublic | None
+    diverged: bool
+
+
+class StreamEnd(BaseModel):
+    """The final event of a stream."""
+
+    reason: str = Field(description="'completed', 'diverged' or 'error'.")
+    step: int | None = Field(description="The last step this stream sent; null if none.")
+    diverged: bool
+    detail: str | None = None
+
+
+class Health(BaseModel):
+    status: str
+    live_sessions: int

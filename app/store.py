@@ -1,0 +1,235 @@
+"""Persistence of runs and their steps (SQLite by default). The store is the truth.
+
+Knows nothing of TensorFlow or HTTP: it keeps plain records and variable states.
+"""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.engine import Engine, make_url
+
+from app.training.records import StepRecord, VariableState, Weights
+
+metadata = MetaData()
+
+runs_table = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("config", JSON, nullable=False),
+    Column("points_x", JSON, nullable=False),
+    Column("points_y", JSON, nullable=False),
+    Column("initial_state", JSON, nullable=False),
+    Column("answer_b", Float, nullable=False),
+    Column("answer_m", Float, nullable=False),
+)
+
+steps_table = Table(
+    "steps",
+    metadata,
+    Column("run_id", ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", Integer, primary_key=True),
+    Column("b_before", Float),
+    Column("m_before", Float),
+    Column("grad_b", Float),
+    Column("grad_m", Float),
+    Column("b_after", Float),
+    Column("m_after", Float),
+    Column("loss_before", Float),
+    Column("loss_after", Float),
+    Column("diverged", Boolean, nullable=False),
+    # Every variable after this step; null once diverged, since nothing continues from there.
+    Column("state", JSON),
+)
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    """A run as created: its settings, data, starting state and the closed-form answer."""
+
+    id: str
+    created_at: datetime
+    config: dict[str, Any]
+    points_x: list[float]
+    points_y: list[float]
+    initial_state: VariableState
+    answer: Weights
+
+
+@dataclass(frozen=True)
+class StoredStep:
+    """One step to store: its record and the variable state it left (None if diverged)."""
+
+    record: StepRecord
+    state: VariableState | None
+
+
+@dataclass(frozen=True)
+class LatestStep:
+    step: int
+    diverged: bool
+    state: VariableState | None
+
+
+def _finite_or_none(value: float) -> float | None:
+    # Databases differ on NaN and inf (SQLite turns NaN into NULL); store one spelling: NULL.
+    return value if math.isfinite(value) else None
+
+
+def _nan_if_none(value: float | None) -> float:
+    return math.nan if value is None else value
+
+
+def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers proceed while a step is written and survives a killed process;
+    # foreign keys are off by default in SQLite, and cascading deletes rely on them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    event.listen(engine, "connect", _enable_sqlite_wal)
+    return engine
+
+
+class Store:
+    """Runs and steps in a SQL database reached through SQLAlchemy."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = _make_engine(url)
+        metadata.create_all(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def ping(self) -> None:
+        """Raise if the database cannot answer a trivial query."""
+        with self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def add_run(self, run: StoredRun) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(runs_table).values(
+                    id=run.id,
+                    created_at=run.created_at,
+                    config=run.config,
+                    points_x=run.points_x,
+                    points_y=run.points_y,
+                    initial_state=run.initial_state,
+                    answer_b=run.answer.b,
+                    answer_m=run.answer.m,
+                )
+            )
+
+    def get_run(self, run_id: str) -> StoredRun | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(runs_table).where(runs_table.c.id == run_id)
+            ).one_or_none()
+        if row is None:
+            return None
+        created_at = row.created_at
+        if created_at.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC.
+            created_at = created_at.replace(tzinfo=UTC)
+        return StoredRun(
+            id=row.id,
+            created_at=created_at,
+            config=row.config,
+            points_x=row.points_x,
+            points_y=row.points_y,
+            initial_state=row.initial_state,
+            answer=Weights(b=row.answer_b, m=row.answer_m),
+        )
+
+    def add_steps(self, run_id: str, steps: Sequence[StoredStep]) -> None:
+        """Store the steps in one transaction: all of them or, on error, none."""
+        if not steps:
+            return
+        rows = [
+            {
+                "run_id": run_id,
+                "step": s.record.step,
+                "b_before": _finite_or_none(s.record.weights_before.b),
+                "m_before": _finite_or_none(s.record.weights_before.m),
+                "grad_b": _finite_or_none(s.record.gradient.b),
+                "grad_m": _finite_or_none(s.record.gradient.m),
+                "b_after": _finite_or_none(s.record.weights_after.b),
+                "m_after": _finite_or_none(s.record.weights_after.m),
+                "loss_before": _finite_or_none(s.record.loss_before),
+                "loss_after": _finite_or_none(s.record.loss_after),
+                "diverged": s.record.diverged,
+                "state": s.state,
+            }
+            for s in steps
+        ]
+        with self._engine.begin() as connection:
+            connection.execute(insert(steps_table), rows)
+
+    def steps(self, run_id: str) -> list[StepRecord]:
+        """Return the run's steps in order; values that were not finite come back as NaN."""
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(steps_table)
+                .where(steps_table.c.run_id == run_id)
+                .order_by(steps_table.c.step)
+            ).all()
+        return [
+            StepRecord(
+                step=row.step,
+                weights_before=Weights(_nan_if_none(row.b_before), _nan_if_none(row.m_before)),
+                gradient=Weights(_nan_if_none(row.grad_b), _nan_if_none(row.grad_m)),
+                weights_after=Weights(_nan_if_none(row.b_after), _nan_if_none(row.m_after)),
+                loss_before=_nan_if_none(row.loss_before),
+                loss_after=_nan_if_none(row.loss_after),
+            )
+            for row in rows
+        ]
+
+    def latest_step(self, run_id: str) -> LatestStep | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(steps_table.c.step, steps_table.c.diverged, steps_table.c.state)
+                .where(steps_table.c.run_id == run_id)
+                .order_by(steps_table.c.step.desc())
+                .limit(1)
+            ).one_or_none()
+        if row is None:
+            return None
+        return LatestStep(step=row.step, diverged=row.diverged, state=row.state)
+
+    def delete_steps(self, run_id: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(delete(steps_table).where(steps_table.c.run_id == run_id))

@@ -1,0 +1,187 @@
+"""One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
+
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import numpy as np
+import tensorflow as tf
+
+from app.training.data import Dataset
+from app.training.records import StepRecord, VariableState, Weights
+
+v1 = tf.compat.v1
+
+INITIAL_WEIGHTS_STDDEV = 0.1
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What `loss.eval()` and `weights.eval()` read, plus `yhat`: values only, nothing changes."""
+
+    step: int
+    weights: Weights
+    loss: float
+    predictions: list[float]
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    """A step's record, the predictions `yhat` of the weights it produced, and every variable."""
+
+    record: StepRecord
+    predictions: list[float]
+    state: VariableState
+
+
+class _VariableHandles:
+    """The ops that read and set one variable, made while its graph is being built."""
+
+    def __init__(self, variable: tf.Variable) -> None:
+        self.read = variable.read_value()
+        self.initializer = variable.initializer
+        # Feeding a variable's initial-value tensor while running its initializer sets the
+        # variable to any value without adding assign ops to the learner's graph.
+        self.initial_value = variable.initial_value
+
+
+def _as_state(values: dict[str, Any]) -> VariableState:
+    return {name: np.asarray(value).tolist() for name, value in values.items()}
+
+
+def _weights(column: np.ndarray) -> Weights:
+    return Weights(b=float(column[0, 0]), m=float(column[1, 0]))
+
+
+class LinearRegressionModel:
+    """The sample program's graph in its own `tf.Graph` and `tf.compat.v1.Session`.
+
+    The graph is the sample's (`input`, `target`, `weights`, `yhat`, `yerror`, `loss`) with
+    `minimize(loss)` written out as `compute_gradients` + `apply_gradients`, so the gradient that
+    TensorFlow applies can be fetched. The instance is not thread-safe: its owner serialises calls.
+    """
+
+    def __init__(self, data: Dataset, learning_rate: float, seed: int) -> None:
+        self._graph = tf.Graph()
+        with self._graph.as_default():
+            # A graph-level seed plus an op seed make random_normal repeatable across processes.
+            self._graph.seed = seed
+            self._build(data, learning_rate, seed)
+        self._session = v1.Session(
+            graph=self._graph,
+            config=v1.ConfigProto(
+                intra_op_parallelism_threads=1, inter_op_parallelism_threads=1
+            ),
+        )
+        self._session.run(self._initialize)
+        self._graph.finalize()
+
+    def _build(self, data: Dataset, learning_rate: float, seed: int) -> None:
+        x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
+        target_column = data.y.reshape(-1, 1).astype(np.float32)
+
+        # --- The learner's program (the sample, with today's names). ---
+        inputs = tf.constant(x_with_bias, name="input")
+        target = tf.constant(target_column, name="target")
+        weights = v1.Variable(
+            v1.random_normal([2, 1], 0.0, INITIAL_WEIGHTS_STDDEV, seed=seed), name="weights"
+        )
+        yhat = tf.matmul(inputs, weights, name="yhat")
+        yerror = tf.subtract(yhat, target, name="yerror")
+        loss = tf.nn.l2_loss(yerror, name="loss")
+        global_step = v1.train.get_or_create_global_step()
+        optimizer = v1.train.GradientDescentOptimizer(learning_rate)
+        grads_and_vars = optimizer.compute_gradients(loss, var_list=[weights])
+
+        # --- Stepwise's fetches around the update, so one session.run reports a whole step. ---
+        with tf.name_scope("stepwise_before"):
+            weights_before = tf.identity(weights.read_value(), name="weights")
+        # The update must wait for the "before" reads; otherwise TF may run them in any order.
+        with tf.control_dependencies([weights_before, loss]):
+            update_weights = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
+        variables = v1.global_variables()  # Now including any slots the optimizer created.
+        with tf.name_scope("stepwise_after"), tf.control_dependencies([update_weights]):
+            state_after = {
+                v.op.name: tf.identity(v.read_value(), name=v.op.name) for v in variables
+            }
+            yhat_after = tf.matmul(inputs, state_after["weights"], name="yhat")
+            loss_after = tf.nn.l2_loss(tf.subtract(yhat_after, target), name="loss")
+
+        self._step_fetches = {
+            "weights_before": weights_before,
+            "gradient": grads_and_vars[0][0],
+            "loss_before": loss,
+            "loss_after": loss_after,
+            "predictions": yhat_after,
+            "state": state_after,
+        }
+        self._eval_fetches = {
+            "step": global_step.read_value(),
+            "weights": weights.read_value(),
+            "loss": loss,
+            "predictions": yhat,
+        }
+        self._initialize = v1.global_variables_initializer()
+        self._variables = {v.op.name: _VariableHandles(v) for v in variables}
+
+    def step(self) -> StepOutcome:
+        """Run the update op once (`update_weights.run()`) and report what it did."""
+        out = self._session.run(self._step_fetches)
+        state_after = out["state"]
+        record = StepRecord(
+            step=int(state_after["global_step"]),
+            weights_before=_weights(out["weights_before"]),
+            gradient=_weights(out["gradient"]),
+            weights_after=_weights(state_after["weights"]),
+            loss_before=float(out["loss_before"]),
+            loss_after=float(out["loss_after"]),
+        )
+        return StepOutcome(
+            record=record,
+            predictions=out["predictions"][:, 0].tolist(),
+            state=_as_state(state_after),
+        )
+
+    def evaluate(self) -> Evaluation:
+        """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""
+        out = self._session.run(self._eval_fetches)
+        return Evaluation(
+            step=int(out["step"]),
+            weights=_weights(out["weights"]),
+            loss=float(out["loss"]),
+            predictions=out["predictions"][:, 0].tolist(),
+        )
+
+    def state(self) -> VariableState:
+        """Return every variable's value: enough to continue this run exactly elsewhere."""
+        return _as_state(self._session.run({name: v.read for name, v in self._variables.items()}))
+
+    def restore(self, state: VariableState) -> None:
+        """Set every variable to the values in `state` (as returned by `state()`)."""
+        if set(state) != set(self._variables):
+            raise ValueError(
+                f"state has variables {sorted(state)}, the graph has {sorted(self._variables)}"
+            )
+        ops = [v.initializer for v in self._variables.values()]
+        feeds = {v.initial_value: state[name] for name, v in self._variables.items()}
+        self._session.run(ops, feed_dict=feeds)
+
+    def set_weights(self, weights: Weights) -> None:
+        """Replace the initial weights, keeping the step count at zero."""
+        state = self.state()
+        state["weights"] = [[weights.b], [weights.m]]
+        self.restore(state)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
