@@ -10,9 +10,7 @@ from app.training.records import StepRecord, Weights
 
 # Bounds keep every value, and the squares the loss takes of it, inside float32's range.
 COORDINATE_LIMIT = 1e6
-Coordinate = Annotated[
-    float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)
-]
+Coordinate = Annotated[float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)]
 
 
 def finite_or_none(value: float) -> float | None:
@@ -43,7 +41,7 @@ class RunCreate(BaseModel):
 
     learning_rate: float = Field(
         default=0.002,
-        ge=1e-9,
+        ge=1e-30,  # Smaller rates round to 0 in float32 and would never move the weights.
         le=100.0,
         allow_inf_nan=False,
         description="Step size of gradient descent (the sample uses 0.002).",

@@ -6,7 +6,7 @@ the event loop never blocks on a session.
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 MAX_STREAM_INTERVAL_MS = 1000
 SSE_PING_SECONDS = 15
 
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No run with this id."},
     409: {"description": "The run diverged; reset it first."},
     422: {"description": "The request is invalid; `detail` says what to change."},
@@ -121,4 +121,3 @@ async def _step_events(
             reason="error", step=last_step, diverged=False, detail="internal server error"
         )
     yield ServerSentEvent(event="end", data=end.model_dump_json())
-

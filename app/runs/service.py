@@ -158,10 +158,7 @@ class RunService:
                     break
             self._store.add_steps(
                 run_id,
-                [
-                    StoredStep(o.record, None if o.record.diverged else o.state)
-                    for o in outcomes
-                ],
+                [StoredStep(o.record, None if o.record.diverged else o.state) for o in outcomes],
             )
         return StepBatch(outcomes=outcomes, current=_evaluation_after(outcomes[-1]))
 

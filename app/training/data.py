@@ -28,7 +28,9 @@ class Dataset:
 
 
 def _as_float32_exact(values: np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
+    # Values beyond float32's range become inf here; the caller refuses non-finite values.
+    with np.errstate(over="ignore"):
+        return np.asarray(values, dtype=np.float64).astype(np.float32).astype(np.float64)
 
 
 def sample_dataset(

@@ -69,9 +69,7 @@ class LinearRegressionModel:
             self._build(data, learning_rate, seed)
         self._session = v1.Session(
             graph=self._graph,
-            config=v1.ConfigProto(
-                intra_op_parallelism_threads=1, inter_op_parallelism_threads=1
-            ),
+            config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1),
         )
         self._session.run(self._initialize)
         self._graph.finalize()

@@ -22,8 +22,14 @@ function baseLayout(xTitle, yTitle, revision) {
     font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 14, color: "#1d2733" },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
-    xaxis: { title: { text: xTitle }, zeroline: false, gridcolor: "#e3e8ee" },
-    yaxis: { title: { text: yTitle }, zeroline: false, gridcolor: "#e3e8ee" },
+    xaxis: { title: { text: xTitle }, zeroline: false, gridcolor: "#e3e8ee", automargin: true },
+    yaxis: {
+      title: { text: yTitle },
+      zeroline: false,
+      gridcolor: "#e3e8ee",
+      automargin: true,
+      exponentformat: "e",
+    },
     legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
     hovermode: "closest",
   };
@@ -60,7 +66,7 @@ function pointsTrace(points, opacity = 1) {
 function fitFigure(state) {
   const { points, answer } = state.run;
   const extent = dataExtent(points);
-  const weights = state.shownWeights;
+  const { step, weights } = state.shownLine;
   const data = [
     {
       name: "closed-form answer (polyfit)",
@@ -86,7 +92,7 @@ function fitFigure(state) {
   }
   if (weights.b !== null && weights.m !== null) {
     data.push({
-      name: `line at step ${state.current ? state.current.step : state.lastStep}`,
+      name: `line at step ${step}`,
       type: "scatter",
       mode: "lines",
       ...lineThrough(weights, extent.x),
@@ -100,14 +106,28 @@ function fitFigure(state) {
   return { data, layout };
 }
 
+// A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
+const LOG_SCALE_RATIO = 1e3;
+
+function lossAxisType(losses) {
+  const positive = losses.filter((loss) => loss !== null && loss > 0);
+  if (positive.length < 2) return "linear";
+  return Math.max(...positive) / Math.min(...positive) > LOG_SCALE_RATIO ? "log" : "linear";
+}
+
+function emptyNote(text) {
+  return { text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 15, color: "#5a6676" } };
+}
+
 function lossFigure(state) {
+  const losses = state.history.map((r) => r.loss_after);
   const data = [
     {
       name: "loss after each step",
       type: "scatter",
       mode: state.history.length > 200 ? "lines" : "lines+markers",
       x: state.history.map((r) => r.step),
-      y: state.history.map((r) => r.loss_after),
+      y: losses,
       line: { color: COLORS.loss, width: 2 },
       marker: { size: 5 },
       hovertemplate: "step %{x}<br>loss %{y:.5g}<extra></extra>",
@@ -115,6 +135,8 @@ function lossFigure(state) {
   ];
   const layout = baseLayout("step", "loss = l2_loss(yhat − y)", "loss");
   layout.showlegend = false;
+  layout.yaxis.type = lossAxisType(losses);
+  if (!losses.length) layout.annotations = [emptyNote("No steps yet: press Step or Run 50")];
   return { data, layout };
 }
 
@@ -144,7 +166,7 @@ function slopeFigure(state) {
       hoverinfo: "skip",
     });
   }
-  const weights = state.shownWeights;
+  const { weights } = state.shownLine;
   if (weights.b !== null && weights.m !== null) {
     data.push({
       name: `b = ${formatNumber(weights.b)}, m = ${formatNumber(weights.m)}`,

@@ -48,13 +48,13 @@ export class RunState {
     }
   }
 
-  /** The weights to draw: the session's current ones, or the last finite ones if diverged. */
-  get shownWeights() {
-    if (this.current) return this.current.weights;
+  /** The line to draw and its step: the current one, or the last finite one once diverged. */
+  get shownLine() {
+    if (this.current) return { step: this.current.step, weights: this.current.weights };
     for (let i = this.history.length - 1; i >= 0; i -= 1) {
-      const w = this.history[i].weights_before;
-      if (w.b !== null && w.m !== null) return w;
+      const { step, weights_before: w } = this.history[i];
+      if (w.b !== null && w.m !== null) return { step: step - 1, weights: w };
     }
-    return this.run.initial_weights;
+    return { step: 0, weights: this.run.initial_weights };
   }
 }

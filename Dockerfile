@@ -1,0 +1,35 @@
+# Stepwise for a classroom: one container, SQLite on a volume, no internet needed at run time.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    STEPWISE_DATA_DIR=/data
+
+WORKDIR /app
+
+# Dependencies first, from pyproject.toml alone, so code changes do not reinstall TensorFlow.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY app ./app
+COPY static ./static
+COPY templates ./templates
+
+RUN groupadd --gid 10001 stepwise \
+    && useradd --create-home --uid 10001 --gid 10001 stepwise \
+    && mkdir -p /data \
+    && chown 10001:10001 /data
+USER 10001:10001
+
+VOLUME ["/data"]
+EXPOSE 8000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+
+# One worker: each run's TensorFlow session lives in this process's memory.
+CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--workers", "1"]

@@ -1,0 +1,60 @@
+"""The classic TF 1.x sample the product is built around, as written, in `tf.compat.v1`.
+
+Stepwise does not serve from this; it is the reference the engine is checked and measured
+against: each step makes the sample's three session calls (`update_weights.run()`,
+`loss.eval()`, `weights.eval()`), where the engine makes one.
+"""
+
+from types import TracebackType
+from typing import Self
+
+import numpy as np
+import tensorflow as tf
+
+from app.training.data import Dataset
+from app.training.records import Weights
+
+v1 = tf.compat.v1
+
+
+class SampleProgram:
+    """The sample's graph and loop body, with given data and initial weights."""
+
+    def __init__(self, data: Dataset, initial: Weights, learning_rate: float) -> None:
+        x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
+        self._graph = tf.Graph()
+        with self._graph.as_default():
+            inputs = tf.constant(x_with_bias)
+            target = tf.constant(data.y.reshape(-1, 1).astype(np.float32))
+            self._weights = v1.Variable(np.array([[initial.b], [initial.m]], dtype=np.float32))
+            yhat = tf.matmul(inputs, self._weights)
+            yerror = tf.subtract(yhat, target)
+            self._loss = tf.nn.l2_loss(yerror)
+            self._update_weights = v1.train.GradientDescentOptimizer(learning_rate).minimize(
+                self._loss
+            )
+            initialize = v1.global_variables_initializer()
+        self._session = v1.Session(graph=self._graph)
+        self._session.run(initialize)
+
+    def step(self) -> tuple[float, Weights]:
+        """One pass of the sample's loop: `update_weights.run()`, then the two evals."""
+        with self._graph.as_default(), self._session.as_default():
+            self._update_weights.run()
+            loss = float(self._loss.eval())
+            b, m = self._weights.eval()
+        return loss, Weights(b=float(b[0]), m=float(m[0]))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

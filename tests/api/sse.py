@@ -1,0 +1,30 @@
+"""Parse a server-sent event stream into (event, data) pairs."""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+
+def strict_json(text: str) -> Any:
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not valid JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def parse_events(lines: Iterable[str]) -> list[tuple[str, Any]]:
+    events: list[tuple[str, Any]] = []
+    event, data = "message", []
+    for line in lines:
+        line = line.rstrip("\r")
+        if line == "":
+            if data:
+                events.append((event, strict_json("\n".join(data))))
+            event, data = "message", []
+        elif line.startswith("event:"):
+            event = line.removeprefix("event:").strip()
+        elif line.startswith("data:"):
+            data.append(line.removeprefix("data:").strip())
+    return events

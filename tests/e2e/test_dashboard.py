@@ -1,0 +1,165 @@
+"""What a learner sees in the browser, checked against the run's own API record."""
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+READY = "body[data-ready=true]"
+
+
+def format_number(value: float) -> str:
+    """The page's formatNumber for values it shows in plain notation (1e-4 to 1e6)."""
+    assert 1e-4 <= abs(value) < 1e6, value
+    return repr(float(f"{value:.5g}")).removesuffix(".0")
+
+
+def open_run(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(READY)
+
+
+def readout(page: Page, name: str) -> str:
+    return page.locator(f"#readout-{name}").inner_text()
+
+
+def trace_length(page: Page, chart_id: str, trace: int = 0) -> int:
+    return page.evaluate(f"document.getElementById('{chart_id}').data[{trace}].y.length")
+
+
+def api_run(live_server, run_id: str) -> dict:
+    return httpx.get(f"{live_server.base_url}/api/runs/{run_id}").json()
+
+
+def run_id_of(page: Page) -> str:
+    match = re.search(r"/runs/([A-Za-z0-9_-]+)$", page.url)
+    assert match, page.url
+    return match.group(1)
+
+
+def test_run_50_fits_the_line_and_the_link_shows_the_same_run(
+    page, browser, live_server, screenshot
+):
+    open_run(page, f"{live_server.base_url}/")
+    run_id = run_id_of(page)
+    expect(page.locator("#readout-step")).to_have_text("0")
+    expect(page.locator("#share-link")).to_have_value(f"{live_server.base_url}/runs/{run_id}")
+
+    page.click("#run-button")
+    expect(page.locator("#stop-button")).to_be_enabled()
+    expect(page.locator("#readout-step")).to_have_text("50", timeout=30_000)
+    expect(page.locator("#status")).to_contain_text("Ran 50 steps")
+
+    history = api_run(live_server, run_id)["history"]
+    assert len(history) == 50
+    last = history[-1]
+    shown_loss = float(readout(page, "loss"))
+    assert shown_loss == float(format_number(last["loss_after"]))
+    assert shown_loss < history[0]["loss_after"]
+    assert readout(page, "b") == format_number(last["weights_after"]["b"])
+    assert readout(page, "m") == format_number(last["weights_after"]["m"])
+    assert trace_length(page, "loss-chart") == 50
+    loss_curve = page.evaluate("document.getElementById('loss-chart').data[0].y")
+    assert loss_curve == [r["loss_after"] for r in history]
+    screenshot(page, "run-50")
+
+    # A classmate opens the shared link in a browser of their own.
+    classmate = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        other = classmate.new_page()
+        open_run(other, page.locator("#share-link").input_value())
+        assert readout(other, "step") == "50"
+        assert readout(other, "loss") == readout(page, "loss")
+        assert trace_length(other, "loss-chart") == 50
+        assert trace_length(other, "fit-chart", trace=1) == 5
+    finally:
+        classmate.close()
+
+
+def test_step_and_reset(page, live_server):
+    open_run(page, f"{live_server.base_url}/")
+    run_id = run_id_of(page)
+    initial_loss = readout(page, "loss")
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text("1")
+    record = api_run(live_server, run_id)["history"][0]
+    assert readout(page, "loss") == format_number(record["loss_after"])
+    assert readout(page, "b") == format_number(record["weights_after"]["b"])
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text("2")
+    assert trace_length(page, "loss-chart") == 2
+
+    page.click("#reset-button")
+    expect(page.locator("#readout-step")).to_have_text("0")
+    assert readout(page, "loss") == initial_loss
+    assert trace_length(page, "loss-chart") == 0
+    assert api_run(live_server, run_id)["history"] == []
+
+
+def test_stop_ends_the_stream_early(page, live_server):
+    open_run(page, f"{live_server.base_url}/")
+    page.click("#run-button")
+    expect(page.locator("#readout-step")).not_to_have_text("0")
+    page.click("#stop-button")
+    expect(page.locator("#status")).to_contain_text("Stopped at step")
+    shown = int(readout(page, "step"))
+    assert 0 < shown < 50
+    expect(page.locator("#run-button")).to_be_enabled()
+    stored = len(api_run(live_server, run_id_of(page))["history"])
+    assert shown <= stored < 50
+
+
+def test_a_diverging_run_says_so(page, live_server, screenshot):
+    run = httpx.post(f"{live_server.base_url}/api/runs", json={"learning_rate": 1.0}).json()
+    open_run(page, f"{live_server.base_url}{run['url']}")
+    page.click("#run-button")
+    status = page.locator("#status")
+    expect(status).to_contain_text("diverged at step", timeout=30_000)
+    expect(status).to_contain_text("learning rate 1")
+    expect(page.locator("#step-button")).to_be_disabled()
+    expect(page.locator("#run-button")).to_be_disabled()
+    screenshot(page, "diverged")
+
+    # Reloading keeps saying so; Reset brings the run back.
+    open_run(page, page.url)
+    expect(status).to_contain_text("diverged at step")
+    page.click("#reset-button")
+    expect(page.locator("#readout-step")).to_have_text("0")
+    expect(page.locator("#step-button")).to_be_enabled()
+
+
+def test_everything_comes_from_the_server_itself(page, live_server):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    open_run(page, f"{live_server.base_url}/")
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text("1")
+    assert requested
+    outside = [url for url in requested if not url.startswith(live_server.base_url)]
+    assert outside == []
+    assert any(url.endswith("/vendor/plotly.min.js") for url in requested)
+
+
+def test_panels_side_by_side_when_wide_and_stacked_when_narrow(browser, live_server, screenshot):
+    url = httpx.post(f"{live_server.base_url}/api/runs").json()["url"]
+    for width, side_by_side in [(1440, True), (375, False)]:
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        try:
+            page = context.new_page()
+            open_run(page, f"{live_server.base_url}{url}")
+            boxes = [page.locator(f"#{c}").bounding_box() for c in ("fit-chart", "loss-chart")]
+            if side_by_side:
+                assert boxes[0]["y"] == boxes[1]["y"] and boxes[0]["x"] < boxes[1]["x"]
+            else:
+                assert boxes[0]["y"] < boxes[1]["y"] and boxes[0]["x"] == boxes[1]["x"]
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width, "the page scrolls sideways"
+            screenshot(page, f"layout-{width}")
+        finally:
+            context.close()
+
+
+def test_an_unknown_link_explains_itself(page, live_server):
+    response = page.goto(f"{live_server.base_url}/runs/not-a-real-run")
+    assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("No run with this link")

@@ -1,0 +1,57 @@
+"""The image's own commands, run outside Docker (no engine here): CMD serves, HEALTHCHECK passes."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from tests.server import ServerProcess, free_port
+
+DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
+IMAGE_PORT = "8000"
+
+
+def exec_form(pattern: str) -> list[str]:
+    """The JSON argument list that `pattern` captures in the Dockerfile."""
+    match = re.search(pattern, DOCKERFILE, flags=re.M)
+    assert match, pattern
+    return list(json.loads(match.group(1)))
+
+
+ENTRY_COMMAND = exec_form(r"^CMD (\[.*\])$")
+HEALTHCHECK_COMMAND = exec_form(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$")
+
+
+def on_port(command: list[str], port: int) -> list[str]:
+    # The image listens on 8000; a test must not assume that port is free on this machine.
+    return [part.replace(IMAGE_PORT, str(port)) for part in command]
+
+
+def test_copied_directories_exist():
+    for source in re.findall(r"^COPY (\S+) ", DOCKERFILE, flags=re.M):
+        assert (PROJECT_ROOT / source).exists(), source
+
+
+@pytest.fixture
+def image_server(tmp_path):
+    port = free_port()
+    command = on_port(ENTRY_COMMAND, port)
+    assert command[:2] == ["uvicorn", "app.main:app"]
+    server = ServerProcess(tmp_path / "data", tmp_path / "image.log", port=port)
+    server.start(command=[sys.executable, "-m", *command])
+    yield server
+    server.stop()
+
+
+def test_entry_command_serves_and_healthcheck_passes(image_server):
+    healthcheck = on_port(HEALTHCHECK_COMMAND, image_server.port)
+    assert healthcheck[0] == "python"
+    result = subprocess.run(
+        [sys.executable, *healthcheck[1:]], env=os.environ, timeout=30, check=False
+    )
+    assert result.returncode == 0
+    assert (image_server.data_dir / "stepwise.db").exists()

@@ -1,0 +1,168 @@
+import itertools
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from app.training.data import sample_dataset, validated_dataset
+from app.training.model import LinearRegressionModel
+from app.training.records import Weights
+from app.training.sample import SampleProgram
+from tests.reference import l2_loss_gradient, numpy_gradient_descent
+
+STEPS = 50
+LEARNING_RATE = 0.002
+FLOAT32_RTOL = 2e-5
+
+
+@pytest.fixture
+def sample_model():
+    with LinearRegressionModel(sample_dataset(), LEARNING_RATE, seed=0) as model:
+        yield model
+
+
+def initial_weights(model: LinearRegressionModel) -> np.ndarray:
+    return np.array(model.state()["weights"], dtype=np.float32)[:, 0]
+
+
+def run_steps(model: LinearRegressionModel, steps: int):
+    return [model.step() for _ in range(steps)]
+
+
+def test_trajectory_matches_numpy_gradient_descent(sample_model):
+    data = sample_dataset()
+    reference = numpy_gradient_descent(data, initial_weights(sample_model), LEARNING_RATE, STEPS)
+    records = [outcome.record for outcome in run_steps(sample_model, STEPS)]
+
+    assert [r.step for r in records] == list(range(1, STEPS + 1))
+    weights = np.array([[r.weights_after.b, r.weights_after.m] for r in records])
+    np.testing.assert_allclose(weights, reference.weights, rtol=FLOAT32_RTOL, atol=1e-6)
+    losses = np.array([r.loss_after for r in records])
+    np.testing.assert_allclose(losses, reference.losses, rtol=FLOAT32_RTOL)
+
+
+def test_gradient_is_x_transpose_times_residual(sample_model):
+    data = sample_dataset()
+    for outcome in run_steps(sample_model, STEPS):
+        record = outcome.record
+        before = np.array([[record.weights_before.b], [record.weights_before.m]])
+        expected = l2_loss_gradient(data, before)[:, 0]
+        got = np.array([record.gradient.b, record.gradient.m])
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
+        # And the update applied is exactly w - lr * g.
+        np.testing.assert_allclose(
+            [record.weights_after.b, record.weights_after.m],
+            before[:, 0] - np.float32(LEARNING_RATE) * got,
+            rtol=1e-6,
+            atol=1e-7,
+        )
+
+
+def test_each_step_continues_from_the_last_and_reports_losses_before_and_after(sample_model):
+    records = [outcome.record for outcome in run_steps(sample_model, 5)]
+    for previous, current in itertools.pairwise(records):
+        assert current.weights_before == previous.weights_after
+        assert current.loss_before == pytest.approx(previous.loss_after, rel=1e-6)
+    assert records[-1].loss_after < records[0].loss_before
+
+
+def test_matches_the_sample_programs_own_eval_calls(sample_model):
+    b, m = initial_weights(sample_model)
+    with SampleProgram(sample_dataset(), Weights(float(b), float(m)), LEARNING_RATE) as sample:
+        evals = [sample.step() for _ in range(STEPS)]
+    records = [outcome.record for outcome in run_steps(sample_model, STEPS)]
+    # loss.eval() and weights.eval() after the k-th update_weights.run() are step k's "after".
+    np.testing.assert_allclose([r.loss_after for r in records], [loss for loss, _ in evals])
+    np.testing.assert_allclose(
+        [(r.weights_after.b, r.weights_after.m) for r in records],
+        [(w.b, w.m) for _, w in evals],
+    )
+
+
+def test_predictions_are_yhat_of_the_new_weights(sample_model):
+    data = sample_dataset()
+    outcome = sample_model.step()
+    w = outcome.record.weights_after
+    np.testing.assert_allclose(outcome.predictions, w.b + w.m * data.x, rtol=1e-5, atol=1e-5)
+
+
+def test_one_step_is_one_session_run(sample_model, monkeypatch):
+    calls = []
+    real_run = tf.compat.v1.Session.run
+
+    def counting_run(self, *args, **kwargs):
+        calls.append(args)
+        return real_run(self, *args, **kwargs)
+
+    monkeypatch.setattr(tf.compat.v1.Session, "run", counting_run)
+    sample_model.step()
+    assert len(calls) == 1
+
+
+def test_same_config_gives_same_initial_weights_and_trajectory():
+    data = sample_dataset(seed=5)
+    with (
+        LinearRegressionModel(data, LEARNING_RATE, seed=5) as first,
+        LinearRegressionModel(data, LEARNING_RATE, seed=5) as second,
+    ):
+        assert first.state() == second.state()
+        assert [o.record for o in run_steps(first, 10)] == [o.record for o in run_steps(second, 10)]
+
+
+def test_initial_weights_follow_random_normal_with_stddev_0_1():
+    data = sample_dataset()
+    draws = []
+    for seed in range(40):
+        with LinearRegressionModel(data, LEARNING_RATE, seed=seed) as model:
+            draws.extend(initial_weights(model))
+    assert len(set(draws)) == len(draws)
+    assert 0.05 < float(np.std(draws)) < 0.15
+
+
+def test_restored_state_continues_exactly(sample_model):
+    run_steps(sample_model, 7)
+    saved = sample_model.state()
+    expected = [o.record for o in run_steps(sample_model, 5)]
+    with LinearRegressionModel(sample_dataset(), LEARNING_RATE, seed=0) as rebuilt:
+        rebuilt.restore(saved)
+        assert [o.record for o in run_steps(rebuilt, 5)] == expected
+
+
+def test_restore_refuses_a_state_of_other_variables(sample_model):
+    with pytest.raises(ValueError, match="variables"):
+        sample_model.restore({"weights": [[0.0], [0.0]]})
+
+
+def test_evaluate_reads_without_changing_anything(sample_model):
+    sample_model.step()
+    first = sample_model.evaluate()
+    assert sample_model.evaluate() == first
+    assert first.step == 1
+
+
+def test_set_weights_starts_from_the_given_weights():
+    data = validated_dataset([-1.0, 0.0, 1.0], [1.0, 2.0, 3.0])
+    with LinearRegressionModel(data, 0.1, seed=0) as model:
+        model.set_weights(Weights(b=2.0, m=1.0))  # The exact answer: loss 0, gradient 0.
+        record = model.step().record
+    assert record.step == 1
+    assert record.loss_before == 0.0
+    assert (record.gradient.b, record.gradient.m) == (0.0, 0.0)
+
+
+def test_a_too_large_learning_rate_diverges_to_non_finite_values():
+    with LinearRegressionModel(sample_dataset(), 1.0, seed=0) as model:
+        records = []
+        for _ in range(200):
+            records.append(model.step().record)
+            if records[-1].diverged:
+                break
+    assert records[-1].diverged
+    assert not records[0].diverged
+    assert records[-1].loss_after > 1e30 or not np.isfinite(records[-1].loss_after)
+
+
+def test_runs_do_not_touch_the_default_graph_or_eager_mode(sample_model):
+    sample_model.step()
+    assert tf.executing_eagerly()
+    assert tf.compat.v1.get_default_graph().get_operations() == []
