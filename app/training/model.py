@@ -1,14 +1,14 @@
 """One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
 
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from app.training.data import Dataset
 from app.training.records import StepRecord, VariableState, Weights
+from app.training.session import SessionOwner
 
 v1 = tf.compat.v1
 
@@ -53,7 +53,7 @@ def _weights(column: np.ndarray) -> Weights:
     return Weights(b=float(column[0, 0]), m=float(column[1, 0]))
 
 
-class LinearRegressionModel:
+class LinearRegressionModel(SessionOwner):
     """The sample program's graph in its own `tf.Graph` and `tf.compat.v1.Session`.
 
     The graph is the sample's (`input`, `target`, `weights`, `yhat`, `yerror`, `loss`) with
@@ -169,17 +169,3 @@ class LinearRegressionModel:
         state = self.state()
         state["weights"] = [[weights.b], [weights.m]]
         self.restore(state)
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

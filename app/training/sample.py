@@ -5,19 +5,17 @@ against: each step makes the sample's three session calls (`update_weights.run()
 `loss.eval()`, `weights.eval()`), where the engine makes one.
 """
 
-from types import TracebackType
-from typing import Self
-
 import numpy as np
 import tensorflow as tf
 
 from app.training.data import Dataset
 from app.training.records import Weights
+from app.training.session import SessionOwner
 
 v1 = tf.compat.v1
 
 
-class SampleProgram:
+class SampleProgram(SessionOwner):
     """The sample's graph and loop body, with given data and initial weights."""
 
     def __init__(self, data: Dataset, initial: Weights, learning_rate: float) -> None:
@@ -44,17 +42,3 @@ class SampleProgram:
             loss = float(self._loss.eval())
             b, m = self._weights.eval()
         return loss, Weights(b=float(b[0]), m=float(m[0]))
-
-    def close(self) -> None:
-        self._session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -63,6 +63,29 @@ function pointsTrace(points, opacity = 1) {
   };
 }
 
+/** The bold line of the shown weights: none if they overflowed. */
+function shownLineTrace(weights, extent, name) {
+  if (weights.b === null || weights.m === null) return [];
+  return [
+    {
+      name,
+      type: "scatter",
+      mode: "lines",
+      ...lineThrough(weights, extent.x),
+      line: { color: COLORS.line, width: 3 },
+      hoverinfo: "skip",
+    },
+  ];
+}
+
+/** A layout over the data's fixed extent, shared by the panels that draw points. */
+function dataLayout(revision, extent) {
+  const layout = baseLayout("x", "y", revision);
+  layout.xaxis.range = extent.x;
+  layout.yaxis.range = extent.y;
+  return layout;
+}
+
 function fitFigure(state) {
   const { points, answer } = state.run;
   const extent = dataExtent(points);
@@ -90,20 +113,8 @@ function fitFigure(state) {
       hovertemplate: "x %{x:.4g}<br>yhat %{y:.4g}<extra>prediction</extra>",
     });
   }
-  if (weights.b !== null && weights.m !== null) {
-    data.push({
-      name: `line at step ${step}`,
-      type: "scatter",
-      mode: "lines",
-      ...lineThrough(weights, extent.x),
-      line: { color: COLORS.line, width: 3 },
-      hoverinfo: "skip",
-    });
-  }
-  const layout = baseLayout("x", "y", "fit");
-  layout.xaxis.range = extent.x;
-  layout.yaxis.range = extent.y;
-  return { data, layout };
+  data.push(...shownLineTrace(weights, extent, `line at step ${step}`));
+  return { data, layout: dataLayout("fit", extent) };
 }
 
 // A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
@@ -167,20 +178,9 @@ function slopeFigure(state) {
     });
   }
   const { weights } = state.shownLine;
-  if (weights.b !== null && weights.m !== null) {
-    data.push({
-      name: `b = ${formatNumber(weights.b)}, m = ${formatNumber(weights.m)}`,
-      type: "scatter",
-      mode: "lines",
-      ...lineThrough(weights, extent.x),
-      line: { color: COLORS.line, width: 3.5 },
-      hoverinfo: "skip",
-    });
-  }
-  const layout = baseLayout("x", "y", "slope");
-  layout.xaxis.range = extent.x;
-  layout.yaxis.range = extent.y;
-  return { data, layout };
+  const name = `b = ${formatNumber(weights.b)}, m = ${formatNumber(weights.m)}`;
+  data.push(...shownLineTrace(weights, extent, name));
+  return { data, layout: dataLayout("slope", extent) };
 }
 
 const FIGURES = { "fit-chart": fitFigure, "loss-chart": lossFigure, "slope-chart": slopeFigure };
