@@ -27,6 +27,13 @@ def trace_length(page: Page, chart_id: str, trace: int = 0) -> int:
     return page.evaluate(f"document.getElementById('{chart_id}').data[{trace}].y.length")
 
 
+def chart_data(page: Page, chart_id: str) -> list[dict]:
+    """The x and y of every trace Plotly drew in a chart."""
+    return page.evaluate(
+        f"document.getElementById('{chart_id}').data.map((t) => ({{ x: t.x, y: t.y }}))"
+    )
+
+
 def api_run(live_server, run_id: str) -> dict:
     return httpx.get(f"{live_server.base_url}/api/runs/{run_id}").json()
 
@@ -71,9 +78,23 @@ def test_run_50_fits_the_line_and_the_link_shows_the_same_run(
         assert readout(other, "step") == "50"
         assert readout(other, "loss") == readout(page, "loss")
         assert trace_length(other, "loss-chart") == 50
-        assert trace_length(other, "fit-chart", trace=1) == 5
+        for chart in ("fit-chart", "loss-chart", "slope-chart"):
+            assert chart_data(other, chart) == chart_data(page, chart), chart
     finally:
         classmate.close()
+
+
+def test_copy_link_puts_the_run_url_on_the_clipboard(browser, live_server):
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.base_url)
+    try:
+        page = context.new_page()
+        open_run(page, f"{live_server.base_url}/")
+        page.click("#copy-button")
+        expect(page.locator("#status")).to_contain_text("Link copied")
+        assert page.evaluate("navigator.clipboard.readText()") == page.url
+    finally:
+        context.close()
 
 
 def test_step_and_reset(page, live_server):
