@@ -2,7 +2,7 @@
 
 import math
 from datetime import datetime
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -179,3 +179,67 @@ class StreamEnd(BaseModel):
 class Health(BaseModel):
     status: str
     live_sessions: int
+
+
+class PointShare(BaseModel):
+    """One point's part in a gradient: dL/db gets r_i, dL/dm gets r_i·x_i."""
+
+    x: float
+    y: float
+    prediction: float | None = Field(description="yhat_i at the step's starting weights.")
+    residual: float | None = Field(description="r_i = yhat_i − y_i.")
+    contribution_b: float | None
+    contribution_m: float | None
+
+
+class UpdateCheckPublic(BaseModel):
+    """NumPy's float64 gradient Xᵀ(Xw − y) and update w − lr·g, and the largest gap to TF's."""
+
+    gradient: WeightsPublic
+    weights_after: WeightsPublic | None
+    max_abs_difference: float | None
+    max_rel_difference: float | None
+
+
+class StepDetailPublic(BaseModel):
+    """How step `step` changed the weights, with TensorFlow's numbers and NumPy's check."""
+
+    step: int
+    applied: bool = Field(description="false for the next step, which has not run yet.")
+    learning_rate: float
+    weights_before: WeightsPublic
+    gradient: WeightsPublic | None = Field(description="The gradient TensorFlow computed.")
+    weights_after: WeightsPublic | None
+    loss_before: float | None
+    loss_after: float | None
+    points: list[PointShare]
+    check: UpdateCheckPublic | None
+
+
+class GraphNodePublic(BaseModel):
+    name: str
+    op: str
+    origin: str = Field(description="'learner', 'minimize' (added by minimize()) or 'stepwise'.")
+    inputs: list[str]
+    control_inputs: list[str]
+    in_evaluate: bool = Field(description="Runs when loss.eval() and weights.eval() run.")
+    in_step: bool = Field(description="Runs when update_weights.run() runs.")
+    readable: bool = Field(description="Its value can be shown without changing the run.")
+
+
+class GraphPublic(BaseModel):
+    nodes: list[GraphNodePublic]
+
+
+class NodeValuePublic(BaseModel):
+    node: str
+    op: str
+    dtype: str
+    shape: list[int]
+    value: Any = Field(description="Nested lists; null where a value is not finite.")
+
+
+class LossSurfacePublic(BaseModel):
+    b: list[float]
+    m: list[float]
+    loss: list[list[float | None]] = Field(description="loss[i][j] at b[j], m[i].")

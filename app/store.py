@@ -103,6 +103,17 @@ def _nan_if_none(value: float | None) -> float:
     return math.nan if value is None else value
 
 
+def _record_of(row: Any) -> StepRecord:
+    return StepRecord(
+        step=row.step,
+        weights_before=Weights(_nan_if_none(row.b_before), _nan_if_none(row.m_before)),
+        gradient=Weights(_nan_if_none(row.grad_b), _nan_if_none(row.grad_m)),
+        weights_after=Weights(_nan_if_none(row.b_after), _nan_if_none(row.m_after)),
+        loss_before=_nan_if_none(row.loss_before),
+        loss_after=_nan_if_none(row.loss_after),
+    )
+
+
 def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets readers proceed while a step is written and survives a killed process;
     # foreign keys are off by default in SQLite, and cascading deletes rely on them.
@@ -206,17 +217,16 @@ class Store:
                 .where(steps_table.c.run_id == run_id)
                 .order_by(steps_table.c.step)
             ).all()
-        return [
-            StepRecord(
-                step=row.step,
-                weights_before=Weights(_nan_if_none(row.b_before), _nan_if_none(row.m_before)),
-                gradient=Weights(_nan_if_none(row.grad_b), _nan_if_none(row.grad_m)),
-                weights_after=Weights(_nan_if_none(row.b_after), _nan_if_none(row.m_after)),
-                loss_before=_nan_if_none(row.loss_before),
-                loss_after=_nan_if_none(row.loss_after),
-            )
-            for row in rows
-        ]
+        return [_record_of(row) for row in rows]
+
+    def get_step(self, run_id: str, step: int) -> StepRecord | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                select(steps_table).where(
+                    steps_table.c.run_id == run_id, steps_table.c.step == step
+                )
+            ).one_or_none()
+        return None if row is None else _record_of(row)
 
     def latest_step(self, run_id: str) -> LatestStep | None:
         with self._engine.connect() as connection:

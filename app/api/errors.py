@@ -10,12 +10,20 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.runs.service import InvalidRunRequestError, RunDivergedError, RunNotFoundError
+from app.runs.service import (
+    InvalidRunRequestError,
+    NodeNotFoundError,
+    RunDivergedError,
+    RunNotFoundError,
+    StepNotFoundError,
+)
 
 logger = logging.getLogger(__name__)
 
 _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     RunNotFoundError: 404,
+    StepNotFoundError: 404,
+    NodeNotFoundError: 404,
     RunDivergedError: 409,
     InvalidRunRequestError: 422,
 }

@@ -1,18 +1,31 @@
 """Turn the service's results into the API's response bodies."""
 
-from app.runs.service import RunView, StepBatch
+from typing import Any
+
+import numpy as np
+
+from app.runs.service import NodeReading, RunView, StepBatch, StepDetail
 from app.schemas import (
     CurrentPublic,
+    GraphNodePublic,
+    GraphPublic,
+    LossSurfacePublic,
+    NodeValuePublic,
+    PointShare,
     PointsPublic,
     RunConfigPublic,
     RunPublic,
     StepBatchPublic,
+    StepDetailPublic,
     StepEvent,
     StepPublic,
+    UpdateCheckPublic,
     WeightsPublic,
     finite_or_none,
 )
-from app.training.model import Evaluation, StepOutcome
+from app.training.explain import UpdateCheck
+from app.training.graph_view import GraphView
+from app.training.model import Evaluation, LossSurface, StepOutcome
 from app.training.records import Weights
 
 
@@ -20,14 +33,16 @@ def run_page_path(run_id: str) -> str:
     return f"/runs/{run_id}"
 
 
-def current_public(evaluation: Evaluation | None) -> CurrentPublic | None:
-    if evaluation is None:
-        return None
+def weights_public(weights: Weights | None) -> WeightsPublic | None:
+    return None if weights is None else WeightsPublic.of(weights)
+
+
+def current_public(evaluation: Evaluation) -> CurrentPublic:
     return CurrentPublic(
         step=evaluation.step,
         weights=WeightsPublic.of(evaluation.weights),
         loss=finite_or_none(evaluation.loss),
-        predictions=[finite_or_none(p) for p in evaluation.predictions],
+        predictions=_finite_list(evaluation.predictions),
     )
 
 
@@ -43,7 +58,7 @@ def run_public(view: RunView) -> RunPublic:
         answer=WeightsPublic.of(run.answer),
         initial_weights=WeightsPublic.of(Weights(b=initial[0][0], m=initial[1][0])),
         history=[StepPublic.of(record) for record in view.history],
-        current=current_public(view.current),
+        current=None if view.current is None else current_public(view.current),
         diverged=view.diverged_at is not None,
         diverged_at=view.diverged_at,
     )
@@ -52,7 +67,7 @@ def run_public(view: RunView) -> RunPublic:
 def step_batch_public(batch: StepBatch) -> StepBatchPublic:
     return StepBatchPublic(
         records=[StepPublic.of(outcome.record) for outcome in batch.outcomes],
-        current=current_public(batch.current),
+        current=None if batch.current is None else current_public(batch.current),
         diverged=batch.outcomes[-1].record.diverged,
     )
 
@@ -60,5 +75,110 @@ def step_batch_public(batch: StepBatch) -> StepBatchPublic:
 def step_event(outcome: StepOutcome) -> StepEvent:
     return StepEvent(
         **StepPublic.of(outcome.record).model_dump(),
-        predictions=[finite_or_none(p) for p in outcome.predictions],
+        predictions=_finite_list(outcome.predictions),
+    )
+
+
+def _finite_list(values: list[float]) -> list[float | None]:
+    return [finite_or_none(v) for v in values]
+
+
+def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
+    if check is None:
+        return None
+    return UpdateCheckPublic(
+        gradient=WeightsPublic.of(check.gradient),
+        weights_after=None
+        if check.weights_after is None
+        else WeightsPublic.of(check.weights_after),
+        max_abs_difference=finite_or_none(check.max_abs_difference),
+        max_rel_difference=finite_or_none(check.max_rel_difference),
+    )
+
+
+def step_detail_public(detail: StepDetail) -> StepDetailPublic:
+    record, breakdown = detail.record, detail.breakdown
+    points = []
+    if breakdown is not None:
+        points = [
+            PointShare(
+                x=x,
+                y=y,
+                prediction=finite_or_none(prediction),
+                residual=finite_or_none(residual),
+                contribution_b=finite_or_none(share_b),
+                contribution_m=finite_or_none(share_m),
+            )
+            for x, y, prediction, residual, share_b, share_m in zip(
+                detail.points_x,
+                detail.points_y,
+                breakdown.predictions,
+                breakdown.residuals,
+                breakdown.contributions_b,
+                breakdown.contributions_m,
+                strict=True,
+            )
+        ]
+    gradient: Weights | None = None
+    loss_before: float | None = None
+    if record is not None:
+        gradient, loss_before = record.gradient, record.loss_before
+    elif breakdown is not None:
+        gradient, loss_before = breakdown.gradient, breakdown.loss
+    return StepDetailPublic(
+        step=detail.step,
+        applied=record is not None,
+        learning_rate=detail.learning_rate,
+        weights_before=WeightsPublic.of(detail.weights_before),
+        gradient=weights_public(gradient),
+        weights_after=None if record is None else WeightsPublic.of(record.weights_after),
+        loss_before=None if loss_before is None else finite_or_none(loss_before),
+        loss_after=None if record is None else finite_or_none(record.loss_after),
+        points=points,
+        check=_check_public(detail.check),
+    )
+
+
+def graph_public(view: GraphView) -> GraphPublic:
+    return GraphPublic(
+        nodes=[
+            GraphNodePublic(
+                name=node.name,
+                op=node.op,
+                origin=node.origin,
+                inputs=node.inputs,
+                control_inputs=node.control_inputs,
+                in_evaluate=node.in_evaluate,
+                in_step=node.in_step,
+                readable=node.readable,
+            )
+            for node in view.nodes
+        ]
+    )
+
+
+def _json_values(value: np.ndarray) -> Any:
+    """Nested lists of the array's values, with null for values that are not finite."""
+    if np.issubdtype(value.dtype, np.floating):
+        cleaned = value.astype(object)
+        cleaned[~np.isfinite(value)] = None
+        return cleaned.tolist()
+    return value.tolist()
+
+
+def node_value_public(reading: NodeReading) -> NodeValuePublic:
+    return NodeValuePublic(
+        node=reading.node.name,
+        op=reading.node.op,
+        dtype=str(reading.value.dtype),
+        shape=list(reading.value.shape),
+        value=_json_values(reading.value),
+    )
+
+
+def loss_surface_public(surface: LossSurface) -> LossSurfacePublic:
+    return LossSurfacePublic(
+        b=surface.b_values,
+        m=surface.m_values,
+        loss=[_finite_list(row) for row in surface.losses],
     )

@@ -13,20 +13,42 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ServiceDep
-from app.api.presenters import run_public, step_batch_public, step_event
+from app.api.presenters import (
+    current_public,
+    graph_public,
+    loss_surface_public,
+    node_value_public,
+    run_public,
+    step_batch_public,
+    step_detail_public,
+    step_event,
+)
 from app.runs.service import (
     InvalidRunRequestError,
     RunDivergedError,
     RunNotFoundError,
     RunService,
 )
-from app.schemas import RunCreate, RunPublic, StepBatchPublic, StepRequest, StreamEnd
+from app.schemas import (
+    Coordinate,
+    CurrentPublic,
+    GraphPublic,
+    LossSurfacePublic,
+    NodeValuePublic,
+    RunCreate,
+    RunPublic,
+    StepBatchPublic,
+    StepDetailPublic,
+    StepRequest,
+    StreamEnd,
+)
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 MAX_STREAM_INTERVAL_MS = 1000
+MAX_SURFACE_SIZE = 120
 SSE_PING_SECONDS = 15
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -68,6 +90,49 @@ def step_run(
 def reset_run(run_id: str, service: ServiceDep) -> RunPublic:
     """Go back to step 0 with the same points and initial weights."""
     return run_public(service.reset(run_id))
+
+
+@router.get("/{run_id}/evaluate", responses=_ERRORS)
+def evaluate_run(run_id: str, service: ServiceDep) -> CurrentPublic:
+    """Read the loss and the weights (`loss.eval()`, `weights.eval()`); nothing changes."""
+    return current_public(service.evaluate(run_id))
+
+
+@router.get("/{run_id}/steps/{step}", responses=_ERRORS)
+def explain_step(run_id: str, step: int, service: ServiceDep) -> StepDetailPublic:
+    """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
+    share of the gradient, and NumPy's independent check. One past the last step is the next
+    update, before it runs."""
+    return step_detail_public(service.step_detail(run_id, step))
+
+
+@router.get("/{run_id}/graph", responses={404: _ERRORS[404]})
+def run_graph(run_id: str, service: ServiceDep) -> GraphPublic:
+    """The nodes of the run's real tf.Graph: who wrote each, and what Evaluate and Step run."""
+    return graph_public(service.graph(run_id))
+
+
+@router.get("/{run_id}/graph/value", responses=_ERRORS)
+def graph_node_value(
+    run_id: str, service: ServiceDep, node: Annotated[str, Query(max_length=200)]
+) -> NodeValuePublic:
+    """The current value of one node, computed by the run's session."""
+    return node_value_public(service.node_value(run_id, node))
+
+
+@router.get("/{run_id}/surface", responses=_ERRORS)
+def loss_surface(
+    run_id: str,
+    service: ServiceDep,
+    b_min: Annotated[Coordinate, Query()],
+    b_max: Annotated[Coordinate, Query()],
+    m_min: Annotated[Coordinate, Query()],
+    m_max: Annotated[Coordinate, Query()],
+    size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
+) -> LossSurfacePublic:
+    """The loss over a size × size grid of (b, m), computed by the run's session."""
+    surface = service.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
+    return loss_surface_public(surface)
 
 
 @router.get(

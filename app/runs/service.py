@@ -10,14 +10,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio
+import numpy as np
 
 from app.config import Settings
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
 from app.store import Store, StoredRun, StoredStep
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
-from app.training.explain import closed_form_answer
-from app.training.model import Evaluation, LinearRegressionModel, StepOutcome
+from app.training.explain import UpdateCheck, check_update, closed_form_answer
+from app.training.graph_view import GraphNode, GraphView
+from app.training.model import (
+    Breakdown,
+    Evaluation,
+    LinearRegressionModel,
+    LossSurface,
+    StepOutcome,
+)
 from app.training.records import StepRecord, Weights
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
@@ -34,6 +42,18 @@ class RunDivergedError(RuntimeError):
             f"this run diverged at step {step} (the loss overflowed to infinity); "
             "reset it or start a new run with a smaller learning rate"
         )
+
+
+class StepNotFoundError(LookupError):
+    def __init__(self, step: int, last: int) -> None:
+        super().__init__(
+            f"no step {step}: this run has steps 1 to {last}, and step {last + 1} is the next one"
+        )
+
+
+class NodeNotFoundError(LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"the run's graph has no node named {name!r}")
 
 
 class InvalidRunRequestError(ValueError):
@@ -53,6 +73,30 @@ class RunView:
         if self.history and self.history[-1].diverged:
             return self.history[-1].step
         return None
+
+
+@dataclass(frozen=True)
+class StepDetail:
+    """Step `step` explained: its record (None for the next, unapplied step), the gradient at
+    its starting weights point by point, and NumPy's check of its arithmetic.
+
+    `breakdown` and `check` are None when the starting weights had overflowed.
+    """
+
+    step: int
+    learning_rate: float
+    weights_before: Weights
+    record: StepRecord | None
+    breakdown: Breakdown | None
+    check: UpdateCheck | None
+    points_x: list[float]
+    points_y: list[float]
+
+
+@dataclass(frozen=True)
+class NodeReading:
+    node: GraphNode
+    value: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -179,6 +223,79 @@ class RunService:
                 return
             if interval_seconds > 0 and index < n - 1:
                 await anyio.sleep(interval_seconds)
+
+    def evaluate(self, run_id: str) -> Evaluation:
+        """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
+        self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            self._refuse_if_diverged(run_id)
+            return model.evaluate()
+
+    def step_detail(self, run_id: str, step: int) -> StepDetail:
+        """Explain stored step `step`, or the next step (one past the last) before it runs."""
+        run = self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            latest = self._store.latest_step(run_id)
+            last = latest.step if latest is not None else 0
+            if not 1 <= step <= last + 1:
+                raise StepNotFoundError(step, last)
+            record = self._store.get_step(run_id, step) if step <= last else None
+            if record is None:
+                self._refuse_if_diverged(run_id)
+                weights_before = model.evaluate().weights
+            else:
+                weights_before = record.weights_before
+            breakdown = model.explain(weights_before) if weights_before.is_finite() else None
+        check = None
+        if breakdown is not None:
+            check = check_update(
+                _dataset_of(run),
+                weights_before,
+                model.learning_rate,
+                record.gradient if record is not None else breakdown.gradient,
+                record.weights_after if record is not None else None,
+            )
+        return StepDetail(
+            step=step,
+            learning_rate=model.learning_rate,
+            weights_before=weights_before,
+            record=record,
+            breakdown=breakdown,
+            check=check,
+            points_x=run.points_x,
+            points_y=run.points_y,
+        )
+
+    def graph(self, run_id: str) -> GraphView:
+        self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            return model.graph_view
+
+    def node_value(self, run_id: str, name: str) -> NodeReading:
+        """The current value of one node of the run's graph, computed by its session."""
+        self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            nodes = {node.name: node for node in model.graph_view.nodes}
+            if name not in nodes:
+                raise NodeNotFoundError(name)
+            if not nodes[name].readable:
+                raise InvalidRunRequestError(
+                    f"node {name!r} ({nodes[name].op}) has no value to show: running it would "
+                    "change the run, draw new random numbers, or it needs a fed value"
+                )
+            self._refuse_if_diverged(run_id)
+            return NodeReading(node=nodes[name], value=model.read_node(name))
+
+    def loss_surface(
+        self, run_id: str, b_range: tuple[float, float], m_range: tuple[float, float], size: int
+    ) -> LossSurface:
+        """The loss on a `size` × `size` grid of (b, m), computed by the run's session."""
+        for name, (low, high) in (("b", b_range), ("m", m_range)):
+            if not low < high:
+                raise InvalidRunRequestError(f"{name}_min must be less than {name}_max")
+        self._require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            return model.loss_surface(np.linspace(*b_range, size), np.linspace(*m_range, size))
 
     def reset(self, run_id: str) -> RunView:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""

@@ -7,6 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from app.training.data import Dataset
+from app.training.graph_view import GraphView, describe_graph
 from app.training.records import StepRecord, VariableState, Weights
 from app.training.session import SessionOwner
 
@@ -34,11 +35,37 @@ class StepOutcome:
     state: VariableState
 
 
+@dataclass(frozen=True)
+class Breakdown:
+    """The loss and its gradient at some weights, point by point, as TensorFlow computes them.
+
+    The gradient of l2_loss is Xᵀr: each point adds its residual r_i to dL/db and r_i·x_i to
+    dL/dm, so the contributions add up to the gradient.
+    """
+
+    weights: Weights
+    predictions: list[float]
+    residuals: list[float]
+    contributions_b: list[float]
+    contributions_m: list[float]
+    loss: float
+    gradient: Weights
+
+
+@dataclass(frozen=True)
+class LossSurface:
+    """The loss on a grid: `losses[i][j]` is the loss at b = b_values[j], m = m_values[i]."""
+
+    b_values: list[float]
+    m_values: list[float]
+    losses: list[list[float]]
+
+
 class _VariableHandles:
-    """The ops that read and set one variable, made while its graph is being built."""
+    """The ops that set one variable, made while its graph is being built."""
 
     def __init__(self, variable: tf.Variable) -> None:
-        self.read = variable.read_value()
+        self.variable = variable
         self.initializer = variable.initializer
         # Feeding a variable's initial-value tensor while running its initializer sets the
         # variable to any value without adding assign ops to the learner's graph.
@@ -53,15 +80,21 @@ def _weights(column: np.ndarray) -> Weights:
     return Weights(b=float(column[0, 0]), m=float(column[1, 0]))
 
 
+def _column(weights: Weights) -> np.ndarray:
+    return np.array([[weights.b], [weights.m]], dtype=np.float32)
+
+
 class LinearRegressionModel(SessionOwner):
     """The sample program's graph in its own `tf.Graph` and `tf.compat.v1.Session`.
 
     The graph is the sample's (`input`, `target`, `weights`, `yhat`, `yerror`, `loss`) with
     `minimize(loss)` written out as `compute_gradients` + `apply_gradients`, so the gradient that
-    TensorFlow applies can be fetched. The instance is not thread-safe: its owner serialises calls.
+    TensorFlow applies can be fetched. Ops that only report values for Stepwise live under
+    `stepwise_*` name scopes. The instance is not thread-safe: its owner serialises calls.
     """
 
     def __init__(self, data: Dataset, learning_rate: float, seed: int) -> None:
+        self.learning_rate = learning_rate
         self._graph = tf.Graph()
         with self._graph.as_default():
             # A graph-level seed plus an op seed make random_normal repeatable across processes.
@@ -73,6 +106,9 @@ class LinearRegressionModel(SessionOwner):
         )
         self._session.run(self._initialize)
         self._graph.finalize()
+        self._graph_view = describe_graph(
+            self._graph, evaluate=self._eval_fetches.values(), step=self._step_fetches.values()
+        )
 
     def _build(self, data: Dataset, learning_rate: float, seed: int) -> None:
         x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
@@ -90,6 +126,7 @@ class LinearRegressionModel(SessionOwner):
         global_step = v1.train.get_or_create_global_step()
         optimizer = v1.train.GradientDescentOptimizer(learning_rate)
         grads_and_vars = optimizer.compute_gradients(loss, var_list=[weights])
+        gradient = grads_and_vars[0][0]
 
         # --- Stepwise's fetches around the update, so one session.run reports a whole step. ---
         with tf.name_scope("stepwise_before"):
@@ -105,22 +142,42 @@ class LinearRegressionModel(SessionOwner):
             yhat_after = tf.matmul(inputs, state_after["weights"], name="yhat")
             loss_after = tf.nn.l2_loss(tf.subtract(yhat_after, target), name="loss")
 
+        # --- Stepwise's explanations: values at any weights, without changing the variable. ---
+        # Feeding the tensor that `yhat` reads the weights from evaluates the learner's own ops
+        # (yhat, yerror, loss and the gradient ops minimize() added) at other weights.
+        self._weights_read = yhat.op.inputs[1]
+        with tf.name_scope("stepwise_explain"):
+            contributions = tf.multiply(inputs, yerror, name="contributions")  # [r_i, r_i·x_i]
+        with tf.name_scope("stepwise_surface"):
+            self._grid = v1.placeholder(tf.float32, [2, None], name="weights_grid")
+            grid_errors = tf.matmul(inputs, self._grid) - target
+            grid_losses = 0.5 * tf.reduce_sum(tf.square(grid_errors), axis=0, name="losses")
+
         self._step_fetches = {
             "weights_before": weights_before,
-            "gradient": grads_and_vars[0][0],
+            "gradient": gradient,
             "loss_before": loss,
             "loss_after": loss_after,
             "predictions": yhat_after,
             "state": state_after,
         }
-        self._eval_fetches = {
-            "step": global_step.read_value(),
-            "weights": weights.read_value(),
-            "loss": loss,
+        # A fetched variable is read by its own read op, exactly as `weights.eval()` does.
+        self._eval_fetches = {"step": global_step, "weights": weights, "loss": loss, "yhat": yhat}
+        self._explain_fetches = {
             "predictions": yhat,
+            "residuals": yerror,
+            "contributions": contributions,
+            "loss": loss,
+            "gradient": gradient,
         }
+        self._surface_losses = grid_losses
         self._initialize = v1.global_variables_initializer()
         self._variables = {v.op.name: _VariableHandles(v) for v in variables}
+
+    @property
+    def graph_view(self) -> GraphView:
+        """The nodes and edges of this run's graph, with what each action runs."""
+        return self._graph_view
 
     def step(self) -> StepOutcome:
         """Run the update op once (`update_weights.run()`) and report what it did."""
@@ -147,12 +204,46 @@ class LinearRegressionModel(SessionOwner):
             step=int(out["step"]),
             weights=_weights(out["weights"]),
             loss=float(out["loss"]),
-            predictions=out["predictions"][:, 0].tolist(),
+            predictions=out["yhat"][:, 0].tolist(),
         )
+
+    def explain(self, weights: Weights) -> Breakdown:
+        """Evaluate the loss and its gradient at `weights`, point by point; nothing changes."""
+        out = self._session.run(
+            self._explain_fetches, feed_dict={self._weights_read: _column(weights)}
+        )
+        return Breakdown(
+            weights=weights,
+            predictions=out["predictions"][:, 0].tolist(),
+            residuals=out["residuals"][:, 0].tolist(),
+            contributions_b=out["contributions"][:, 0].tolist(),
+            contributions_m=out["contributions"][:, 1].tolist(),
+            loss=float(out["loss"]),
+            gradient=_weights(out["gradient"]),
+        )
+
+    def loss_surface(self, b_values: np.ndarray, m_values: np.ndarray) -> LossSurface:
+        """The loss at every (b, m) of the grid, in one session.run."""
+        b_grid, m_grid = np.meshgrid(b_values, m_values)
+        columns = np.stack([b_grid.ravel(), m_grid.ravel()]).astype(np.float32)
+        losses = self._session.run(self._surface_losses, feed_dict={self._grid: columns})
+        return LossSurface(
+            b_values=[float(b) for b in b_values],
+            m_values=[float(m) for m in m_values],
+            losses=losses.reshape(b_grid.shape).tolist(),
+        )
+
+    def read_node(self, name: str) -> np.ndarray:
+        """The current value of a node's first output; only for nodes that change nothing."""
+        if name not in self._graph_view.readable:
+            raise ValueError(f"node {name!r} has no value that can be read without side effects")
+        return np.asarray(self._session.run(f"{name}:0"))
 
     def state(self) -> VariableState:
         """Return every variable's value: enough to continue this run exactly elsewhere."""
-        return _as_state(self._session.run({name: v.read for name, v in self._variables.items()}))
+        return _as_state(
+            self._session.run({name: v.variable for name, v in self._variables.items()})
+        )
 
     def restore(self, state: VariableState) -> None:
         """Set every variable to the values in `state` (as returned by `state()`)."""
@@ -167,5 +258,5 @@ class LinearRegressionModel(SessionOwner):
     def set_weights(self, weights: Weights) -> None:
         """Replace the initial weights, keeping the step count at zero."""
         state = self.state()
-        state["weights"] = [[weights.b], [weights.m]]
+        state["weights"] = _column(weights).tolist()
         self.restore(state)

@@ -1,0 +1,102 @@
+"""A description of a run's `tf.Graph`: who wrote each node, and what each action runs."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import tensorflow as tf
+
+Origin = Literal["learner", "minimize", "stepwise"]
+
+# minimize() names what it adds under these scopes; Stepwise names its own reads and the
+# global step counter it keeps. Everything else is the learner's program.
+_MINIMIZE_PREFIXES = ("gradients/", "GradientDescent")
+_STEPWISE_PREFIXES = ("stepwise_", "global_step")
+
+# Running a node that depends on one of these would change the run (assign, apply an update)
+# or show a value never used (a new random draw); such nodes are not read on request.
+_SIDE_EFFECT_OPS = frozenset(
+    {"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "RandomStandardNormal"}
+)
+_UPDATE_OP_PREFIXES = ("ResourceApply", "Apply")
+
+
+@dataclass(frozen=True)
+class GraphNode:
+    name: str
+    op: str
+    origin: Origin
+    inputs: list[str]
+    control_inputs: list[str]
+    in_evaluate: bool
+    in_step: bool
+    readable: bool
+
+
+@dataclass(frozen=True)
+class GraphView:
+    nodes: list[GraphNode]
+
+    @property
+    def readable(self) -> frozenset[str]:
+        return frozenset(node.name for node in self.nodes if node.readable)
+
+
+def origin_of(name: str) -> Origin:
+    if name.startswith(_STEPWISE_PREFIXES):
+        return "stepwise"
+    if name.startswith(_MINIMIZE_PREFIXES):
+        return "minimize"
+    return "learner"
+
+
+def _dependencies(op: tf.Operation) -> list[tf.Operation]:
+    return [tensor.op for tensor in op.inputs] + list(op.control_inputs)
+
+
+def _closure(ops: Iterable[tf.Operation]) -> set[tf.Operation]:
+    """Every op that running `ops` executes: their inputs and control inputs, transitively."""
+    seen: set[tf.Operation] = set()
+    stack = list(ops)
+    while stack:
+        op = stack.pop()
+        if op not in seen:
+            seen.add(op)
+            stack.extend(_dependencies(op))
+    return seen
+
+
+def _ops_of(graph: tf.Graph, fetches: Iterable[Any]) -> list[tf.Operation]:
+    """The ops behind session.run fetches (tensors, ops, or variables read by their read op)."""
+    elements = [graph.as_graph_element(fetch) for fetch in tf.nest.flatten(list(fetches))]
+    return [element if isinstance(element, tf.Operation) else element.op for element in elements]
+
+
+def _is_side_effect(op: tf.Operation) -> bool:
+    return op.type in _SIDE_EFFECT_OPS or op.type.startswith(_UPDATE_OP_PREFIXES)
+
+
+def _readable(op: tf.Operation) -> bool:
+    if not op.outputs or op.outputs[0].dtype in (tf.resource, tf.variant):
+        return False
+    return not any(_is_side_effect(dep) or dep.type == "Placeholder" for dep in _closure([op]))
+
+
+def describe_graph(graph: tf.Graph, evaluate: Iterable[Any], step: Iterable[Any]) -> GraphView:
+    """Describe every node of `graph`, marking those that the evaluate and step fetches run."""
+    evaluated = _closure(_ops_of(graph, evaluate))
+    stepped = _closure(_ops_of(graph, step))
+    nodes = [
+        GraphNode(
+            name=op.name,
+            op=op.type,
+            origin=origin_of(op.name),
+            inputs=[tensor.op.name for tensor in op.inputs],
+            control_inputs=[control.name for control in op.control_inputs],
+            in_evaluate=op in evaluated,
+            in_step=op in stepped,
+            readable=_readable(op),
+        )
+        for op in graph.get_operations()
+    ]
+    return GraphView(nodes=nodes)
