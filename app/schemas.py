@@ -145,6 +145,7 @@ class RunConfigPublic(BaseModel):
     noise: float | None = Field(description="null when the points were given by the client.")
     x_range: tuple[float, float] | None
     custom_points: bool
+    custom_initial_weights: bool = False
 
 
 class RunPublic(BaseModel):

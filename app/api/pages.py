@@ -1,17 +1,21 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares)."""
 
+from functools import partial
 from pathlib import Path
+from typing import Annotated, Any
 
 import plotly
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Cookie, Header, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import ServiceDep
 from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
+from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.service import RunNotFoundError
-from app.schemas import RunCreate
+from app.schemas import RunCreate, RunPublic
+from app.training.listings import ListingSource, compat_v1_listing, tf2_listing
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,25 +23,74 @@ templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 
 # Served from the installed package, so the page needs nothing from the internet.
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+
+
+def _listing_source(run: RunPublic) -> ListingSource:
+    config = run.config
+    initial = run.initial_weights
+    return ListingSource(
+        learning_rate=config.learning_rate,
+        seed=config.seed,
+        num_points=config.num_points,
+        noise=config.noise,
+        x_range=config.x_range,
+        points=(run.points.x, run.points.y) if config.custom_points else None,
+        # Runs given their own starting weights show them; others show random_normal.
+        initial_weights=(initial.b, initial.m) if config.custom_initial_weights else None,
+    )
+
+
+def _page(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    lang_query: str | None,
+    lang_cookie: str | None,
+    accept_language: str | None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    lang = choose_language(lang_query, lang_cookie, accept_language)
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {**context, "lang": lang, "t": partial(translate, lang)},
+        status_code=status_code,
+    )
+    if lang_query == lang:  # An explicit choice is remembered for the next visit.
+        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax")
+    return response
 
 
 @router.get("/")
-def start_run(service: ServiceDep) -> RedirectResponse:
+def start_run(service: ServiceDep, lang: str | None = None) -> RedirectResponse:
     view = service.create(RunCreate())
-    return RedirectResponse(run_page_path(view.run.id), status_code=303)
+    suffix = f"?lang={lang}" if lang else ""
+    return RedirectResponse(run_page_path(view.run.id) + suffix, status_code=303)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: str, request: Request, service: ServiceDep) -> HTMLResponse:
+def run_page(
+    run_id: str,
+    request: Request,
+    service: ServiceDep,
+    lang: str | None = None,
+    stepwise_lang: Annotated[str | None, Cookie()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    language = (lang, stepwise_lang, accept_language)
     try:
-        view = service.get(run_id)
+        run = run_public(service.get(run_id))
     except RunNotFoundError:
-        return templates.TemplateResponse(
-            request, "not_found.html", {"run_id": run_id}, status_code=404
-        )
-    return templates.TemplateResponse(
-        request, "run.html", {"run": run_public(view).model_dump(mode="json")}
-    )
+        return _page(request, "not_found.html", {"run_id": run_id}, *language, status_code=404)
+    chosen = choose_language(*language)
+    source = _listing_source(run)
+    context = {
+        "run": run.model_dump(mode="json"),
+        "messages": messages(chosen),
+        "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
+    }
+    return _page(request, "run.html", context, *language)
 
 
 @router.get("/vendor/plotly.min.js")

@@ -160,6 +160,7 @@ class RunService:
                     "noise": None if spec.points else spec.noise,
                     "x_range": None if spec.points else list(spec.x_range),
                     "custom_points": spec.points is not None,
+                    "custom_initial_weights": spec.initial_weights is not None,
                 },
                 points_x=data.x.tolist(),
                 points_y=data.y.tolist(),

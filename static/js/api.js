@@ -1,5 +1,7 @@
 // Calls to the Stepwise JSON API. Every error becomes an ApiError carrying the server's `detail`.
 
+import { t } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -17,7 +19,7 @@ async function request(method, path, body) {
   try {
     response = await fetch(path, options);
   } catch {
-    throw new ApiError(0, "The server cannot be reached. Is it still running?");
+    throw new ApiError(0, t("status.unreachable"));
   }
   const payload = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -31,6 +33,22 @@ const runPath = (runId) => `/api/runs/${encodeURIComponent(runId)}`;
 export const getRun = (runId) => request("GET", runPath(runId));
 export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n });
 export const resetRun = (runId) => request("POST", `${runPath(runId)}/reset`);
+export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);
+export const getStepDetail = (runId, step) => request("GET", `${runPath(runId)}/steps/${step}`);
+export const getGraph = (runId) => request("GET", `${runPath(runId)}/graph`);
+export const getNodeValue = (runId, node) =>
+  request("GET", `${runPath(runId)}/graph/value?${new URLSearchParams({ node })}`);
+export const getSurface = (runId, bounds, size) =>
+  request(
+    "GET",
+    `${runPath(runId)}/surface?${new URLSearchParams({
+      b_min: bounds.b[0],
+      b_max: bounds.b[1],
+      m_min: bounds.m[0],
+      m_max: bounds.m[1],
+      size,
+    })}`,
+  );
 
 /**
  * Stream `n` steps as server-sent events. Returns a function that stops the stream;
@@ -56,7 +74,7 @@ export function streamRun(runId, n, intervalMs, { onStep, onEnd, onError }) {
     // A refused stream (404, 409, 422) says why in JSON; ask again to read the reason.
     try {
       await getRun(runId);
-      onError(new ApiError(0, "The stream stopped unexpectedly."));
+      onError(new ApiError(0, t("status.stream_stopped")));
     } catch (error) {
       onError(error);
     }

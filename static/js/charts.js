@@ -1,7 +1,8 @@
-// The sample's three panels, drawn with Plotly from a RunState.
+// The sample's three panels, drawn with Plotly at the step the timeline shows.
 // Plotly.react with a fixed uirevision keeps a learner's zoom while new steps arrive.
 
 import { formatNumber } from "./format.js";
+import { t } from "./i18n.js";
 
 // Okabe–Ito colours: distinguishable with the common forms of colour blindness.
 export const COLORS = {
@@ -10,16 +11,24 @@ export const COLORS = {
   line: "#009E73",
   answer: "#7f7f7f",
   loss: "#0072B2",
+  residuals: "#CC79A7",
+  marker: "#D55E00",
 };
 
 const HISTORY_BANDS = 5; // Older lines are fainter; one trace per band keeps drawing cheap.
-const PLOT_CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+// A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
+const LOG_SCALE_RATIO = 1e3;
+export const PLOT_CONFIG = {
+  responsive: true,
+  displaylogo: false,
+  modeBarButtonsToRemove: ["lasso2d", "select2d"],
+};
 
-function baseLayout(xTitle, yTitle, revision) {
+export function baseLayout(xTitle, yTitle, revision) {
   return {
     uirevision: revision,
     margin: { l: 56, r: 16, t: 12, b: 48 },
-    font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", size: 14, color: "#1d2733" },
+    font: { family: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans CJK SC', sans-serif", size: 14, color: "#1d2733" },
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "#ffffff",
     xaxis: { title: { text: xTitle }, zeroline: false, gridcolor: "#e3e8ee", automargin: true },
@@ -30,7 +39,8 @@ function baseLayout(xTitle, yTitle, revision) {
       automargin: true,
       exponentformat: "e",
     },
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },
+    // Two legend entries a row: the panels are narrow, and a column of entries squeezes the plot.
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 }, entrywidth: 0.5, entrywidthmode: "fraction" },
     hovermode: "closest",
   };
 }
@@ -51,30 +61,24 @@ function lineThrough(weights, xRange) {
   return { x: xRange, y: xRange.map((x) => weights.b + weights.m * x) };
 }
 
+const isFinitePair = (w) => w && w.b !== null && w.m !== null;
+
 function pointsTrace(points, opacity = 1) {
   return {
-    name: "data",
+    name: t("chart.data"),
     type: "scatter",
     mode: "markers",
     x: points.x,
     y: points.y,
     marker: { color: COLORS.points, size: 10, opacity },
-    hovertemplate: "x %{x:.4g}<br>y %{y:.4g}<extra>data</extra>",
+    hovertemplate: "x %{x:.4g}<br>y %{y:.4g}<extra></extra>",
   };
 }
 
-/** The bold line of the shown weights: none if they overflowed. */
-function shownLineTrace(weights, extent, name) {
-  if (weights.b === null || weights.m === null) return [];
+function lineTrace(weights, extent, name, style) {
+  if (!isFinitePair(weights)) return [];
   return [
-    {
-      name,
-      type: "scatter",
-      mode: "lines",
-      ...lineThrough(weights, extent.x),
-      line: { color: COLORS.line, width: 3 },
-      hoverinfo: "skip",
-    },
+    { name, type: "scatter", mode: "lines", ...lineThrough(weights, extent.x), line: style, hoverinfo: "skip" },
   ];
 }
 
@@ -86,39 +90,69 @@ function dataLayout(revision, extent) {
   return layout;
 }
 
-function fitFigure(state) {
+/** yhat at step k, as TensorFlow computed it, if the page has it yet. */
+export function predictionsAt(state, details, k) {
+  if (k === state.lastStep && state.current) return state.current.predictions;
+  const next = details.peek(k + 1);
+  return next && next.points.length ? next.points.map((p) => p.prediction) : null;
+}
+
+function residualTrace(detail) {
+  const x = [];
+  const y = [];
+  for (const point of detail.points) {
+    if (point.prediction === null) continue;
+    x.push(point.x, point.x, null);
+    y.push(point.y, point.prediction, null);
+  }
+  return {
+    name: t("chart.residuals", { step: detail.step }),
+    type: "scatter",
+    mode: "lines",
+    x,
+    y,
+    line: { color: COLORS.residuals, width: 3, dash: "dot" },
+    hoverinfo: "skip",
+  };
+}
+
+function fitFigure(state, details) {
   const { points, answer } = state.run;
   const extent = dataExtent(points);
-  const { step, weights } = state.shownLine;
+  const k = state.position;
+  const { step, weights } = state.lineAt(k);
   const data = [
-    {
-      name: "closed-form answer (polyfit)",
-      type: "scatter",
-      mode: "lines",
-      ...lineThrough(answer, extent.x),
-      line: { color: COLORS.answer, width: 2, dash: "dash" },
-      opacity: 0.6,
-      hoverinfo: "skip",
-    },
+    ...lineTrace(answer, extent, t("chart.answer"), { color: COLORS.answer, width: 2, dash: "dash" }),
     pointsTrace(points),
   ];
-  if (state.current) {
+  const explained = details.peek(state.explainedStep(k));
+  if (explained && explained.points.length) {
+    if (explained.step === k) {
+      data.push(
+        ...lineTrace(explained.weights_before, extent, t("chart.line_before", { step: k }), {
+          color: COLORS.line,
+          width: 2,
+          dash: "dash",
+        }),
+      );
+    }
+    data.push(residualTrace(explained));
+  }
+  const predictions = predictionsAt(state, details, k);
+  if (predictions) {
     data.push({
-      name: "predictions (yhat)",
+      name: t("chart.predictions"),
       type: "scatter",
       mode: "markers",
       x: points.x,
-      y: state.current.predictions,
+      y: predictions,
       marker: { color: COLORS.predictions, size: 9, symbol: "diamond" },
-      hovertemplate: "x %{x:.4g}<br>yhat %{y:.4g}<extra>prediction</extra>",
+      hovertemplate: "x %{x:.4g}<br>yhat %{y:.4g}<extra></extra>",
     });
   }
-  data.push(...shownLineTrace(weights, extent, `line at step ${step}`));
+  data.push(...lineTrace(weights, extent, t("chart.line_at", { step }), { color: COLORS.line, width: 3 }));
   return { data, layout: dataLayout("fit", extent) };
 }
-
-// A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
-const LOG_SCALE_RATIO = 1e3;
 
 function lossAxisType(losses) {
   const positive = losses.filter((loss) => loss !== null && loss > 0);
@@ -126,7 +160,7 @@ function lossAxisType(losses) {
   return Math.max(...positive) / Math.min(...positive) > LOG_SCALE_RATIO ? "log" : "linear";
 }
 
-function emptyNote(text) {
+export function emptyNote(text) {
   return { text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 15, color: "#5a6676" } };
 }
 
@@ -134,7 +168,7 @@ function lossFigure(state) {
   const losses = state.history.map((r) => r.loss_after);
   const data = [
     {
-      name: "loss after each step",
+      name: t("chart.loss_after"),
       type: "scatter",
       mode: state.history.length > 200 ? "lines" : "lines+markers",
       x: state.history.map((r) => r.step),
@@ -144,17 +178,30 @@ function lossFigure(state) {
       hovertemplate: "step %{x}<br>loss %{y:.5g}<extra></extra>",
     },
   ];
-  const layout = baseLayout("step", "loss = l2_loss(yhat − y)", "loss");
+  const k = state.position;
+  const shownLoss = k >= 1 ? state.lossAt(k) : null;
+  if (shownLoss !== null) {
+    data.push({
+      name: t("chart.shown_step", { step: k }),
+      type: "scatter",
+      mode: "markers",
+      x: [k],
+      y: [shownLoss],
+      marker: { color: COLORS.marker, size: 13, symbol: "circle-open", line: { width: 3 } },
+      hoverinfo: "skip",
+    });
+  }
+  const layout = baseLayout(t("chart.step_axis"), t("chart.loss_axis"), "loss");
   layout.showlegend = false;
   layout.yaxis.type = lossAxisType(losses);
-  if (!losses.length) layout.annotations = [emptyNote("No steps yet: press Step or Run 50")];
+  if (!losses.length) layout.annotations = [emptyNote(t("chart.no_steps"))];
   return { data, layout };
 }
 
 function slopeFigure(state) {
   const { points } = state.run;
   const extent = dataExtent(points);
-  const finite = state.history.filter((r) => r.weights_after.b !== null && r.weights_after.m !== null);
+  const finite = state.history.filter((r) => isFinitePair(r.weights_after));
   const data = [pointsTrace(points, 0.35)];
   const bandSize = Math.max(1, Math.ceil(finite.length / HISTORY_BANDS));
   for (let start = 0, band = 0; start < finite.length; start += bandSize, band += 1) {
@@ -166,7 +213,7 @@ function slopeFigure(state) {
       y.push(...line.y, null);
     }
     data.push({
-      name: band === 0 ? "line after each step" : `steps ${finite[start].step}+`,
+      name: t("chart.each_step"),
       showlegend: band === 0,
       type: "scatter",
       mode: "lines",
@@ -177,18 +224,18 @@ function slopeFigure(state) {
       hoverinfo: "skip",
     });
   }
-  const { weights } = state.shownLine;
+  const { weights } = state.lineAt(state.position);
   const name = `b = ${formatNumber(weights.b)}, m = ${formatNumber(weights.m)}`;
-  data.push(...shownLineTrace(weights, extent, name));
+  data.push(...lineTrace(weights, extent, name, { color: COLORS.line, width: 3 }));
   return { data, layout: dataLayout("slope", extent) };
 }
 
 const FIGURES = { "fit-chart": fitFigure, "loss-chart": lossFigure, "slope-chart": slopeFigure };
 
-/** Draw (or redraw) every panel from `state`. */
-export function renderCharts(state) {
+/** Draw (or redraw) the three panels at the timeline's step. */
+export function renderCharts(state, details) {
   for (const [elementId, figure] of Object.entries(FIGURES)) {
-    const { data, layout } = figure(state);
+    const { data, layout } = figure(state, details);
     window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
   }
 }

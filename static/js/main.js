@@ -1,25 +1,44 @@
-// Wires the run page: buttons → API → RunState → charts and readouts.
+// Wires the run page: actions → API → RunState → every panel, at the step the timeline shows.
 
-import { ApiError, getRun, resetRun, stepRun } from "./api.js";
-import { renderCharts } from "./charts.js";
+import { ApiError, evaluateRun, getRun, resetRun, stepRun } from "./api.js";
+import { predictionsAt, renderCharts } from "./charts.js";
+import { highlightCode } from "./code-listing.js";
+import { renderDetail } from "./detail.js";
+import { DetailCache } from "./details.js";
+import { formatNumber } from "./format.js";
+import { GraphView } from "./graph-view.js";
+import { t } from "./i18n.js";
+import { installShortcuts } from "./keyboard.js";
 import { Player } from "./player.js";
 import { RunState } from "./run-state.js";
+import { SurfaceChart } from "./surface.js";
+import { renderTables } from "./tables.js";
 import {
   divergedMessage,
   elements,
+  narrate,
+  narrateStep,
   readRunData,
   renderFacts,
   renderReadouts,
+  renderTimeline,
   setControls,
   setShareLink,
+  showEvalResult,
   showStatus,
 } from "./view.js";
 
 const RUN_STEPS = 50;
 const STREAM_INTERVAL_MS = 40; // 50 steps in about two seconds: quick, yet each one visible.
+const SETTLE_MS = 150; // Ask the server for explanations once the timeline stops moving.
 
 const state = new RunState(readRunData());
+const details = new DetailCache(state.run.id, scheduleRender);
+const surface = new SurfaceChart("surface-chart", state.run.id, scheduleRender);
+const graph = new GraphView(elements.graphView(), elements.graphNode(), state.run.id);
 let framePending = false;
+let settleTimer = null;
+let busy = false;
 
 /** Redraw at most once per animation frame, however fast steps arrive. */
 function scheduleRender() {
@@ -27,13 +46,36 @@ function scheduleRender() {
   framePending = true;
   requestAnimationFrame(() => {
     framePending = false;
-    renderCharts(state);
-    renderReadouts(state);
+    render();
   });
 }
 
+function render() {
+  renderCharts(state, details);
+  surface.render(state, details);
+  renderReadouts(state);
+  renderTimeline(state);
+  renderDetail(state, details);
+  renderTables(state, predictionsAt(state, details, state.position));
+  requestExplanations();
+}
+
+/** Fetch what the shown step needs from the session, once steps stop streaming in. */
+function requestExplanations() {
+  if (player.playing) return;
+  clearTimeout(settleTimer);
+  settleTimer = setTimeout(() => {
+    if (player.playing) return;
+    const k = state.position;
+    const next = state.lastStep + 1;
+    const wanted = [state.explainedStep(k), k + 1].filter((j) => j < next || (j === next && !state.diverged));
+    details.want(wanted);
+    surface.want(state);
+  }, SETTLE_MS);
+}
+
 function refreshControls() {
-  setControls({ streaming: player.playing, diverged: state.diverged });
+  setControls({ busy: busy || player.playing, diverged: state.diverged });
   if (state.diverged) showStatus(divergedMessage(state), "diverged");
 }
 
@@ -44,8 +86,14 @@ function reportError(error) {
 /** Another tab or classmate changed the run: take the server's version. */
 async function reload() {
   state.load(await getRun(state.run.id));
+  details.clear();
   scheduleRender();
   refreshControls();
+}
+
+function appended() {
+  details.forgetPreviewsUpTo(state.lastStep);
+  scheduleRender();
 }
 
 const player = new Player(state.run.id, {
@@ -55,13 +103,15 @@ const player = new Player(state.run.id, {
       return;
     }
     state.appendEvent(event);
-    scheduleRender();
+    appended();
   },
   onEnd(end) {
     if (end.reason === "error") reportError(new ApiError(0, end.detail));
-    else if (end.reason === "stopped") showStatus(`Stopped at step ${state.lastStep}.`);
-    else if (end.reason === "completed") showStatus(`Ran ${RUN_STEPS} steps; now at step ${end.step}.`);
+    else if (end.reason === "stopped") showStatus(t("status.stopped", { step: state.lastStep }));
+    else if (end.reason === "completed") showStatus(t("status.ran", { n: RUN_STEPS, step: end.step }));
+    narrateStep(state);
     refreshControls();
+    scheduleRender();
   },
   onError(error) {
     reportError(error);
@@ -69,35 +119,104 @@ const player = new Player(state.run.id, {
   },
 });
 
+function showAction(action) {
+  highlightCode(action === "reset" ? "init" : action);
+  if (action !== "reset") graph.setHighlight(action);
+}
+
 async function step() {
-  setControls({ streaming: true, diverged: state.diverged });
+  if (busy || player.playing || state.diverged) return;
+  busy = true;
+  refreshControls();
+  const last = state.lastStep;
+  const before = { weights: state.weightsAt(last), loss: state.lossAt(last) };
   try {
     const batch = await stepRun(state.run.id, 1);
-    if (batch.records[0].step !== state.lastStep + 1) await reload();
-    else state.appendBatch(batch);
+    const record = batch.records[0];
+    if (!state.follows(record)) {
+      await reload();
+    } else {
+      state.appendBatch(batch);
+      state.moveTo(state.lastStep);
+      appended();
+    }
     showStatus("");
+    showAction("step");
+    showEvalResult(
+      t("evalrun.result_update", {
+        b0: formatNumber(before.weights.b),
+        b1: formatNumber(record.weights_after.b),
+        m0: formatNumber(before.weights.m),
+        m1: formatNumber(record.weights_after.m),
+        s0: record.step - 1,
+        s1: record.step,
+        l0: formatNumber(before.loss),
+        l1: formatNumber(record.loss_after),
+      }),
+    );
+    narrateStep(state);
+  } catch (error) {
+    reportError(error);
+  }
+  busy = false;
+  refreshControls();
+}
+
+async function evaluate() {
+  if (busy || player.playing) return;
+  try {
+    const reading = await evaluateRun(state.run.id);
+    state.moveTo(state.lastStep); // The session holds the last step's weights.
+    showAction("evaluate");
+    const text = t("evalrun.result_evaluate", {
+      loss: formatNumber(reading.loss),
+      b: formatNumber(reading.weights.b),
+      m: formatNumber(reading.weights.m),
+      step: reading.step,
+    });
+    showEvalResult(text);
+    narrate(text);
     scheduleRender();
   } catch (error) {
     reportError(error);
   }
-  refreshControls();
 }
 
 function run() {
-  showStatus(`Running ${RUN_STEPS} steps…`);
+  if (busy || player.playing || state.diverged) return;
+  state.moveTo(state.lastStep);
+  showStatus(t("status.running", { n: RUN_STEPS }));
+  showEvalResult("");
+  showAction("step");
   player.play(RUN_STEPS, STREAM_INTERVAL_MS);
   refreshControls();
 }
 
+function togglePlay() {
+  if (player.playing) player.stop();
+  else run();
+}
+
 async function reset() {
+  if (busy || player.playing) return;
   try {
     state.load(await resetRun(state.run.id));
-    showStatus("Back to step 0: same points, same initial weights.");
+    details.clear();
+    showStatus(t("status.reset"));
+    showAction("reset");
+    showEvalResult("");
+    narrateStep(state);
     scheduleRender();
   } catch (error) {
     reportError(error);
   }
   refreshControls();
+}
+
+function move(delta) {
+  state.moveTo(state.position + delta);
+  narrateStep(state);
+  scheduleRender();
 }
 
 async function copyLink() {
@@ -107,24 +226,43 @@ async function copyLink() {
   } catch {
     // Without clipboard permission, select the link so the learner can copy it themselves.
     link.select();
-    showStatus("Press Ctrl+C (⌘C) to copy the selected link.");
+    showStatus(t("status.copy_manual"));
     return;
   }
-  showStatus("Link copied. Anyone who opens it sees this run.");
+  showStatus(t("status.copied"));
+}
+
+function wire() {
+  elements.step().addEventListener("click", step);
+  elements.update().addEventListener("click", step);
+  elements.run().addEventListener("click", run);
+  elements.stop().addEventListener("click", () => player.stop());
+  elements.reset().addEventListener("click", reset);
+  elements.evaluate().addEventListener("click", evaluate);
+  elements.copy().addEventListener("click", copyLink);
+  elements.timeline().addEventListener("input", (event) => {
+    state.moveTo(Number(event.target.value));
+    scheduleRender();
+  });
+  elements.timeline().addEventListener("change", () => narrateStep(state));
+  elements.timelineBack().addEventListener("click", () => move(-1));
+  elements.timelineForward().addEventListener("click", () => move(1));
+  for (const radio of elements.graphHighlights()) {
+    radio.addEventListener("change", () => graph.setHighlight(radio.value));
+  }
+  elements.graphStepwise().addEventListener("change", (event) => graph.setShowStepwise(event.target.checked));
+  for (const table of elements.dataTables()) table.addEventListener("toggle", scheduleRender);
+  installShortcuts({ step, run, togglePlay, move });
 }
 
 function start() {
   setShareLink(window.location.origin + state.run.url);
   renderFacts(state.run);
-  elements.step().addEventListener("click", step);
-  elements.run().addEventListener("click", run);
-  elements.stop().addEventListener("click", () => player.stop());
-  elements.reset().addEventListener("click", reset);
-  elements.copy().addEventListener("click", copyLink);
+  wire();
   showStatus("");
   refreshControls();
-  renderCharts(state);
-  renderReadouts(state);
+  render();
+  graph.load().catch(reportError);
   document.body.dataset.ready = "true";
 }
 

@@ -1,22 +1,28 @@
-// The page's copy of one run: points, answer, step history and what the session reads now.
-// Every number in it came from the server, which took it from the run's TensorFlow session.
+// The page's copy of one run: points, answer, step history, what the session reads now, and
+// the step the timeline shows. Every number in it came from the run's TensorFlow session.
 
 export class RunState {
   constructor(run) {
     this.load(run);
   }
 
-  /** Replace everything with a run as GET /api/runs/{id} returns it. */
+  /** Replace everything with a run as GET /api/runs/{id} returns it; show its last step. */
   load(run) {
     this.run = run;
     this.history = [...run.history];
     this.current = run.current;
     this.diverged = run.diverged;
     this.divergedAt = run.diverged_at;
+    this.position = this.lastStep;
   }
 
   get lastStep() {
     return this.history.length ? this.history[this.history.length - 1].step : 0;
+  }
+
+  /** Whether the timeline shows the newest step, and so moves on as new steps arrive. */
+  get following() {
+    return this.position === this.lastStep;
   }
 
   /** Whether `record` is the next step of this history (false if another tab stepped too). */
@@ -26,19 +32,23 @@ export class RunState {
 
   /** Append steps from POST /step; `current` is what the session reads after them. */
   appendBatch(batch) {
+    const following = this.following;
     this.history.push(...batch.records);
     this.current = batch.current;
     this.noteDivergence(batch.records[batch.records.length - 1]);
+    if (following) this.position = this.lastStep;
   }
 
   /** Append one streamed step event (a step record plus its predictions). */
   appendEvent(event) {
+    const following = this.following;
     const { predictions, ...record } = event;
     this.history.push(record);
     this.current = record.diverged
       ? null
       : { step: record.step, weights: record.weights_after, loss: record.loss_after, predictions };
     this.noteDivergence(record);
+    if (following) this.position = this.lastStep;
   }
 
   noteDivergence(record) {
@@ -48,13 +58,38 @@ export class RunState {
     }
   }
 
-  /** The line to draw and its step: the current one, or the last finite one once diverged. */
-  get shownLine() {
-    if (this.current) return { step: this.current.step, weights: this.current.weights };
-    for (let i = this.history.length - 1; i >= 0; i -= 1) {
-      const { step, weights_before: w } = this.history[i];
-      if (w.b !== null && w.m !== null) return { step: step - 1, weights: w };
+  /** Move the timeline to step `k`, kept within 0..lastStep. */
+  moveTo(k) {
+    this.position = Math.max(0, Math.min(this.lastStep, Math.round(k)));
+  }
+
+  record(step) {
+    return step >= 1 && step <= this.history.length ? this.history[step - 1] : null;
+  }
+
+  /** Weights after `k` steps (the initial weights for k = 0). */
+  weightsAt(k) {
+    return k === 0 ? this.run.initial_weights : this.record(k).weights_after;
+  }
+
+  /** Loss after `k` steps, or null where unknown or overflowed. */
+  lossAt(k) {
+    if (k >= 1) return this.record(k).loss_after;
+    if (this.history.length) return this.history[0].loss_before;
+    return this.current ? this.current.loss : null;
+  }
+
+  /** The line to draw at step `k`: the last finite weights at or before it. */
+  lineAt(k) {
+    for (let step = k; step >= 0; step -= 1) {
+      const w = this.weightsAt(step);
+      if (w.b !== null && w.m !== null) return { step, weights: w };
     }
     return { step: 0, weights: this.run.initial_weights };
+  }
+
+  /** The step whose update the page explains at position `k`: step k, or the first for k = 0. */
+  explainedStep(k = this.position) {
+    return Math.max(k, 1);
   }
 }

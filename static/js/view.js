@@ -1,6 +1,7 @@
-// Everything the page shows outside the charts. Element ids are kept here, in one place.
+// Everything the page shows outside the charts and panels. Element ids are kept here.
 
 import { formatNumber } from "./format.js";
+import { t } from "./i18n.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -10,21 +11,44 @@ export const elements = {
   stop: () => $("stop-button"),
   reset: () => $("reset-button"),
   copy: () => $("copy-button"),
+  evaluate: () => $("evaluate-button"),
+  update: () => $("update-button"),
   shareLink: () => $("share-link"),
   status: () => $("status"),
+  timeline: () => $("timeline"),
+  timelineBack: () => $("timeline-back"),
+  timelineForward: () => $("timeline-forward"),
+  graphView: () => $("graph-view"),
+  graphNode: () => $("graph-node"),
+  graphStepwise: () => $("graph-show-stepwise"),
+  graphHighlights: () => document.querySelectorAll('input[name="graph-highlight"]'),
+  dataTables: () => document.querySelectorAll("details.data-table"),
+  evalResult: () => $("evalrun-result"),
 };
 
 export function readRunData() {
   return JSON.parse($("run-data").textContent);
 }
 
+/** The readouts show the step the timeline points at. */
 export function renderReadouts(state) {
-  const current = state.current;
-  $("readout-step").textContent = String(current ? current.step : state.lastStep);
-  $("readout-loss").textContent = current ? formatNumber(current.loss) : "overflow";
-  const weights = current ? current.weights : { b: null, m: null };
+  const k = state.position;
+  const loss = state.lossAt(k);
+  const weights = state.weightsAt(k);
+  $("readout-step").textContent = String(k);
+  $("readout-loss").textContent = loss === null ? t("readout.overflow") : formatNumber(loss);
   $("readout-b").textContent = formatNumber(weights.b);
   $("readout-m").textContent = formatNumber(weights.m);
+}
+
+export function renderTimeline(state) {
+  const slider = elements.timeline();
+  slider.max = String(state.lastStep);
+  slider.value = String(state.position);
+  slider.setAttribute("aria-valuetext", t("timeline.position", { step: state.position, last: state.lastStep }));
+  $("timeline-label").textContent = t("timeline.position", { step: state.position, last: state.lastStep });
+  elements.timelineBack().disabled = state.position === 0;
+  elements.timelineForward().disabled = state.following;
 }
 
 /** Show a message under the controls; kind is "info", "error" or "diverged". */
@@ -35,34 +59,43 @@ export function showStatus(text, kind = "info") {
   status.hidden = text === "";
 }
 
+/** Say something to screen readers (the narration region is visually hidden). */
+export function narrate(text) {
+  $("narration").textContent = text;
+}
+
+export function narrateStep(state) {
+  const k = state.position;
+  const w = state.weightsAt(k);
+  narrate(t("narration.step", { step: k, loss: formatNumber(state.lossAt(k)), b: formatNumber(w.b), m: formatNumber(w.m) }));
+}
+
 export function divergedMessage(state) {
-  return (
-    `This run diverged at step ${state.divergedAt}: the loss overflowed to infinity, because the ` +
-    `learning rate ${state.run.config.learning_rate} is too large for these points. ` +
-    "Press Reset to start over, or start a new run with a smaller learning rate."
-  );
+  return t("status.diverged", { step: state.divergedAt, lr: state.run.config.learning_rate });
 }
 
 /** Enable the buttons that make sense now. */
-export function setControls({ streaming, diverged }) {
-  elements.step().disabled = streaming || diverged;
-  elements.run().disabled = streaming || diverged;
-  elements.stop().disabled = !streaming;
-  elements.reset().disabled = streaming;
+export function setControls({ busy, diverged }) {
+  for (const button of [elements.step(), elements.run(), elements.update()]) button.disabled = busy || diverged;
+  elements.evaluate().disabled = busy || diverged;
+  elements.stop().disabled = !busy;
+  elements.reset().disabled = busy;
 }
 
 export function renderFacts(run) {
   const config = run.config;
+  const points = config.custom_points
+    ? t("facts.points_custom", { n: config.num_points })
+    : t("facts.points_recipe", { n: config.num_points, seed: config.seed, noise: config.noise });
   const facts = [
-    ["Learning rate", String(config.learning_rate)],
-    ["Points", config.custom_points ? `${config.num_points}, given by hand` : `${config.num_points}, seed ${config.seed}, noise ${config.noise}`],
-    ["Initial weights", `b = ${formatNumber(run.initial_weights.b)}, m = ${formatNumber(run.initial_weights.m)}`],
-    ["Closed-form answer (polyfit)", `b = ${formatNumber(run.answer.b)}, m = ${formatNumber(run.answer.m)}`],
-    ["Loss", "l2_loss(yhat − y) = Σ(yhat − y)² / 2"],
-    ["Optimizer", `GradientDescentOptimizer(${config.learning_rate})`],
+    [t("facts.learning_rate"), String(config.learning_rate)],
+    [t("facts.points"), points],
+    [t("facts.initial"), `b = ${formatNumber(run.initial_weights.b)}, m = ${formatNumber(run.initial_weights.m)}`],
+    [t("facts.answer"), `b = ${formatNumber(run.answer.b)}, m = ${formatNumber(run.answer.m)}`],
+    [t("facts.loss"), "l2_loss(yhat − y) = Σ(yhat − y)² / 2"],
+    [t("facts.optimizer"), `GradientDescentOptimizer(${config.learning_rate})`],
   ];
-  const list = $("run-facts");
-  list.replaceChildren(
+  $("run-facts").replaceChildren(
     ...facts.flatMap(([term, value]) => {
       const dt = document.createElement("dt");
       dt.textContent = term;
@@ -71,9 +104,12 @@ export function renderFacts(run) {
       return [dt, dd];
     }),
   );
-  $("lede-lr").textContent = String(config.learning_rate);
 }
 
 export function setShareLink(url) {
   elements.shareLink().value = url;
+}
+
+export function showEvalResult(text) {
+  elements.evalResult().textContent = text;
 }

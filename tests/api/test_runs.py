@@ -38,6 +38,7 @@ def test_create_defaults_to_the_sample(client):
         "noise": 1.5,
         "x_range": [-10.0, 10.0],
         "custom_points": False,
+        "custom_initial_weights": False,
     }
     data = sample_dataset()
     assert run["points"] == {"x": data.x.tolist(), "y": data.y.tolist()}

@@ -1,0 +1,49 @@
+// A data table behind each chart, for screen readers and for reading exact values.
+// A table is filled only while its <details> is open: long histories cost nothing otherwise.
+
+import { formatNumber } from "./format.js";
+import { t } from "./i18n.js";
+
+function table(headings, rows) {
+  const node = document.createElement("table");
+  node.className = "numbers";
+  const head = node.createTHead().insertRow();
+  for (const key of headings) {
+    const cell = document.createElement("th");
+    cell.scope = "col";
+    cell.textContent = t(key);
+    head.append(cell);
+  }
+  const body = node.createTBody();
+  for (const row of rows) {
+    const line = body.insertRow();
+    for (const value of row) line.insertCell().textContent = typeof value === "number" || value === null ? formatNumber(value) : value;
+  }
+  return node;
+}
+
+const steps = (state) => [{ step: 0, weights_after: state.run.initial_weights, loss_after: state.lossAt(0) }, ...state.history];
+
+const TABLES = {
+  fit: (state, predictions) =>
+    table(
+      ["table.x", "table.y", "table.yhat"],
+      state.run.points.x.map((x, i) => [x, state.run.points.y[i], predictions ? predictions[i] : null]),
+    ),
+  loss: (state) => table(["table.step", "table.loss"], state.history.map((r) => [String(r.step), r.loss_after])),
+  slope: (state) =>
+    table(["table.step", "table.b", "table.m"], steps(state).map((r) => [String(r.step), r.weights_after.b, r.weights_after.m])),
+  surface: (state) =>
+    table(
+      ["table.step", "table.b", "table.m", "table.loss"],
+      steps(state).map((r) => [String(r.step), r.weights_after.b, r.weights_after.m, r.loss_after]),
+    ),
+};
+
+/** Refill the open tables; `predictions` are yhat at the step shown, if known. */
+export function renderTables(state, predictions) {
+  for (const details of document.querySelectorAll("details.data-table[open]")) {
+    const build = TABLES[details.dataset.table];
+    details.querySelector(".table-wrap").replaceChildren(build(state, predictions));
+  }
+}
