@@ -14,7 +14,8 @@ from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.service import RunNotFoundError
-from app.schemas import RunCreate, RunPublic
+from app.schemas import RunCreate
+from app.store import StoredRun
 from app.training.listings import ListingSource, compat_v1_listing, tf2_listing
 
 router = APIRouter(include_in_schema=False)
@@ -26,18 +27,19 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def _listing_source(run: RunPublic) -> ListingSource:
+def _listing_source(run: StoredRun) -> ListingSource:
     config = run.config
-    initial = run.initial_weights
+    (b,), (m,) = run.initial_state["weights"]
+    x_range = config["x_range"]
     return ListingSource(
-        learning_rate=config.learning_rate,
-        seed=config.seed,
-        num_points=config.num_points,
-        noise=config.noise,
-        x_range=config.x_range,
-        points=(run.points.x, run.points.y) if config.custom_points else None,
+        learning_rate=config["learning_rate"],
+        seed=config["seed"],
+        num_points=config["num_points"],
+        noise=config["noise"],
+        x_range=None if x_range is None else (x_range[0], x_range[1]),
+        points=(run.points_x, run.points_y) if config["custom_points"] else None,
         # Runs given their own starting weights show them; others show random_normal.
-        initial_weights=(initial.b, initial.m) if config.custom_initial_weights else None,
+        initial_weights=(b, m) if config.get("custom_initial_weights") else None,
     )
 
 
@@ -80,13 +82,13 @@ def run_page(
 ) -> HTMLResponse:
     language = (lang, stepwise_lang, accept_language)
     try:
-        run = run_public(service.get(run_id))
+        view = service.get(run_id)
     except RunNotFoundError:
         return _page(request, "not_found.html", {"run_id": run_id}, *language, status_code=404)
     chosen = choose_language(*language)
-    source = _listing_source(run)
+    source = _listing_source(view.run)
     context = {
-        "run": run.model_dump(mode="json"),
+        "run": run_public(view).model_dump(mode="json"),
         "messages": messages(chosen),
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
     }

@@ -1,27 +1,32 @@
 // Keyboard shortcuts: S step, R run 50, space play/pause, ← → move along the timeline.
+// Keys a focused control already uses for itself are left to it.
 
-const TYPING = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const NON_TEXT_INPUTS = new Set(["range", "checkbox", "radio", "button"]);
+
+function isTextField(target) {
+  if (target.tagName === "TEXTAREA" || target.tagName === "SELECT") return true;
+  return target.tagName === "INPUT" && !NON_TEXT_INPUTS.has(target.type);
+}
+
+// The timeline slider and radio buttons move themselves with the arrows.
+const ownsArrows = (target) => target.tagName === "INPUT";
+// Buttons, summaries, checkboxes and graph nodes are activated by the space bar.
+const ownsSpace = (target) =>
+  target.tagName === "INPUT" || Boolean(target.closest?.("button, summary, [role=button]"));
 
 export function installShortcuts({ step, run, togglePlay, move }) {
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || (event.repeat && event.key === " ")) return;
-    // Form fields keep their own keys (the timeline slider moves itself with the arrows).
-    if (TYPING.has(event.target.tagName)) return;
-    const onControl = event.target.closest && event.target.closest("button, [role=button], summary");
-    const actions = {
-      s: step,
-      S: step,
-      r: run,
-      R: run,
-      ArrowLeft: () => move(-1),
-      ArrowRight: () => move(1),
-    };
-    if (event.key === " " && !onControl) {
+    const target = event.target;
+    if (event.ctrlKey || event.metaKey || event.altKey || isTextField(target)) return;
+    const arrows = { ArrowLeft: -1, ArrowRight: 1 };
+    let action = null;
+    if (event.key === "s" || event.key === "S") action = step;
+    else if (event.key === "r" || event.key === "R") action = run;
+    else if (event.key === " " && !ownsSpace(target) && !event.repeat) action = togglePlay;
+    else if (event.key in arrows && !ownsArrows(target)) action = () => move(arrows[event.key]);
+    if (action) {
       event.preventDefault();
-      togglePlay();
-    } else if (actions[event.key]) {
-      event.preventDefault();
-      actions[event.key]();
+      action();
     }
   });
 }

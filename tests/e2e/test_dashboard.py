@@ -1,6 +1,7 @@
 """What a learner sees in the browser, checked against the run's own API record."""
 
 import re
+import time
 
 import httpx
 from playwright.sync_api import Page, expect
@@ -25,6 +26,14 @@ def readout(page: Page, name: str) -> str:
 
 def trace_length(page: Page, chart_id: str, trace: int = 0) -> int:
     return page.evaluate(f"document.getElementById('{chart_id}').data[{trace}].y.length")
+
+
+def eventually(condition, timeout: float = 10.0) -> None:
+    """Wait until `condition()` holds: charts redraw on the next animation frame."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.1)
 
 
 def chart_data(page: Page, chart_id: str) -> list[dict]:
@@ -78,8 +87,10 @@ def test_run_50_fits_the_line_and_the_link_shows_the_same_run(
         assert readout(other, "step") == "50"
         assert readout(other, "loss") == readout(page, "loss")
         assert trace_length(other, "loss-chart") == 50
-        for chart in ("fit-chart", "loss-chart", "slope-chart"):
-            assert chart_data(other, chart) == chart_data(page, chart), chart
+        for shown in (page, other):  # Both have asked the session to explain step 50.
+            expect(shown.locator("#shares-table tbody tr")).to_have_count(5)
+        for chart in ("fit-chart", "loss-chart", "slope-chart", "surface-chart"):
+            eventually(lambda chart=chart: chart_data(other, chart) == chart_data(page, chart))
     finally:
         classmate.close()
 

@@ -166,3 +166,43 @@ def test_runs_do_not_touch_the_default_graph_or_eager_mode(sample_model):
     sample_model.step()
     assert tf.executing_eagerly()
     assert tf.compat.v1.get_default_graph().get_operations() == []
+
+
+def test_explain_at_a_steps_starting_weights_reproduces_its_gradient(sample_model):
+    data = sample_dataset()
+    sample_model.step()
+    record = sample_model.step().record
+    state = sample_model.state()
+    breakdown = sample_model.explain(record.weights_before)
+    assert breakdown.gradient == record.gradient
+    assert breakdown.loss == record.loss_before
+    np.testing.assert_allclose(
+        breakdown.residuals, np.array(breakdown.predictions) - data.y, atol=1e-5
+    )
+    np.testing.assert_allclose(breakdown.contributions_b, breakdown.residuals)
+    np.testing.assert_allclose(
+        breakdown.contributions_m, np.array(breakdown.residuals) * data.x, rtol=1e-5
+    )
+    assert sum(breakdown.contributions_b) == pytest.approx(record.gradient.b, rel=1e-4)
+    assert sum(breakdown.contributions_m) == pytest.approx(record.gradient.m, rel=1e-4)
+    assert sample_model.state() == state  # Explaining changed nothing.
+
+
+def test_loss_surface_is_the_loss_at_each_grid_point(sample_model):
+    data = sample_dataset()
+    b_values, m_values = np.linspace(-3, 1, 5), np.linspace(0, 2, 4)
+    surface = sample_model.loss_surface(b_values, m_values)
+    assert len(surface.losses) == 4 and len(surface.losses[0]) == 5
+    for i, m in enumerate(m_values):
+        for j, b in enumerate(b_values):
+            expected = 0.5 * np.sum((b + m * data.x - data.y) ** 2)
+            assert surface.losses[i][j] == pytest.approx(expected, rel=1e-5)
+
+
+def test_read_node_reads_the_session_and_refuses_side_effects(sample_model):
+    sample_model.step()
+    assert float(sample_model.read_node("loss")) == sample_model.evaluate().loss
+    before = sample_model.state()
+    with pytest.raises(ValueError, match="side effects"):
+        sample_model.read_node("GradientDescent")
+    assert sample_model.state() == before

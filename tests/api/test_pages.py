@@ -1,0 +1,93 @@
+import json
+import re
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.i18n import LANGUAGES, choose_language, messages
+
+
+def run_page_url(client, **params) -> str:
+    response = client.get("/", params=params, follow_redirects=False)
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def test_start_page_creates_a_run_and_redirects_to_its_link(client):
+    location = run_page_url(client)
+    assert re.fullmatch(r"/runs/[A-Za-z0-9_-]{22}", location)
+    page = client.get(location)
+    assert page.status_code == 200
+    assert "Final data fit" in page.text
+    data = json.loads(re.search(r'id="run-data">(.*?)</script>', page.text, re.S).group(1))
+    assert data["id"] == location.rsplit("/", 1)[1]
+
+
+def test_language_from_query_is_remembered_in_a_cookie(client):
+    location = run_page_url(client, lang="zh")
+    assert location.endswith("?lang=zh")
+    page = client.get(location)
+    assert "最终拟合结果" in page.text and '<html lang="zh-Hans">' in page.text
+    assert page.cookies.get("stepwise_lang") == "zh"
+    again = client.get(location.split("?")[0])  # The client keeps the cookie.
+    assert "最终拟合结果" in again.text
+    english = client.get(location.split("?")[0], params={"lang": "en"})
+    assert "Final data fit" in english.text
+
+
+@pytest.mark.parametrize(
+    ("query", "cookie", "accept", "chosen"),
+    [
+        (None, None, None, "en"),
+        (None, None, "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+        (None, "en", "zh-CN", "en"),
+        ("zh", "en", None, "zh"),
+        ("klingon", None, "fr-FR", "en"),
+    ],
+)
+def test_choose_language(query, cookie, accept, chosen):
+    assert choose_language(query, cookie, accept) == chosen
+
+
+def test_catalogues_have_the_same_keys_and_placeholders():
+    english = messages("en")
+    for language in LANGUAGES:
+        catalogue = messages(language)
+        assert catalogue.keys() == english.keys(), language
+        for key, text in english.items():
+            assert set(re.findall(r"\{(\w+)\}", catalogue[key])) == set(
+                re.findall(r"\{(\w+)\}", text)
+            ), (language, key)
+
+
+def test_every_message_the_page_uses_exists():
+    used: set[str] = set()
+    for path in [
+        *(PROJECT_ROOT / "templates").glob("*.html"),
+        *(PROJECT_ROOT / "static/js").glob("*.js"),
+    ]:
+        used |= set(re.findall(r"""\bt\(\s*['"`]([\w.]+)['"`]""", path.read_text()))
+    used |= {f"graph.legend_{origin}" for origin in ("learner", "minimize", "stepwise")}
+    assert used, "no message keys found"
+    missing = used - messages("en").keys()
+    assert not missing
+
+
+def test_the_code_listings_are_on_the_page(client):
+    page = client.get(run_page_url(client)).text
+    assert 'data-action="step">        update_weights.run()' in page
+    assert "tf.GradientTape()" in page
+    assert "# was tf.sub" in page
+
+
+def test_unknown_run_page_is_404_html(client):
+    response = client.get("/runs/not-a-run", params={"lang": "zh"})
+    assert response.status_code == 404
+    assert "找不到" in response.text
+
+
+def test_plotly_is_served_by_the_app(client):
+    response = client.get("/vendor/plotly.min.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "plotly" in response.text[:2000].lower()

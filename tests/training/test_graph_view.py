@@ -1,0 +1,67 @@
+import pytest
+
+from app.training.data import sample_dataset
+from app.training.graph_view import origin_of
+from app.training.model import LinearRegressionModel
+
+
+@pytest.fixture(scope="module")
+def nodes():
+    with LinearRegressionModel(sample_dataset(), 0.002, seed=0) as model:
+        yield {node.name: node for node in model.graph_view.nodes}
+
+
+def test_the_learners_program_is_marked_as_theirs(nodes):
+    for name, op in [
+        ("input", "Const"),
+        ("target", "Const"),
+        ("weights", "VarHandleOp"),
+        ("yhat", "MatMul"),
+        ("yerror", "Sub"),
+        ("loss", "L2Loss"),
+    ]:
+        assert nodes[name].op == op
+        assert nodes[name].origin == "learner"
+
+
+def test_minimize_adds_gradient_ops_and_the_update(nodes):
+    gradients = [n for n in nodes.values() if n.name.startswith("gradients/")]
+    assert gradients
+    assert all(n.origin == "minimize" for n in gradients)
+    (apply,) = [n for n in nodes.values() if n.op.endswith("ApplyGradientDescent")]
+    assert apply.origin == "minimize"
+    assert apply.name.startswith("GradientDescent/")
+    assert "weights" in apply.inputs
+    assert any(name.startswith("gradients/") for name in apply.inputs)
+
+
+def test_what_evaluate_and_step_run(nodes):
+    apply = next(n for n in nodes.values() if n.op.endswith("ApplyGradientDescent"))
+    assert apply.in_step and not apply.in_evaluate
+    assert nodes["loss"].in_evaluate and nodes["loss"].in_step
+    assert not any(n.in_evaluate for n in nodes.values() if n.origin == "minimize")
+    # Initialisation runs in neither.
+    assert not nodes["init"].in_step and not nodes["init"].in_evaluate
+
+
+def test_only_side_effect_free_nodes_are_readable(nodes):
+    assert nodes["loss"].readable
+    assert nodes["gradients/yhat_grad/tuple/control_dependency_1"].readable
+    assert not nodes["weights"].readable  # A resource handle, not a value.
+    assert not nodes["weights/Assign"].readable
+    assert not nodes["random_normal"].readable  # Would draw new numbers.
+    assert not next(n for n in nodes.values() if n.op.endswith("ApplyGradientDescent")).readable
+
+
+@pytest.mark.parametrize(
+    ("name", "origin"),
+    [
+        ("yhat", "learner"),
+        ("gradients/loss_grad/mul", "minimize"),
+        ("GradientDescent/update", "minimize"),
+        ("stepwise_after/loss", "stepwise"),
+        ("global_step/Assign", "stepwise"),
+    ],
+)
+def test_origin_by_name(name, origin):
+    assert origin_of(name) == origin
