@@ -40,7 +40,7 @@ export function baseLayout(xTitle, yTitle, revision) {
       exponentformat: "e",
     },
     // Two legend entries a row: the panels are narrow, and a column of entries squeezes the plot.
-    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 }, entrywidth: 0.5, entrywidthmode: "fraction" },
+    legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom", font: { size: 12 }, entrywidth: 0.5, entrywidthmode: "fraction", itemsizing: "constant" },
     hovermode: "closest",
   };
 }
@@ -201,7 +201,8 @@ function lossFigure(state) {
 function slopeFigure(state) {
   const { points } = state.run;
   const extent = dataExtent(points);
-  const finite = state.history.filter((r) => isFinitePair(r.weights_after));
+  // The lines up to the step shown: dragging the timeline back replays how the line moved.
+  const finite = state.history.filter((r) => r.step <= state.position && isFinitePair(r.weights_after));
   const data = [pointsTrace(points, 0.35)];
   const bandSize = Math.max(1, Math.ceil(finite.length / HISTORY_BANDS));
   for (let start = 0, band = 0; start < finite.length; start += bandSize, band += 1) {
