@@ -218,6 +218,8 @@ class StepDetailPublic(BaseModel):
 
 
 class GraphNodePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     op: str
     origin: str = Field(description="'learner', 'minimize' (added by minimize()) or 'stepwise'.")

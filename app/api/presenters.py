@@ -140,21 +140,7 @@ def step_detail_public(detail: StepDetail) -> StepDetailPublic:
 
 
 def graph_public(view: GraphView) -> GraphPublic:
-    return GraphPublic(
-        nodes=[
-            GraphNodePublic(
-                name=node.name,
-                op=node.op,
-                origin=node.origin,
-                inputs=node.inputs,
-                control_inputs=node.control_inputs,
-                in_evaluate=node.in_evaluate,
-                in_step=node.in_step,
-                readable=node.readable,
-            )
-            for node in view.nodes
-        ]
-    )
+    return GraphPublic(nodes=[GraphNodePublic.model_validate(node) for node in view.nodes])
 
 
 def _json_values(value: np.ndarray) -> Any:

@@ -175,7 +175,7 @@ function lossFigure(state) {
       y: losses,
       line: { color: COLORS.loss, width: 2 },
       marker: { size: 5 },
-      hovertemplate: "step %{x}<br>loss %{y:.5g}<extra></extra>",
+      hovertemplate: `${t("table.step")} %{x}<br>${t("table.loss")} %{y:.5g}<extra></extra>`,
     },
   ];
   const k = state.position;

@@ -104,8 +104,8 @@ export class SurfaceChart {
         contours: { coloring: "heatmap", showlines: true },
         line: { width: 0.5, color: "rgba(255,255,255,0.5)" },
         colorbar: { title: { text: t("chart.log_loss"), side: "right" }, thickness: 12 },
-        hovertemplate: "b %{x:.4g}<br>m %{y:.4g}<br>loss %{customdata:.5g}<extra></extra>",
-        name: "loss",
+        hovertemplate: `b %{x:.4g}<br>m %{y:.4g}<br>${t("table.loss")} %{customdata:.5g}<extra></extra>`,
+        name: t("table.loss"),
       });
       layout.xaxis.range = this.surface.bounds.b;
       layout.yaxis.range = this.surface.bounds.m;
@@ -120,7 +120,7 @@ export class SurfaceChart {
         customdata: path.map((w) => w.step),
         line: { color: "#ffffff", width: 2 },
         marker: { color: "#ffffff", size: 5, line: { color: "#1d2733", width: 1 } },
-        hovertemplate: "step %{customdata}<br>b %{x:.5g}<br>m %{y:.5g}<extra></extra>",
+        hovertemplate: `${t("table.step")} %{customdata}<br>b %{x:.5g}<br>m %{y:.5g}<extra></extra>`,
       },
       {
         name: t("chart.answer_point"),
