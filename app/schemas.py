@@ -4,13 +4,21 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
 from app.training.records import StepRecord, Weights
 
 # Bounds keep every value, and the squares the loss takes of it, inside float32's range.
 COORDINATE_LIMIT = 1e6
-Coordinate = Annotated[float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)]
+FLOAT32_SMALLEST_NORMAL = 1.1754943508222875e-38
+# Query strings are text, so query values are converted; JSON bodies are taken strictly, so
+# `true` or `"3"` is refused where a number is expected.
+QueryCoordinate = Annotated[
+    float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)
+]
+Coordinate = Annotated[QueryCoordinate, Strict()]
+StrictInt = Annotated[int, Strict()]
+StrictFloat = Annotated[float, Strict()]
 
 
 def finite_or_none(value: float) -> float | None:
@@ -39,23 +47,23 @@ class RunCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    learning_rate: float = Field(
+    learning_rate: StrictFloat = Field(
         default=0.002,
-        ge=1e-30,  # Smaller rates round to 0 in float32 and would never move the weights.
+        gt=0.0,
         le=100.0,
         allow_inf_nan=False,
         description="Step size of gradient descent (the sample uses 0.002).",
     )
-    seed: int = Field(
+    seed: StrictInt = Field(
         default=0,
         ge=0,
         le=2**31 - 1,
         description="Seed of the sample's noise and of random_normal's initial weights.",
     )
-    num_points: int = Field(
+    num_points: StrictInt = Field(
         default=5, ge=2, description="Points the sample's recipe makes (ignored with `points`)."
     )
-    noise: float = Field(
+    noise: StrictFloat = Field(
         default=1.5,
         ge=0.0,
         le=1e4,
@@ -72,6 +80,13 @@ class RunCreate(BaseModel):
         default=None, description="Starting [b, m] instead of random_normal([2,1], 0, 0.1)."
     )
 
+    @field_validator("learning_rate")
+    @classmethod
+    def _representable_in_float32(cls, value: float) -> float:
+        if value < FLOAT32_SMALLEST_NORMAL:
+            raise ValueError("learning_rate is too small: in float32 it would be 0")
+        return value
+
     @model_validator(mode="after")
     def _x_range_is_ordered(self) -> Self:
         if self.x_range[0] >= self.x_range[1]:
@@ -82,7 +97,9 @@ class RunCreate(BaseModel):
 class StepRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    n: int = Field(default=1, description="How many updates to apply (1 to the server's maximum).")
+    n: StrictInt = Field(
+        default=1, description="How many updates to apply (1 to the server's maximum)."
+    )
 
 
 class WeightsPublic(BaseModel):
@@ -171,7 +188,7 @@ class StepBatchPublic(BaseModel):
 class StreamEnd(BaseModel):
     """The final event of a stream."""
 
-    reason: str = Field(description="'completed', 'diverged' or 'error'.")
+    reason: str = Field(description="'completed', 'diverged', 'reset' or 'error'.")
     step: int | None = Field(description="The last step this stream sent; null if none.")
     diverged: bool
     detail: str | None = None
@@ -227,7 +244,11 @@ class GraphNodePublic(BaseModel):
     control_inputs: list[str]
     in_evaluate: bool = Field(description="Runs when loss.eval() and weights.eval() run.")
     in_step: bool = Field(description="Runs when update_weights.run() runs.")
+    initializer_only: bool = Field(description="Runs only when the variables are initialised.")
     readable: bool = Field(description="Its value can be shown without changing the run.")
+    unreadable: str | None = Field(
+        description="Why not: 'no_output', 'handle', 'needs_feed', 'changes_run' or 'random'."
+    )
 
 
 class GraphPublic(BaseModel):

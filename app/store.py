@@ -27,6 +27,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    update,
 )
 from sqlalchemy.engine import Engine, make_url
 
@@ -45,6 +46,8 @@ runs_table = Table(
     Column("initial_state", JSON, nullable=False),
     Column("answer_b", Float, nullable=False),
     Column("answer_m", Float, nullable=False),
+    # Counts resets, so a stream started before a reset knows to stop.
+    Column("generation", Integer, nullable=False, default=0),
 )
 
 steps_table = Table(
@@ -77,6 +80,7 @@ class StoredRun:
     points_y: list[float]
     initial_state: VariableState
     answer: Weights
+    generation: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ class Store:
                     initial_state=run.initial_state,
                     answer_b=run.answer.b,
                     answer_m=run.answer.m,
+                    generation=run.generation,
                 )
             )
 
@@ -183,6 +188,7 @@ class Store:
             points_y=row.points_y,
             initial_state=row.initial_state,
             answer=Weights(b=row.answer_b, m=row.answer_m),
+            generation=row.generation,
         )
 
     def add_steps(self, run_id: str, steps: Sequence[StoredStep]) -> None:
@@ -240,6 +246,12 @@ class Store:
             return None
         return LatestStep(step=row.step, diverged=row.diverged, state=row.state)
 
-    def delete_steps(self, run_id: str) -> None:
+    def reset_run(self, run_id: str) -> None:
+        """Delete the run's steps and count the reset, in one transaction."""
         with self._engine.begin() as connection:
             connection.execute(delete(steps_table).where(steps_table.c.run_id == run_id))
+            connection.execute(
+                update(runs_table)
+                .where(runs_table.c.id == run_id)
+                .values(generation=runs_table.c.generation + 1)
+            )

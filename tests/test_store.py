@@ -85,10 +85,11 @@ def test_a_step_is_stored_once(store):
     assert [r.step for r in store.steps("run-1")] == [1]
 
 
-def test_delete_steps_keeps_the_run(store):
+def test_reset_deletes_the_steps_keeps_the_run_and_counts(store):
     store.add_run(make_run())
     store.add_steps("run-1", [make_step(1)])
-    store.delete_steps("run-1")
+    store.reset_run("run-1")
     assert store.steps("run-1") == []
     assert store.latest_step("run-1") is None
-    assert store.get_run("run-1") is not None
+    run = store.get_run("run-1")
+    assert run is not None and run.generation == 1

@@ -10,11 +10,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from app.runs.service import (
+from app.runs.errors import (
     InvalidRunRequestError,
     NodeNotFoundError,
     RunDivergedError,
     RunNotFoundError,
+    RunResetError,
     StepNotFoundError,
 )
 
@@ -25,6 +26,7 @@ _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     StepNotFoundError: 404,
     NodeNotFoundError: 404,
     RunDivergedError: 409,
+    RunResetError: 409,
     InvalidRunRequestError: 422,
 }
 

@@ -23,18 +23,14 @@ from app.api.presenters import (
     step_detail_public,
     step_event,
 )
-from app.runs.service import (
-    InvalidRunRequestError,
-    RunDivergedError,
-    RunNotFoundError,
-    RunService,
-)
+from app.runs.errors import RunDivergedError, RunRequestError, RunResetError
+from app.runs.service import RunService
 from app.schemas import (
-    Coordinate,
     CurrentPublic,
     GraphPublic,
     LossSurfacePublic,
     NodeValuePublic,
+    QueryCoordinate,
     RunCreate,
     RunPublic,
     StepBatchPublic,
@@ -124,10 +120,10 @@ def graph_node_value(
 def loss_surface(
     run_id: str,
     service: ServiceDep,
-    b_min: Annotated[Coordinate, Query()],
-    b_max: Annotated[Coordinate, Query()],
-    m_min: Annotated[Coordinate, Query()],
-    m_max: Annotated[Coordinate, Query()],
+    b_min: Annotated[QueryCoordinate, Query()],
+    b_max: Annotated[QueryCoordinate, Query()],
+    m_min: Annotated[QueryCoordinate, Query()],
+    m_max: Annotated[QueryCoordinate, Query()],
     size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
 ) -> LossSurfacePublic:
     """The loss over a size × size grid of (b, m), computed by the run's session."""
@@ -172,8 +168,10 @@ async def _step_events(
         end = StreamEnd(
             reason="diverged" if diverged else "completed", step=last_step, diverged=diverged
         )
-    except (RunNotFoundError, RunDivergedError, InvalidRunRequestError) as error:
-        # E.g. another tab reset or diverged the run while this stream was going.
+    except RunResetError as error:
+        end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
+    except RunRequestError as error:
+        # E.g. another tab diverged the run while this stream was going.
         end = StreamEnd(
             reason="error",
             step=last_step,

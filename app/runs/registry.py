@@ -25,9 +25,10 @@ class RunRegistry:
     A run that is not live is rebuilt by `load` (from the store) the next time it is used.
     """
 
-    def __init__(self, capacity: int, load: ModelLoader) -> None:
+    def __init__(self, capacity: int, load: ModelLoader, keeps_session_on: type[Exception]) -> None:
         self._capacity = capacity
         self._load = load
+        self._keeps_session_on = keeps_session_on
         self._entries: OrderedDict[str, _LiveRun] = OrderedDict()
         # Guards `_entries` only; never held while TensorFlow runs or a run lock is awaited.
         self._entries_lock = threading.Lock()
@@ -36,8 +37,8 @@ class RunRegistry:
     def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model, loading it if needed.
 
-        If the body raises, the session may be ahead of the store, so it is dropped and the
-        next use rebuilds it from the store.
+        If the body raises anything but `keeps_session_on`, the session may be ahead of the
+        store, so it is dropped and the next use rebuilds it from the store.
         """
         while True:
             entry = self._touch(run_id)
@@ -52,6 +53,8 @@ class RunRegistry:
                         raise
                 try:
                     yield entry.model
+                except self._keeps_session_on:
+                    raise
                 except BaseException:
                     self._close(run_id, entry)
                     raise

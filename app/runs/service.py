@@ -13,12 +13,21 @@ import anyio
 import numpy as np
 
 from app.config import Settings
+from app.runs.errors import (
+    InvalidRunRequestError,
+    NodeNotFoundError,
+    RunDivergedError,
+    RunNotFoundError,
+    RunRequestError,
+    RunResetError,
+    StepNotFoundError,
+)
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
 from app.store import Store, StoredRun, StoredStep
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
 from app.training.explain import UpdateCheck, check_update, closed_form_answer
-from app.training.graph_view import GraphNode, GraphView
+from app.training.graph_view import GraphNode, GraphView, Unreadable
 from app.training.model import (
     Breakdown,
     Evaluation,
@@ -29,35 +38,6 @@ from app.training.model import (
 from app.training.records import StepRecord, Weights
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
-
-
-class RunNotFoundError(LookupError):
-    def __init__(self, run_id: str) -> None:
-        super().__init__(f"no run with id {run_id!r}")
-
-
-class RunDivergedError(RuntimeError):
-    def __init__(self, step: int) -> None:
-        super().__init__(
-            f"this run diverged at step {step} (the loss overflowed to infinity); "
-            "reset it or start a new run with a smaller learning rate"
-        )
-
-
-class StepNotFoundError(LookupError):
-    def __init__(self, step: int, last: int) -> None:
-        super().__init__(
-            f"no step {step}: this run has steps 1 to {last}, and step {last + 1} is the next one"
-        )
-
-
-class NodeNotFoundError(LookupError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"the run's graph has no node named {name!r}")
-
-
-class InvalidRunRequestError(ValueError):
-    """A request the run cannot carry out as asked; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +85,15 @@ class StepBatch:
     current: Evaluation | None
 
 
+_UNREADABLE: dict[Unreadable, str] = {
+    "no_output": "it groups other ops and has no value of its own",
+    "handle": "it is a handle to a resource, not a value",
+    "needs_feed": "it needs a value fed in to run",
+    "changes_run": "running it would change the run (it assigns or updates a variable)",
+    "random": "it draws new random numbers each time it runs",
+}
+
+
 def _new_run_id() -> str:
     return secrets.token_urlsafe(RUN_ID_BYTES)
 
@@ -132,7 +121,10 @@ class RunService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
-        self._registry = RunRegistry(settings.max_live_runs, self._load_model)
+        # A refused request leaves the session as it was, so the session is kept.
+        self._registry = RunRegistry(
+            settings.max_live_runs, self._load_model, keeps_session_on=RunRequestError
+        )
 
     def close(self) -> None:
         self._registry.close_all()
@@ -189,11 +181,16 @@ class RunService:
         self._require_run(run_id)
         self._refuse_if_diverged(run_id)
 
-    def step(self, run_id: str, n: int) -> StepBatch:
-        """Apply `n` updates (fewer if the run diverges), store them, then return them."""
+    def step(self, run_id: str, n: int, generation: int | None = None) -> StepBatch:
+        """Apply `n` updates (fewer if the run diverges), store them, then return them.
+
+        With `generation`, refuse if the run has been reset since that generation.
+        """
         self._check_step_count(n)
         self._require_run(run_id)
         with self._registry.checkout(run_id) as model:
+            if generation is not None and self._require_run(run_id).generation != generation:
+                raise RunResetError()
             self._refuse_if_diverged(run_id)
             outcomes: list[StepOutcome] = []
             for _ in range(n):
@@ -212,12 +209,14 @@ class RunService:
     ) -> AsyncIterator[StepOutcome]:
         """Yield up to `n` steps one at a time, each stored before it is yielded.
 
-        Stops after a step that diverged. If the consumer goes away, the step in progress
-        finishes and is stored, and no further step is computed.
+        Stops after a step that diverged, and with RunResetError if the run is reset meanwhile.
+        If the consumer goes away, the step in progress finishes and is stored, and no further
+        step is computed.
         """
         self._check_step_count(n)
+        run = await anyio.to_thread.run_sync(self._require_run, run_id)
         for index in range(n):
-            batch = await anyio.to_thread.run_sync(self.step, run_id, 1)
+            batch = await anyio.to_thread.run_sync(self.step, run_id, 1, run.generation)
             outcome = batch.outcomes[0]
             yield outcome
             if outcome.record.diverged:
@@ -279,10 +278,11 @@ class RunService:
             nodes = {node.name: node for node in model.graph_view.nodes}
             if name not in nodes:
                 raise NodeNotFoundError(name)
-            if not nodes[name].readable:
+            node = nodes[name]
+            if node.unreadable is not None:
+                reason = _UNREADABLE[node.unreadable]
                 raise InvalidRunRequestError(
-                    f"node {name!r} ({nodes[name].op}) has no value to show: running it would "
-                    "change the run, draw new random numbers, or it needs a fed value"
+                    f"node {name!r} ({node.op}) has no value to show: {reason}"
                 )
             self._refuse_if_diverged(run_id)
             return NodeReading(node=nodes[name], value=model.read_node(name))
@@ -302,7 +302,7 @@ class RunService:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""
         run = self._require_run(run_id)
         with self._registry.checkout(run_id) as model:
-            self._store.delete_steps(run_id)
+            self._store.reset_run(run_id)
             model.restore(run.initial_state)
             current = model.evaluate()
         return RunView(run=run, history=[], current=current)

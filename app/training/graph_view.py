@@ -7,6 +7,8 @@ from typing import Any, Literal
 import tensorflow as tf
 
 Origin = Literal["learner", "minimize", "stepwise"]
+# Why a node's value is not shown on request.
+Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random"]
 
 # minimize() names what it adds under these scopes; Stepwise names its own reads and the
 # global step counter it keeps. Everything else is the learner's program.
@@ -15,10 +17,9 @@ _STEPWISE_PREFIXES = ("stepwise_", "global_step")
 
 # Running a node that depends on one of these would change the run (assign, apply an update)
 # or show a value never used (a new random draw); such nodes are not read on request.
-_SIDE_EFFECT_OPS = frozenset(
-    {"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp", "RandomStandardNormal"}
-)
+_ASSIGN_OPS = frozenset({"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"})
 _UPDATE_OP_PREFIXES = ("ResourceApply", "Apply")
+_RANDOM_OPS = frozenset({"RandomStandardNormal"})
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,12 @@ class GraphNode:
     control_inputs: list[str]
     in_evaluate: bool
     in_step: bool
-    readable: bool
+    initializer_only: bool  # Runs only when the variables are initialised (or reset).
+    unreadable: Unreadable | None  # None: its value can be read without side effects.
+
+    @property
+    def readable(self) -> bool:
+        return self.unreadable is None
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,38 @@ def _ops_of(graph: tf.Graph, fetches: Iterable[Any]) -> list[tf.Operation]:
     return [element if isinstance(element, tf.Operation) else element.op for element in elements]
 
 
-def _is_side_effect(op: tf.Operation) -> bool:
-    return op.type in _SIDE_EFFECT_OPS or op.type.startswith(_UPDATE_OP_PREFIXES)
+def _unreadable(op: tf.Operation, variables: frozenset[str]) -> Unreadable | None:
+    if op.name in variables:
+        return None  # A variable's handle: its value is read by the variable's own read op.
+    types = {dep.type for dep in _closure([op])}
+    if types & _ASSIGN_OPS or any(t.startswith(_UPDATE_OP_PREFIXES) for t in types):
+        return "changes_run"
+    if types & _RANDOM_OPS:
+        return "random"
+    if "Placeholder" in types:
+        return "needs_feed"
+    if not op.outputs:
+        return "no_output"
+    if op.outputs[0].dtype in (tf.resource, tf.variant):
+        return "handle"
+    return None
 
 
-def _readable(op: tf.Operation) -> bool:
-    if not op.outputs or op.outputs[0].dtype in (tf.resource, tf.variant):
-        return False
-    return not any(_is_side_effect(dep) or dep.type == "Placeholder" for dep in _closure([op]))
+def describe_graph(
+    graph: tf.Graph,
+    evaluate: Iterable[Any],
+    step: Iterable[Any],
+    initialize: Any,
+    variables: Iterable[str],
+) -> GraphView:
+    """Describe every node of `graph`, marking those that each group of fetches runs.
 
-
-def describe_graph(graph: tf.Graph, evaluate: Iterable[Any], step: Iterable[Any]) -> GraphView:
-    """Describe every node of `graph`, marking those that the evaluate and step fetches run."""
+    `variables` names the variables' handle ops, whose values can be read.
+    """
+    variable_names = frozenset(variables)
     evaluated = _closure(_ops_of(graph, evaluate))
     stepped = _closure(_ops_of(graph, step))
+    initializing = _closure(_ops_of(graph, [initialize])) - evaluated - stepped
     nodes = [
         GraphNode(
             name=op.name,
@@ -95,7 +119,8 @@ def describe_graph(graph: tf.Graph, evaluate: Iterable[Any], step: Iterable[Any]
             control_inputs=[control.name for control in op.control_inputs],
             in_evaluate=op in evaluated,
             in_step=op in stepped,
-            readable=_readable(op),
+            initializer_only=op in initializing,
+            unreadable=_unreadable(op, variable_names),
         )
         for op in graph.get_operations()
     ]

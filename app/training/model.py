@@ -107,7 +107,11 @@ class LinearRegressionModel(SessionOwner):
         self._session.run(self._initialize)
         self._graph.finalize()
         self._graph_view = describe_graph(
-            self._graph, evaluate=self._eval_fetches.values(), step=self._step_fetches.values()
+            self._graph,
+            evaluate=self._eval_fetches.values(),
+            step=self._step_fetches.values(),
+            initialize=self._initialize,
+            variables=self._variables,
         )
 
     def _build(self, data: Dataset, learning_rate: float, seed: int) -> None:
@@ -237,6 +241,8 @@ class LinearRegressionModel(SessionOwner):
         """The current value of a node's first output; only for nodes that change nothing."""
         if name not in self._graph_view.readable:
             raise ValueError(f"node {name!r} has no value that can be read without side effects")
+        if name in self._variables:  # A variable: read by its own read op, as eval() does.
+            return np.asarray(self._session.run(self._variables[name].variable))
         return np.asarray(self._session.run(f"{name}:0"))
 
     def state(self) -> VariableState:

@@ -178,8 +178,22 @@ function lossFigure(state) {
       hovertemplate: `${t("table.step")} %{x}<br>${t("table.loss")} %{y:.5g}<extra></extra>`,
     },
   ];
+  const initialLoss = state.lossAt(0);
+  if (initialLoss !== null) {
+    // The loss before any update: the sample's list starts after the first one, and would
+    // hide the biggest drop.
+    data.push({
+      name: t("chart.initial_loss"),
+      type: "scatter",
+      mode: "markers",
+      x: [0],
+      y: [initialLoss],
+      marker: { color: COLORS.loss, size: 9, symbol: "square-open", line: { width: 2 } },
+      hovertemplate: `${t("chart.initial_loss")}<br>%{y:.5g}<extra></extra>`,
+    });
+  }
   const k = state.position;
-  const shownLoss = k >= 1 ? state.lossAt(k) : null;
+  const shownLoss = state.lossAt(k);
   if (shownLoss !== null) {
     data.push({
       name: t("chart.shown_step", { step: k }),
@@ -233,10 +247,18 @@ function slopeFigure(state) {
 
 const FIGURES = { "fit-chart": fitFigure, "loss-chart": lossFigure, "slope-chart": slopeFigure };
 
+const NARROW_CHART_PX = 480; // Below this, one legend entry a row keeps names whole.
+
+/** Plotly.react, with the legend laid out for the chart's width. */
+export function drawChart(elementId, data, layout) {
+  if (document.getElementById(elementId).clientWidth < NARROW_CHART_PX) layout.legend.entrywidth = 1;
+  window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
+}
+
 /** Draw (or redraw) the three panels at the timeline's step. */
 export function renderCharts(state, details) {
   for (const [elementId, figure] of Object.entries(FIGURES)) {
     const { data, layout } = figure(state, details);
-    window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
+    drawChart(elementId, data, layout);
   }
 }

@@ -103,6 +103,7 @@ export class GraphView {
     this.nodes = [];
     this.highlight = "none";
     this.showStepwise = false;
+    this.showInitializer = false;
   }
 
   async load() {
@@ -122,8 +123,16 @@ export class GraphView {
     this.draw();
   }
 
+  setShowInitializer(show) {
+    this.showInitializer = show;
+    this.draw();
+  }
+
   shownNodes() {
-    return this.nodes.filter((node) => this.showStepwise || node.origin !== "stepwise");
+    return this.nodes.filter(
+      (node) =>
+        (this.showStepwise || node.origin !== "stepwise") && (this.showInitializer || !node.initializer_only),
+    );
   }
 
   draw() {
@@ -164,7 +173,7 @@ export class GraphView {
     for (const node of nodes) {
       const { x, y } = position.get(node.name);
       const group = svg("g", {
-        class: `node ${node.origin}`,
+        class: `node ${node.origin}${node.readable ? "" : " unreadable"}`,
         transform: `translate(${x},${y})`,
         tabindex: "0",
         role: "button",
@@ -214,6 +223,11 @@ export class GraphView {
   async showValue(node) {
     for (const group of this.container.querySelectorAll("g.node")) {
       group.classList.toggle("selected", group.dataset.name === node.name);
+    }
+    if (!node.readable) {
+      // Say why here rather than ask the session for something it will not run.
+      this.infoBox.textContent = t(`graph.unreadable.${node.unreadable}`, { name: node.name, op: node.op });
+      return;
     }
     this.infoBox.textContent = t("graph.loading", { name: node.name });
     try {

@@ -31,6 +31,7 @@ import {
 const RUN_STEPS = 50;
 const STREAM_INTERVAL_MS = 40; // 50 steps in about two seconds: quick, yet each one visible.
 const SETTLE_MS = 150; // Ask the server for explanations once the timeline stops moving.
+const STOP_SETTLE_MS = 250; // Time for the server to store the step it was computing at Stop.
 
 const state = new RunState(readRunData());
 const details = new DetailCache(state.run.id, scheduleRender);
@@ -106,8 +107,12 @@ const player = new Player(state.run.id, {
     appended();
   },
   onEnd(end) {
-    if (end.reason === "error") reportError(new ApiError(0, end.detail));
-    else if (end.reason === "stopped") showStatus(t("status.stopped", { step: state.lastStep }));
+    if (end.reason === "stopped") {
+      stopped();
+      return;
+    }
+    if (end.reason === "reset") reload().then(() => showStatus(t("status.reset_elsewhere")), reportError);
+    else if (end.reason === "error") reportError(new ApiError(0, end.detail));
     else if (end.reason === "completed") showStatus(t("status.ran", { n: RUN_STEPS, step: end.step }));
     narrateStep(state);
     refreshControls();
@@ -119,6 +124,26 @@ const player = new Player(state.run.id, {
   },
 });
 
+/**
+ * After Stop, the server finishes the step in progress, and steps already sent may still have
+ * been waiting in the browser: take the server's history so the page shows what it stored.
+ */
+function stopped() {
+  busy = true;
+  refreshControls();
+  setTimeout(() => {
+    reload()
+      .then(() => {
+        showStatus(t("status.stopped", { step: state.lastStep }));
+        narrateStep(state);
+      }, reportError)
+      .finally(() => {
+        busy = false;
+        refreshControls();
+      });
+  }, STOP_SETTLE_MS);
+}
+
 function showAction(action) {
   highlightCode(action === "reset" ? "init" : action);
   if (action !== "reset") graph.setHighlight(action);
@@ -128,8 +153,6 @@ async function step() {
   if (busy || player.playing || state.diverged) return;
   busy = true;
   refreshControls();
-  const last = state.lastStep;
-  const before = { weights: state.weightsAt(last), loss: state.lossAt(last) };
   try {
     const batch = await stepRun(state.run.id, 1);
     const record = batch.records[0];
@@ -144,13 +167,13 @@ async function step() {
     showAction("step");
     showEvalResult(
       t("evalrun.result_update", {
-        b0: formatNumber(before.weights.b),
+        b0: formatNumber(record.weights_before.b),
         b1: formatNumber(record.weights_after.b),
-        m0: formatNumber(before.weights.m),
+        m0: formatNumber(record.weights_before.m),
         m1: formatNumber(record.weights_after.m),
         s0: record.step - 1,
         s1: record.step,
-        l0: formatNumber(before.loss),
+        l0: formatNumber(record.loss_before),
         l1: formatNumber(record.loss_after),
       }),
     );
@@ -213,10 +236,16 @@ async function reset() {
   refreshControls();
 }
 
-function move(delta) {
-  state.moveTo(state.position + delta);
-  narrateStep(state);
+/** Move the timeline; a message about the newest step no longer describes what is shown. */
+function moveTo(k) {
+  state.moveTo(k);
+  if (!state.diverged) showStatus("");
   scheduleRender();
+}
+
+function move(delta) {
+  moveTo(state.position + delta);
+  narrateStep(state);
 }
 
 async function copyLink() {
@@ -240,10 +269,7 @@ function wire() {
   elements.reset().addEventListener("click", reset);
   elements.evaluate().addEventListener("click", evaluate);
   elements.copy().addEventListener("click", copyLink);
-  elements.timeline().addEventListener("input", (event) => {
-    state.moveTo(Number(event.target.value));
-    scheduleRender();
-  });
+  elements.timeline().addEventListener("input", (event) => moveTo(Number(event.target.value)));
   elements.timeline().addEventListener("change", () => narrateStep(state));
   elements.timelineBack().addEventListener("click", () => move(-1));
   elements.timelineForward().addEventListener("click", () => move(1));
@@ -251,6 +277,7 @@ function wire() {
     radio.addEventListener("change", () => graph.setHighlight(radio.value));
   }
   elements.graphStepwise().addEventListener("change", (event) => graph.setShowStepwise(event.target.checked));
+  elements.graphInitializer().addEventListener("change", (event) => graph.setShowInitializer(event.target.checked));
   for (const table of elements.dataTables()) table.addEventListener("toggle", scheduleRender);
   installShortcuts({ step, run, togglePlay, move });
 }

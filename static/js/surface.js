@@ -2,7 +2,7 @@
 // the step shown, and an arrow for the next update.
 
 import { getSurface } from "./api.js";
-import { COLORS, PLOT_CONFIG, baseLayout } from "./charts.js";
+import { COLORS, baseLayout, drawChart } from "./charts.js";
 import { t } from "./i18n.js";
 
 const GRID_SIZE = 60;
@@ -163,6 +163,6 @@ export class SurfaceChart {
         },
       ];
     }
-    window.Plotly.react(this.elementId, data, layout, PLOT_CONFIG);
+    drawChart(this.elementId, data, layout);
   }
 }

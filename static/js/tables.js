@@ -30,7 +30,7 @@ const TABLES = {
       ["table.x", "table.y", "table.yhat"],
       state.run.points.x.map((x, i) => [x, state.run.points.y[i], predictions ? predictions[i] : null]),
     ),
-  loss: (state) => table(["table.step", "table.loss"], state.history.map((r) => [String(r.step), r.loss_after])),
+  loss: (state) => table(["table.step", "table.loss"], steps(state).map((r) => [String(r.step), r.loss_after])),
   slope: (state) =>
     table(["table.step", "table.b", "table.m"], steps(state).map((r) => [String(r.step), r.weights_after.b, r.weights_after.m])),
   surface: (state) =>

@@ -21,6 +21,7 @@ export const elements = {
   graphView: () => $("graph-view"),
   graphNode: () => $("graph-node"),
   graphStepwise: () => $("graph-show-stepwise"),
+  graphInitializer: () => $("graph-show-initializer"),
   graphHighlights: () => document.querySelectorAll('input[name="graph-highlight"]'),
   dataTables: () => document.querySelectorAll("details.data-table"),
   evalResult: () => $("evalrun-result"),

@@ -124,7 +124,7 @@ def test_node_values_come_from_the_session(client):
     [
         ({"node": "no/such/node"}, 404, "no node named"),
         ({"node": "GradientDescent"}, 422, "would change the run"),
-        ({"node": "weights"}, 422, "no value to show"),
+        ({"node": "gradients/yhat_grad/tuple/group_deps"}, 422, "has no value of its own"),
         ({}, 422, "node"),
     ],
 )
@@ -164,3 +164,12 @@ def test_bad_surface_requests(client, params, mentions):
     response = client.get(f"/api/runs/{run['id']}/surface", params=params)
     assert response.status_code == 422
     assert mentions in strict_json(response.text)["detail"]
+
+
+def test_a_variable_node_shows_the_variables_value(client):
+    run = create(client)
+    step(client, run["id"], 2)
+    value = client.get(f"/api/runs/{run['id']}/graph/value", params={"node": "weights"}).json()
+    current = client.get(f"/api/runs/{run['id']}/evaluate").json()["weights"]
+    assert value["op"] == "VarHandleOp"
+    assert value["value"] == [[current["b"]], [current["m"]]]

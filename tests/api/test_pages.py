@@ -1,10 +1,12 @@
 import json
 import re
+from typing import get_args
 
 import pytest
 
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGES, choose_language, messages
+from app.training.graph_view import Origin, Unreadable
 
 
 def run_page_url(client, **params) -> str:
@@ -67,7 +69,9 @@ def test_every_message_the_page_uses_exists():
         *(PROJECT_ROOT / "static/js").glob("*.js"),
     ]:
         used |= set(re.findall(r"""\bt\(\s*['"`]([\w.]+)['"`]""", path.read_text()))
-    used |= {f"graph.legend_{origin}" for origin in ("learner", "minimize", "stepwise")}
+    # Keys the scripts build from the graph description.
+    used |= {f"graph.legend_{origin}" for origin in get_args(Origin)}
+    used |= {f"graph.unreadable.{reason}" for reason in get_args(Unreadable)}
     assert used, "no message keys found"
     missing = used - messages("en").keys()
     assert not missing

@@ -182,6 +182,10 @@ BAD_CREATES = [
     ({"learning_rate": -0.1}, "learning_rate"),
     ({"learning_rate": "fast"}, "learning_rate"),
     ({"learning_rate": None}, "learning_rate"),
+    ({"learning_rate": "0.01"}, "learning_rate: Input should be a valid number"),
+    ({"learning_rate": True}, "learning_rate"),
+    ({"learning_rate": 1e-40}, "too small"),
+    ({"seed": "3"}, "seed"),
     ({"num_points": 1}, "num_points"),
     ({"num_points": TEST_MAX_POINTS + 1}, "num_points"),
     ({"noise": -1}, "noise"),
@@ -231,6 +235,8 @@ def test_non_finite_or_malformed_json_is_refused_without_echoing_it(client, raw)
         ({"n": TEST_MAX_STEPS + 1}, f"between 1 and {TEST_MAX_STEPS}"),
         ({"n": "many"}, "n:"),
         ({"n": 1.5}, "n:"),
+        ({"n": True}, "n: Input should be a valid integer"),
+        ({"n": "3"}, "n: Input should be a valid integer"),
         ({"steps": 2}, "steps"),
     ],
 )
@@ -285,3 +291,31 @@ def test_health_and_docs(client):
     ]:
         assert path in paths
     assert client.get("/docs").status_code == 200
+
+
+def test_a_reset_stops_a_stream_that_was_running(client):
+    run = create(client)
+    events = []
+    params = {"n": 30, "interval_ms": 20}
+    with client.stream("GET", f"/api/runs/{run['id']}/stream", params=params) as response:
+        lines = response.iter_lines()
+        for kind, data in parse_events_lazily(lines):
+            events.append((kind, data))
+            if kind == "step" and data["step"] == 3:
+                assert client.post(f"/api/runs/{run['id']}/reset").status_code == 200
+    kinds = [kind for kind, _ in events]
+    assert kinds[-1] == "end"
+    assert events[-1][1]["reason"] == "reset"
+    assert "was reset" in events[-1][1]["detail"]
+    assert [data["step"] for kind, data in events if kind == "step"] == [1, 2, 3]
+    assert client.get(f"/api/runs/{run['id']}").json()["history"] == []
+
+
+def parse_events_lazily(lines):
+    """Yield events as their blank line arrives, so a test can act in the middle of a stream."""
+    pending = []
+    for line in lines:
+        pending.append(line)
+        if line.strip() == "":
+            yield from parse_events(pending)
+            pending = []

@@ -103,7 +103,7 @@ def test_the_timeline_moves_every_panel_to_the_chosen_step(page, live_server):
 
     def charts_at_step_3() -> bool:
         fit = page.evaluate("document.getElementById('fit-chart').data.at(-1)")
-        loss_marker = page.evaluate("document.getElementById('loss-chart').data[1]")
+        loss_marker = page.evaluate("document.getElementById('loss-chart').data.at(-1)")
         surface_point = page.evaluate("document.getElementById('surface-chart').data.at(-1)")
         slope = page.evaluate("document.getElementById('slope-chart').data.at(-1)")
         return (
@@ -189,8 +189,37 @@ def test_data_tables_and_narration(page, live_server):
     run = create_run(live_server, steps=4)
     open_run(page, f"{live_server.base_url}{run['url']}")
     page.locator('details[data-table="loss"] summary').click()
-    expect(page.locator('details[data-table="loss"] tbody tr')).to_have_count(4)
+    rows = page.locator('details[data-table="loss"] tbody tr')
+    expect(rows).to_have_count(5)  # Step 0, before any update, then steps 1 to 4.
     page.click("#step-button")
-    expect(page.locator('details[data-table="loss"] tbody tr')).to_have_count(5)
+    expect(rows).to_have_count(6)
     expect(page.locator("#narration")).to_contain_text("Step 5: loss")
     assert chart_data(page, "loss-chart")[0]["x"] == [1, 2, 3, 4, 5]
+
+
+def test_after_stop_the_page_shows_what_the_server_stored(page, live_server):
+    open_run(page, f"{live_server.base_url}/")
+    page.click("#run-button")
+    expect(page.locator("#readout-step")).not_to_have_text("0")
+    page.click("#stop-button")
+    expect(page.locator("#status")).to_contain_text("Stopped at step")
+    expect(page.locator("#run-button")).to_be_enabled()
+    stored = api_run(live_server, run_id_of(page))["history"]
+    assert readout(page, "step") == str(len(stored))
+    assert readout(page, "loss") == format_number(stored[-1]["loss_after"])
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text(str(len(stored) + 1))
+    record = api_run(live_server, run_id_of(page))["history"][-1]
+    b_before, b_after = (format_number(record[k]["b"]) for k in ("weights_before", "weights_after"))
+    expect(page.locator("#evalrun-result")).to_contain_text(f"b {b_before} → {b_after}")
+
+
+def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, live_server):
+    open_run(page, f"{live_server.base_url}/")
+    page.locator("g.node[data-name$=ApplyGradientDescent]").click()
+    expect(page.locator("#graph-node")).to_contain_text("changes the run when it runs")
+    page.locator('g.node[data-name="weights"]').click()
+    expect(page.locator("#graph-node")).to_contain_text("weights (VarHandleOp), shape [2, 1]")
+    assert page.locator('g.node[data-name="random_normal"]').count() == 0
+    page.check("#graph-show-initializer")
+    expect(page.locator('g.node[data-name="random_normal"]')).to_have_count(1)

@@ -22,7 +22,7 @@ def loader():
 
 
 def test_loads_a_run_once_and_reuses_its_session(loader):
-    registry = RunRegistry(capacity=2, load=loader)
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError)
     with registry.checkout("a") as first:
         first.step()
     with registry.checkout("a") as again:
@@ -33,7 +33,7 @@ def test_loads_a_run_once_and_reuses_its_session(loader):
 
 
 def test_least_recently_used_session_is_evicted_and_rebuilt(loader):
-    registry = RunRegistry(capacity=2, load=loader)
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError)
     for run_id in ["a", "b", "a", "c"]:  # "b" is the least recently used when "c" arrives.
         with registry.checkout(run_id):
             pass
@@ -46,7 +46,7 @@ def test_least_recently_used_session_is_evicted_and_rebuilt(loader):
 
 
 def test_an_error_while_checked_out_drops_the_session(loader):
-    registry = RunRegistry(capacity=2, load=loader)
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError)
     with pytest.raises(RuntimeError), registry.checkout("a"):
         raise RuntimeError("store failed")
     with registry.checkout("a"):
@@ -55,8 +55,18 @@ def test_an_error_while_checked_out_drops_the_session(loader):
     registry.close_all()
 
 
+def test_a_refused_request_keeps_the_session(loader):
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError)
+    with pytest.raises(LookupError), registry.checkout("a"):
+        raise LookupError("no such step")
+    with registry.checkout("a"):
+        pass
+    assert loader.loaded == ["a"]
+    registry.close_all()
+
+
 def test_steps_of_one_run_are_serialised(loader):
-    registry = RunRegistry(capacity=2, load=loader)
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError)
     steps: list[int] = []
 
     def step_five_times():

@@ -42,15 +42,21 @@ def test_what_evaluate_and_step_run(nodes):
     assert not any(n.in_evaluate for n in nodes.values() if n.origin == "minimize")
     # Initialisation runs in neither.
     assert not nodes["init"].in_step and not nodes["init"].in_evaluate
+    assert nodes["init"].initializer_only and nodes["random_normal"].initializer_only
+    assert not nodes["weights"].initializer_only  # Every action reads the variable.
 
 
 def test_only_side_effect_free_nodes_are_readable(nodes):
     assert nodes["loss"].readable
     assert nodes["gradients/yhat_grad/tuple/control_dependency_1"].readable
-    assert not nodes["weights"].readable  # A resource handle, not a value.
-    assert not nodes["weights/Assign"].readable
-    assert not nodes["random_normal"].readable  # Would draw new numbers.
-    assert not next(n for n in nodes.values() if n.op.endswith("ApplyGradientDescent")).readable
+    assert nodes["weights"].readable  # The variable, read by its own read op.
+    assert nodes["weights/Assign"].unreadable == "changes_run"
+    assert nodes["random_normal"].unreadable == "random"  # Would draw new numbers.
+    assert nodes["init"].unreadable == "changes_run"  # It would re-initialise the weights.
+    assert nodes["gradients/yhat_grad/tuple/group_deps"].unreadable == "no_output"
+    assert nodes["stepwise_surface/losses"].unreadable == "needs_feed"
+    apply = next(n for n in nodes.values() if n.op.endswith("ApplyGradientDescent"))
+    assert apply.unreadable == "changes_run"
 
 
 @pytest.mark.parametrize(
