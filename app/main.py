@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from app.api import health, pages, runs
 from app.api.errors import install_error_handlers
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.runs.explainer import RunExplainer
 from app.runs.service import RunService
 from app.store import Store
 
@@ -25,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store(settings.resolved_database_url())
         service = RunService(store, settings)
         app.state.service = service
+        app.state.explainer = RunExplainer(service, store)
         logger.info("Stepwise store: %s", settings.resolved_database_url())
         try:
             yield

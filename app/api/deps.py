@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from app.runs.explainer import RunExplainer
 from app.runs.service import RunService
 
 
@@ -12,4 +13,10 @@ def get_service(request: Request) -> RunService:
     return service
 
 
+def get_explainer(request: Request) -> RunExplainer:
+    explainer: RunExplainer = request.app.state.explainer
+    return explainer
+
+
 ServiceDep = Annotated[RunService, Depends(get_service)]
+ExplainerDep = Annotated[RunExplainer, Depends(get_explainer)]

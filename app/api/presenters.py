@@ -4,7 +4,8 @@ from typing import Any
 
 import numpy as np
 
-from app.runs.service import NodeReading, RunView, StepBatch, StepDetail
+from app.runs.explainer import NodeReading, StepDetail
+from app.runs.service import RunView, StepBatch
 from app.schemas import (
     CurrentPublic,
     GraphNodePublic,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Body, Query, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import ServiceDep
+from app.api.deps import ExplainerDep, ServiceDep
 from app.api.presenters import (
     current_public,
     graph_public,
@@ -95,31 +95,31 @@ def evaluate_run(run_id: str, service: ServiceDep) -> CurrentPublic:
 
 
 @router.get("/{run_id}/steps/{step}", responses=_ERRORS)
-def explain_step(run_id: str, step: int, service: ServiceDep) -> StepDetailPublic:
+def explain_step(run_id: str, step: int, explainer: ExplainerDep) -> StepDetailPublic:
     """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
     share of the gradient, and NumPy's independent check. One past the last step is the next
     update, before it runs."""
-    return step_detail_public(service.step_detail(run_id, step))
+    return step_detail_public(explainer.step_detail(run_id, step))
 
 
 @router.get("/{run_id}/graph", responses={404: _ERRORS[404]})
-def run_graph(run_id: str, service: ServiceDep) -> GraphPublic:
+def run_graph(run_id: str, explainer: ExplainerDep) -> GraphPublic:
     """The nodes of the run's real tf.Graph: who wrote each, and what Evaluate and Step run."""
-    return graph_public(service.graph(run_id))
+    return graph_public(explainer.graph(run_id))
 
 
 @router.get("/{run_id}/graph/value", responses=_ERRORS)
 def graph_node_value(
-    run_id: str, service: ServiceDep, node: Annotated[str, Query(max_length=200)]
+    run_id: str, explainer: ExplainerDep, node: Annotated[str, Query(max_length=200)]
 ) -> NodeValuePublic:
     """The current value of one node, computed by the run's session."""
-    return node_value_public(service.node_value(run_id, node))
+    return node_value_public(explainer.node_value(run_id, node))
 
 
 @router.get("/{run_id}/surface", responses=_ERRORS)
 def loss_surface(
     run_id: str,
-    service: ServiceDep,
+    explainer: ExplainerDep,
     b_min: Annotated[QueryCoordinate, Query()],
     b_max: Annotated[QueryCoordinate, Query()],
     m_min: Annotated[QueryCoordinate, Query()],
@@ -127,7 +127,7 @@ def loss_surface(
     size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
 ) -> LossSurfacePublic:
     """The loss over a size × size grid of (b, m), computed by the run's session."""
-    surface = service.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
+    surface = explainer.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
     return loss_surface_public(surface)
 
 

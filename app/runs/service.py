@@ -1,38 +1,33 @@
-"""What a learner does to a run: create, view, step, stream and reset it.
+"""What a learner does to a run: create, view, step, stream, evaluate and reset it.
 
 Each operation computes with the run's live session, persists, and only then returns, so
 nothing reaches a client that the store does not already hold.
 """
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import anyio
-import numpy as np
 
 from app.config import Settings
 from app.runs.errors import (
     InvalidRunRequestError,
-    NodeNotFoundError,
     RunDivergedError,
     RunNotFoundError,
     RunRequestError,
     RunResetError,
-    StepNotFoundError,
 )
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
 from app.store import Store, StoredRun, StoredStep
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
-from app.training.explain import UpdateCheck, check_update, closed_form_answer
-from app.training.graph_view import GraphNode, GraphView, Unreadable
+from app.training.explain import closed_form_answer
 from app.training.model import (
-    Breakdown,
     Evaluation,
     LinearRegressionModel,
-    LossSurface,
     StepOutcome,
 )
 from app.training.records import StepRecord, Weights
@@ -56,49 +51,16 @@ class RunView:
 
 
 @dataclass(frozen=True)
-class StepDetail:
-    """Step `step` explained: its record (None for the next, unapplied step), the gradient at
-    its starting weights point by point, and NumPy's check of its arithmetic.
-
-    `breakdown` and `check` are None when the starting weights had overflowed.
-    """
-
-    step: int
-    learning_rate: float
-    weights_before: Weights
-    record: StepRecord | None
-    breakdown: Breakdown | None
-    check: UpdateCheck | None
-    points_x: list[float]
-    points_y: list[float]
-
-
-@dataclass(frozen=True)
-class NodeReading:
-    node: GraphNode
-    value: np.ndarray
-
-
-@dataclass(frozen=True)
 class StepBatch:
     outcomes: list[StepOutcome]
     current: Evaluation | None
-
-
-_UNREADABLE: dict[Unreadable, str] = {
-    "no_output": "it groups other ops and has no value of its own",
-    "handle": "it is a handle to a resource, not a value",
-    "needs_feed": "it needs a value fed in to run",
-    "changes_run": "running it would change the run (it assigns or updates a variable)",
-    "random": "it draws new random numbers each time it runs",
-}
 
 
 def _new_run_id() -> str:
     return secrets.token_urlsafe(RUN_ID_BYTES)
 
 
-def _dataset_of(run: StoredRun) -> Dataset:
+def dataset_of(run: StoredRun) -> Dataset:
     return validated_dataset(run.points_x, run.points_y)
 
 
@@ -168,7 +130,7 @@ class RunService:
         return RunView(run=run, history=[], current=current)
 
     def get(self, run_id: str) -> RunView:
-        run = self._require_run(run_id)
+        run = self.require_run(run_id)
         with self._registry.checkout(run_id) as model:
             history = self._store.steps(run_id)
             diverged = bool(history) and history[-1].diverged
@@ -178,8 +140,8 @@ class RunService:
     def check_can_step(self, run_id: str, n: int) -> None:
         """Raise the error a step of `n` updates would meet, without stepping."""
         self._check_step_count(n)
-        self._require_run(run_id)
-        self._refuse_if_diverged(run_id)
+        self.require_run(run_id)
+        self.refuse_if_diverged(run_id)
 
     def step(self, run_id: str, n: int, generation: int | None = None) -> StepBatch:
         """Apply `n` updates (fewer if the run diverges), store them, then return them.
@@ -187,11 +149,11 @@ class RunService:
         With `generation`, refuse if the run has been reset since that generation.
         """
         self._check_step_count(n)
-        self._require_run(run_id)
+        self.require_run(run_id)
         with self._registry.checkout(run_id) as model:
-            if generation is not None and self._require_run(run_id).generation != generation:
+            if generation is not None and self.require_run(run_id).generation != generation:
                 raise RunResetError()
-            self._refuse_if_diverged(run_id)
+            self.refuse_if_diverged(run_id)
             outcomes: list[StepOutcome] = []
             for _ in range(n):
                 outcome = model.step()
@@ -214,7 +176,7 @@ class RunService:
         step is computed.
         """
         self._check_step_count(n)
-        run = await anyio.to_thread.run_sync(self._require_run, run_id)
+        run = await anyio.to_thread.run_sync(self.require_run, run_id)
         for index in range(n):
             batch = await anyio.to_thread.run_sync(self.step, run_id, 1, run.generation)
             outcome = batch.outcomes[0]
@@ -226,81 +188,13 @@ class RunService:
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
-        self._require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            self._refuse_if_diverged(run_id)
+        with self.checkout(run_id) as model:
+            self.refuse_if_diverged(run_id)
             return model.evaluate()
-
-    def step_detail(self, run_id: str, step: int) -> StepDetail:
-        """Explain stored step `step`, or the next step (one past the last) before it runs."""
-        run = self._require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            latest = self._store.latest_step(run_id)
-            last = latest.step if latest is not None else 0
-            if not 1 <= step <= last + 1:
-                raise StepNotFoundError(step, last)
-            record = self._store.get_step(run_id, step) if step <= last else None
-            if record is None:
-                self._refuse_if_diverged(run_id)
-                weights_before = model.evaluate().weights
-            else:
-                weights_before = record.weights_before
-            breakdown = model.explain(weights_before) if weights_before.is_finite() else None
-        check = None
-        if breakdown is not None:
-            check = check_update(
-                _dataset_of(run),
-                weights_before,
-                model.learning_rate,
-                record.gradient if record is not None else breakdown.gradient,
-                record.weights_after if record is not None else None,
-            )
-        return StepDetail(
-            step=step,
-            learning_rate=model.learning_rate,
-            weights_before=weights_before,
-            record=record,
-            breakdown=breakdown,
-            check=check,
-            points_x=run.points_x,
-            points_y=run.points_y,
-        )
-
-    def graph(self, run_id: str) -> GraphView:
-        self._require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            return model.graph_view
-
-    def node_value(self, run_id: str, name: str) -> NodeReading:
-        """The current value of one node of the run's graph, computed by its session."""
-        self._require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            nodes = {node.name: node for node in model.graph_view.nodes}
-            if name not in nodes:
-                raise NodeNotFoundError(name)
-            node = nodes[name]
-            if node.unreadable is not None:
-                reason = _UNREADABLE[node.unreadable]
-                raise InvalidRunRequestError(
-                    f"node {name!r} ({node.op}) has no value to show: {reason}"
-                )
-            self._refuse_if_diverged(run_id)
-            return NodeReading(node=nodes[name], value=model.read_node(name))
-
-    def loss_surface(
-        self, run_id: str, b_range: tuple[float, float], m_range: tuple[float, float], size: int
-    ) -> LossSurface:
-        """The loss on a `size` × `size` grid of (b, m), computed by the run's session."""
-        for name, (low, high) in (("b", b_range), ("m", m_range)):
-            if not low < high:
-                raise InvalidRunRequestError(f"{name}_min must be less than {name}_max")
-        self._require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            return model.loss_surface(np.linspace(*b_range, size), np.linspace(*m_range, size))
 
     def reset(self, run_id: str) -> RunView:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""
-        run = self._require_run(run_id)
+        run = self.require_run(run_id)
         with self._registry.checkout(run_id) as model:
             self._store.reset_run(run_id)
             model.restore(run.initial_state)
@@ -326,22 +220,29 @@ class RunService:
         if not 1 <= n <= limit:
             raise InvalidRunRequestError(f"n must be between 1 and {limit}, got {n}")
 
-    def _require_run(self, run_id: str) -> StoredRun:
+    @contextmanager
+    def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
+        """Hold the run's lock and give its live model (see RunRegistry.checkout)."""
+        self.require_run(run_id)
+        with self._registry.checkout(run_id) as model:
+            yield model
+
+    def require_run(self, run_id: str) -> StoredRun:
         run = self._store.get_run(run_id)
         if run is None:
             raise RunNotFoundError(run_id)
         return run
 
-    def _refuse_if_diverged(self, run_id: str) -> None:
+    def refuse_if_diverged(self, run_id: str) -> None:
         latest = self._store.latest_step(run_id)
         if latest is not None and latest.diverged:
             raise RunDivergedError(latest.step)
 
     def _load_model(self, run_id: str) -> LinearRegressionModel:
         """Rebuild a run's session from the store, at its last stored state."""
-        run = self._require_run(run_id)
+        run = self.require_run(run_id)
         model = LinearRegressionModel(
-            _dataset_of(run), run.config["learning_rate"], run.config["seed"]
+            dataset_of(run), run.config["learning_rate"], run.config["seed"]
         )
         latest = self._store.latest_step(run_id)
         # A diverged run keeps no state to continue from; its session idles at the start.

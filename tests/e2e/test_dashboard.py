@@ -128,17 +128,23 @@ def test_step_and_reset(page, live_server):
     assert api_run(live_server, run_id)["history"] == []
 
 
-def test_stop_ends_the_stream_early(page, live_server):
+def test_stop_ends_the_stream_early_and_shows_what_the_server_stored(page, live_server):
     open_run(page, f"{live_server.base_url}/")
     page.click("#run-button")
     expect(page.locator("#readout-step")).not_to_have_text("0")
     page.click("#stop-button")
     expect(page.locator("#status")).to_contain_text("Stopped at step")
-    shown = int(readout(page, "step"))
-    assert 0 < shown < 50
     expect(page.locator("#run-button")).to_be_enabled()
-    stored = len(api_run(live_server, run_id_of(page))["history"])
-    assert shown <= stored < 50
+    stored = api_run(live_server, run_id_of(page))["history"]
+    assert 0 < len(stored) < 50
+    assert readout(page, "step") == str(len(stored))
+    assert readout(page, "loss") == format_number(stored[-1]["loss_after"])
+    # The next step's message starts from the stored weights, not from a step the page missed.
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text(str(len(stored) + 1))
+    record = api_run(live_server, run_id_of(page))["history"][-1]
+    b_before, b_after = (format_number(record[k]["b"]) for k in ("weights_before", "weights_after"))
+    expect(page.locator("#evalrun-result")).to_contain_text(f"b {b_before} → {b_after}")
 
 
 def test_a_diverging_run_says_so(page, live_server, screenshot):

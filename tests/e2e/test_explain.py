@@ -197,23 +197,6 @@ def test_data_tables_and_narration(page, live_server):
     assert chart_data(page, "loss-chart")[0]["x"] == [1, 2, 3, 4, 5]
 
 
-def test_after_stop_the_page_shows_what_the_server_stored(page, live_server):
-    open_run(page, f"{live_server.base_url}/")
-    page.click("#run-button")
-    expect(page.locator("#readout-step")).not_to_have_text("0")
-    page.click("#stop-button")
-    expect(page.locator("#status")).to_contain_text("Stopped at step")
-    expect(page.locator("#run-button")).to_be_enabled()
-    stored = api_run(live_server, run_id_of(page))["history"]
-    assert readout(page, "step") == str(len(stored))
-    assert readout(page, "loss") == format_number(stored[-1]["loss_after"])
-    page.click("#step-button")
-    expect(page.locator("#readout-step")).to_have_text(str(len(stored) + 1))
-    record = api_run(live_server, run_id_of(page))["history"][-1]
-    b_before, b_after = (format_number(record[k]["b"]) for k in ("weights_before", "weights_after"))
-    expect(page.locator("#evalrun-result")).to_contain_text(f"b {b_before} → {b_after}")
-
-
 def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, live_server):
     open_run(page, f"{live_server.base_url}/")
     page.locator("g.node[data-name$=ApplyGradientDescent]").click()
