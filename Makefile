@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench bench-page chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,11 @@ lint: $(VENV)/.dev
 
 ## Print the benchmark table (seconds per step and ratios against the sample's own loop).
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench.step_cost
+	$(BIN)/python -m bench.table
+
+## Print what a browser transfers to open a run page, first and repeat visit.
+bench-page: $(VENV)/.dev chromium
+	$(BIN)/python -m bench.page_transfer
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download is not used),
 ## with CJK fonts so screenshots of the Chinese page show its text.

@@ -3,8 +3,11 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
+import plotly
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import health, pages, runs
@@ -15,6 +18,8 @@ from app.runs.service import RunService
 from app.store import Store
 
 logger = logging.getLogger(__name__)
+
+PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,11 +45,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    # Compresses pages, JSON and static files (Plotly.js shrinks from 4.6 MB to about 1.4 MB);
+    # server-sent events are left alone by the middleware.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     install_error_handlers(app)
     app.include_router(runs.router)
     app.include_router(pages.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    # Plotly.js from the installed package, so the page needs nothing from the internet.
+    # StaticFiles answers If-None-Match with 304, so a repeat visit does not fetch it again.
+    app.mount("/vendor/plotly", StaticFiles(directory=PLOTLY_DIR), name="plotly")
     return app
 
 

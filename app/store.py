@@ -21,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -30,6 +31,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.sql.elements import BindParameter
 
 from app.training.records import StepRecord, VariableState, Weights
 
@@ -69,6 +71,18 @@ steps_table = Table(
 )
 
 
+# Statements run on every step, built once: building a statement costs more than running it.
+_RUN_ID: BindParameter[str] = bindparam("run_id")
+_LAST_STEP = (
+    select(steps_table.c.step, steps_table.c.diverged)
+    .where(steps_table.c.run_id == _RUN_ID)
+    .order_by(steps_table.c.step.desc())
+    .limit(1)
+)
+_GENERATION = select(runs_table.c.generation).where(runs_table.c.id == _RUN_ID)
+_INSERT_STEPS = insert(steps_table)
+
+
 @dataclass(frozen=True)
 class StoredRun:
     """A run as created: its settings, data, starting state and the closed-form answer."""
@@ -92,10 +106,9 @@ class StoredStep:
 
 
 @dataclass(frozen=True)
-class LatestStep:
+class LastStep:
     step: int
     diverged: bool
-    state: VariableState | None
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -213,7 +226,7 @@ class Store:
             for s in steps
         ]
         with self._engine.begin() as connection:
-            connection.execute(insert(steps_table), rows)
+            connection.execute(_INSERT_STEPS, rows)
 
     def steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in order; values that were not finite come back as NaN."""
@@ -234,17 +247,30 @@ class Store:
             ).one_or_none()
         return None if row is None else _record_of(row)
 
-    def latest_step(self, run_id: str) -> LatestStep | None:
+    def last_step(self, run_id: str) -> LastStep | None:
+        """The number of the run's last step and whether it diverged (cheap: no state)."""
         with self._engine.connect() as connection:
-            row = connection.execute(
-                select(steps_table.c.step, steps_table.c.diverged, steps_table.c.state)
+            row = connection.execute(_LAST_STEP, {"run_id": run_id}).one_or_none()
+        return None if row is None else LastStep(step=row.step, diverged=row.diverged)
+
+    def last_state(self, run_id: str) -> VariableState | None:
+        """Every variable after the run's last step; None without steps or once diverged."""
+        with self._engine.connect() as connection:
+            state: VariableState | None = connection.execute(
+                select(steps_table.c.state)
                 .where(steps_table.c.run_id == run_id)
                 .order_by(steps_table.c.step.desc())
                 .limit(1)
-            ).one_or_none()
-        if row is None:
-            return None
-        return LatestStep(step=row.step, diverged=row.diverged, state=row.state)
+            ).scalar_one_or_none()
+        return state
+
+    def generation(self, run_id: str) -> int | None:
+        """How many times the run was reset; None if there is no such run."""
+        with self._engine.connect() as connection:
+            generation: int | None = connection.execute(
+                _GENERATION, {"run_id": run_id}
+            ).scalar_one_or_none()
+        return generation
 
     def reset_run(self, run_id: str) -> None:
         """Delete the run's steps and count the reset, in one transaction."""

@@ -60,9 +60,11 @@ def test_steps_round_trip_in_order(store):
     store.add_steps("run-1", [make_step(2), make_step(1)])
     assert [r.step for r in store.steps("run-1")] == [1, 2]
     assert store.steps("run-1")[0] == make_step(1).record
-    latest = store.latest_step("run-1")
-    assert latest is not None
-    assert (latest.step, latest.diverged, latest.state["global_step"]) == (2, False, 2)
+    last = store.last_step("run-1")
+    assert last is not None and (last.step, last.diverged) == (2, False)
+    assert store.last_state("run-1") == {"weights": [[0.3], [0.4]], "global_step": 2}
+    assert store.generation("run-1") == 0
+    assert store.generation("missing") is None
 
 
 def test_non_finite_values_are_stored_as_null_and_read_as_nan(store):
@@ -71,9 +73,9 @@ def test_non_finite_values_are_stored_as_null_and_read_as_nan(store):
     record = store.steps("run-1")[0]
     assert math.isnan(record.loss_after)
     assert record.diverged
-    latest = store.latest_step("run-1")
-    assert latest is not None
-    assert latest.diverged and latest.state is None
+    last = store.last_step("run-1")
+    assert last is not None and last.diverged
+    assert store.last_state("run-1") is None
 
 
 def test_a_step_is_stored_once(store):
@@ -90,6 +92,6 @@ def test_reset_deletes_the_steps_keeps_the_run_and_counts(store):
     store.add_steps("run-1", [make_step(1)])
     store.reset_run("run-1")
     assert store.steps("run-1") == []
-    assert store.latest_step("run-1") is None
+    assert store.last_step("run-1") is None
     run = store.get_run("run-1")
     assert run is not None and run.generation == 1

@@ -8,12 +8,14 @@ from app.runs.explainer import RunExplainer
 from app.runs.service import RunService
 
 
-def get_service(request: Request) -> RunService:
+# Async, though they only read app.state: FastAPI runs a plain `def` dependency in a worker
+# thread, which would add a thread hop to every request.
+async def get_service(request: Request) -> RunService:
     service: RunService = request.app.state.service
     return service
 
 
-def get_explainer(request: Request) -> RunExplainer:
+async def get_explainer(request: Request) -> RunExplainer:
     explainer: RunExplainer = request.app.state.explainer
     return explainer
 

@@ -1,12 +1,10 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares)."""
 
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Any
 
-import plotly
 from fastapi import APIRouter, Cookie, Header, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import ServiceDep
@@ -22,8 +20,6 @@ router = APIRouter(include_in_schema=False)
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 
-# Served from the installed package, so the page needs nothing from the internet.
-PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
@@ -93,8 +89,3 @@ def run_page(
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
     }
     return _page(request, "run.html", context, *language)
-
-
-@router.get("/vendor/plotly.min.js")
-def plotly_js() -> FileResponse:
-    return FileResponse(PLOTLY_JS, media_type="text/javascript")

@@ -3,6 +3,8 @@
 from typing import Any
 
 import numpy as np
+from fastapi import Response
+from pydantic import BaseModel
 
 from app.runs.explainer import NodeReading, StepDetail
 from app.runs.service import RunView, StepBatch
@@ -28,6 +30,18 @@ from app.training.explain import UpdateCheck
 from app.training.graph_view import GraphView
 from app.training.model import Evaluation, LossSurface, StepOutcome
 from app.training.records import Weights
+
+
+def as_json(body: BaseModel, status_code: int = 200, location: str | None = None) -> Response:
+    """Serialise a response body once, in pydantic's own encoder.
+
+    Returning the model itself would make FastAPI validate it again and encode it twice;
+    the routes still declare their `response_model`, so the documentation is unchanged.
+    """
+    headers = {"Location": location} if location else None
+    return Response(
+        body.model_dump_json(), status_code, headers=headers, media_type="application/json"
+    )
 
 
 def run_page_path(run_id: str) -> str:

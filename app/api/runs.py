@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ExplainerDep, ServiceDep
 from app.api.presenters import (
+    as_json,
     current_public,
     graph_public,
     loss_surface_public,
@@ -54,69 +55,68 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("", status_code=201, responses={422: _ERRORS[422]})
+@router.post("", status_code=201, responses={422: _ERRORS[422]}, response_model=RunPublic)
 def create_run(
     service: ServiceDep,
     response: Response,
     spec: Annotated[RunCreate | None, Body()] = None,
-) -> RunPublic:
+) -> Response:
     """Create a run; every setting left out is the sample program's."""
     view = service.create(spec or RunCreate())
-    response.headers["Location"] = f"/api/runs/{view.run.id}"
-    return run_public(view)
+    return as_json(run_public(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 
-@router.get("/{run_id}", responses={404: _ERRORS[404]})
-def get_run(run_id: str, service: ServiceDep) -> RunPublic:
+@router.get("/{run_id}", responses={404: _ERRORS[404]}, response_model=RunPublic)
+def get_run(run_id: str, service: ServiceDep) -> Response:
     """The run's settings, points, closed-form answer and full step history."""
-    return run_public(service.get(run_id))
+    return as_json(run_public(service.get(run_id)))
 
 
-@router.post("/{run_id}/step", responses=_ERRORS)
+@router.post("/{run_id}/step", responses=_ERRORS, response_model=StepBatchPublic)
 def step_run(
     run_id: str,
     service: ServiceDep,
     request: Annotated[StepRequest | None, Body()] = None,
-) -> StepBatchPublic:
+) -> Response:
     """Apply `n` updates (`update_weights.run()` n times) and return what each did."""
-    return step_batch_public(service.step(run_id, (request or StepRequest()).n))
+    return as_json(step_batch_public(service.step(run_id, (request or StepRequest()).n)))
 
 
-@router.post("/{run_id}/reset", responses={404: _ERRORS[404]})
-def reset_run(run_id: str, service: ServiceDep) -> RunPublic:
+@router.post("/{run_id}/reset", responses={404: _ERRORS[404]}, response_model=RunPublic)
+def reset_run(run_id: str, service: ServiceDep) -> Response:
     """Go back to step 0 with the same points and initial weights."""
-    return run_public(service.reset(run_id))
+    return as_json(run_public(service.reset(run_id)))
 
 
-@router.get("/{run_id}/evaluate", responses=_ERRORS)
-def evaluate_run(run_id: str, service: ServiceDep) -> CurrentPublic:
+@router.get("/{run_id}/evaluate", responses=_ERRORS, response_model=CurrentPublic)
+def evaluate_run(run_id: str, service: ServiceDep) -> Response:
     """Read the loss and the weights (`loss.eval()`, `weights.eval()`); nothing changes."""
-    return current_public(service.evaluate(run_id))
+    return as_json(current_public(service.evaluate(run_id)))
 
 
-@router.get("/{run_id}/steps/{step}", responses=_ERRORS)
-def explain_step(run_id: str, step: int, explainer: ExplainerDep) -> StepDetailPublic:
+@router.get("/{run_id}/steps/{step}", responses=_ERRORS, response_model=StepDetailPublic)
+def explain_step(run_id: str, step: int, explainer: ExplainerDep) -> Response:
     """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
     share of the gradient, and NumPy's independent check. One past the last step is the next
     update, before it runs."""
-    return step_detail_public(explainer.step_detail(run_id, step))
+    return as_json(step_detail_public(explainer.step_detail(run_id, step)))
 
 
-@router.get("/{run_id}/graph", responses={404: _ERRORS[404]})
-def run_graph(run_id: str, explainer: ExplainerDep) -> GraphPublic:
+@router.get("/{run_id}/graph", responses={404: _ERRORS[404]}, response_model=GraphPublic)
+def run_graph(run_id: str, explainer: ExplainerDep) -> Response:
     """The nodes of the run's real tf.Graph: who wrote each, and what Evaluate and Step run."""
-    return graph_public(explainer.graph(run_id))
+    return as_json(graph_public(explainer.graph(run_id)))
 
 
-@router.get("/{run_id}/graph/value", responses=_ERRORS)
+@router.get("/{run_id}/graph/value", responses=_ERRORS, response_model=NodeValuePublic)
 def graph_node_value(
     run_id: str, explainer: ExplainerDep, node: Annotated[str, Query(max_length=200)]
-) -> NodeValuePublic:
+) -> Response:
     """The current value of one node, computed by the run's session."""
-    return node_value_public(explainer.node_value(run_id, node))
+    return as_json(node_value_public(explainer.node_value(run_id, node)))
 
 
-@router.get("/{run_id}/surface", responses=_ERRORS)
+@router.get("/{run_id}/surface", responses=_ERRORS, response_model=LossSurfacePublic)
 def loss_surface(
     run_id: str,
     explainer: ExplainerDep,
@@ -125,10 +125,10 @@ def loss_surface(
     m_min: Annotated[QueryCoordinate, Query()],
     m_max: Annotated[QueryCoordinate, Query()],
     size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
-) -> LossSurfacePublic:
+) -> Response:
     """The loss over a size × size grid of (b, m), computed by the run's session."""
     surface = explainer.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
-    return loss_surface_public(surface)
+    return as_json(loss_surface_public(surface))
 
 
 @router.get(

@@ -60,8 +60,8 @@ class RunExplainer:
         """Explain stored step `step`, or the next step (one past the last) before it runs."""
         run = self._runs.require_run(run_id)
         with self._runs.checkout(run_id) as model:
-            latest = self._store.latest_step(run_id)
-            last = latest.step if latest is not None else 0
+            last_step = self._store.last_step(run_id)
+            last = last_step.step if last_step is not None else 0
             if not 1 <= step <= last + 1:
                 raise StepNotFoundError(step, last)
             record = self._store.get_step(run_id, step) if step <= last else None

@@ -33,6 +33,7 @@ from app.training.model import (
 from app.training.records import StepRecord, Weights
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
+STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
 
 
 @dataclass(frozen=True)
@@ -143,23 +144,25 @@ class RunService:
         self.require_run(run_id)
         self.refuse_if_diverged(run_id)
 
-    def step(self, run_id: str, n: int, generation: int | None = None) -> StepBatch:
+    def step(
+        self,
+        run_id: str,
+        n: int,
+        generation: int | None = None,
+        every_prediction: bool = False,
+    ) -> StepBatch:
         """Apply `n` updates (fewer if the run diverges), store them, then return them.
 
-        With `generation`, refuse if the run has been reset since that generation.
+        With `generation`, refuse if the run has been reset since that generation. Each
+        outcome carries its predictions if `every_prediction`, otherwise only the last.
         """
         self._check_step_count(n)
-        self.require_run(run_id)
-        with self._registry.checkout(run_id) as model:
-            if generation is not None and self.require_run(run_id).generation != generation:
+        with self.checkout(run_id) as model:
+            if generation is not None and self._store.generation(run_id) != generation:
                 raise RunResetError()
             self.refuse_if_diverged(run_id)
-            outcomes: list[StepOutcome] = []
-            for _ in range(n):
-                outcome = model.step()
-                outcomes.append(outcome)
-                if outcome.record.diverged:
-                    break
+            # One update runs the learner's own update op; more run in one fused session call.
+            outcomes = [model.step()] if n == 1 else model.run(n, every_prediction)
             self._store.add_steps(
                 run_id,
                 [StoredStep(o.record, None if o.record.diverged else o.state) for o in outcomes],
@@ -176,15 +179,24 @@ class RunService:
         step is computed.
         """
         self._check_step_count(n)
-        run = await anyio.to_thread.run_sync(self.require_run, run_id)
-        for index in range(n):
-            batch = await anyio.to_thread.run_sync(self.step, run_id, 1, run.generation)
-            outcome = batch.outcomes[0]
-            yield outcome
-            if outcome.record.diverged:
-                return
-            if interval_seconds > 0 and index < n - 1:
-                await anyio.sleep(interval_seconds)
+        generation = await anyio.to_thread.run_sync(self._store.generation, run_id)
+        if generation is None:
+            raise RunNotFoundError(run_id)
+        # A paced stream computes each step when it is due, so closing it stops at once;
+        # an unpaced one computes chunks of steps in one session call each.
+        chunk = 1 if interval_seconds > 0 else STREAM_CHUNK
+        sent = 0
+        while sent < n:
+            batch = await anyio.to_thread.run_sync(
+                self.step, run_id, min(chunk, n - sent), generation, True
+            )
+            for outcome in batch.outcomes:
+                yield outcome
+                sent += 1
+                if outcome.record.diverged:
+                    return
+                if interval_seconds > 0 and sent < n:
+                    await anyio.sleep(interval_seconds)
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
@@ -222,8 +234,10 @@ class RunService:
 
     @contextmanager
     def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
-        """Hold the run's lock and give its live model (see RunRegistry.checkout)."""
-        self.require_run(run_id)
+        """Hold the run's lock and give its live model (see RunRegistry.checkout).
+
+        An unknown run raises RunNotFoundError, from loading it.
+        """
         with self._registry.checkout(run_id) as model:
             yield model
 
@@ -234,9 +248,9 @@ class RunService:
         return run
 
     def refuse_if_diverged(self, run_id: str) -> None:
-        latest = self._store.latest_step(run_id)
-        if latest is not None and latest.diverged:
-            raise RunDivergedError(latest.step)
+        last = self._store.last_step(run_id)
+        if last is not None and last.diverged:
+            raise RunDivergedError(last.step)
 
     def _load_model(self, run_id: str) -> LinearRegressionModel:
         """Rebuild a run's session from the store, at its last stored state."""
@@ -244,9 +258,8 @@ class RunService:
         model = LinearRegressionModel(
             dataset_of(run), run.config["learning_rate"], run.config["seed"]
         )
-        latest = self._store.latest_step(run_id)
         # A diverged run keeps no state to continue from; its session idles at the start.
-        state = latest.state if latest is not None and latest.state is not None else None
+        state = self._store.last_state(run_id)
         try:
             model.restore(state if state is not None else run.initial_state)
         except BaseException:

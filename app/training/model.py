@@ -1,12 +1,15 @@
 """One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
 from app.training.data import Dataset
+from app.training.fused import FusedRun, build_fused_run
 from app.training.graph_view import GraphView, describe_graph
 from app.training.records import StepRecord, VariableState, Weights
 from app.training.session import SessionOwner
@@ -105,14 +108,9 @@ class LinearRegressionModel(SessionOwner):
             config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1),
         )
         self._session.run(self._initialize)
-        self._graph.finalize()
-        self._graph_view = describe_graph(
-            self._graph,
-            evaluate=self._eval_fetches.values(),
-            step=self._step_fetches.values(),
-            initialize=self._initialize,
-            variables=self._variables,
-        )
+        # A callable made once skips session.run's per-call parsing of the fetches.
+        self._run_step = self._session.make_callable(self._step_fetches)
+        self._graph_view: GraphView | None = None
 
     def _build(self, data: Dataset, learning_rate: float, seed: int) -> None:
         x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
@@ -175,17 +173,32 @@ class LinearRegressionModel(SessionOwner):
             "gradient": gradient,
         }
         self._surface_losses = grid_losses
+        # The loop for many steps is added on first use: it doubles a session's memory, and
+        # most sessions only ever take single steps.
+        self._build_fused: Callable[[], FusedRun] = partial(
+            build_fused_run, inputs, target, weights, global_step, optimizer, variables
+        )
+        self._fused: FusedRun | None = None
         self._initialize = v1.global_variables_initializer()
         self._variables = {v.op.name: _VariableHandles(v) for v in variables}
 
     @property
     def graph_view(self) -> GraphView:
         """The nodes and edges of this run's graph, with what each action runs."""
+        # Described on first use: most sessions never show their graph.
+        if self._graph_view is None:
+            self._graph_view = describe_graph(
+                self._graph,
+                evaluate=self._eval_fetches.values(),
+                step=self._step_fetches.values(),
+                initialize=self._initialize,
+                variables=self._variables,
+            )
         return self._graph_view
 
     def step(self) -> StepOutcome:
         """Run the update op once (`update_weights.run()`) and report what it did."""
-        out = self._session.run(self._step_fetches)
+        out = self._run_step()
         state_after = out["state"]
         record = StepRecord(
             step=int(state_after["global_step"]),
@@ -200,6 +213,38 @@ class LinearRegressionModel(SessionOwner):
             predictions=out["predictions"][:, 0].tolist(),
             state=_as_state(state_after),
         )
+
+    def run(self, count: int, every_prediction: bool = False) -> list[StepOutcome]:
+        """Run `count` updates in one session call; stop early after one that diverged.
+
+        Each outcome carries its predictions if `every_prediction`; otherwise only the last.
+        """
+        if self._fused is None:
+            with self._graph.as_default(), tf.name_scope("stepwise_run"):
+                self._fused = self._build_fused()
+        fused = self._fused
+        feeds = {fused.count: count}
+        if every_prediction:
+            fetches = {**fused.records, "predictions": fused.per_step_predictions}
+            out = self._session.run(fetches, feed_dict=feeds)
+            predictions = [column[:, 0].tolist() for column in out["predictions"]]
+        else:
+            out = self._session.run({**fused.records, "final": fused.final_predictions}, feeds)
+            predictions = [[] for _ in out["loss_after"]]
+            predictions[-1] = out["final"][:, 0].tolist()
+        outcomes = []
+        for index, shown in enumerate(predictions):
+            state = {name: values[index] for name, values in out["state"].items()}
+            record = StepRecord(
+                step=int(state["global_step"]),
+                weights_before=_weights(out["weights_before"][index]),
+                gradient=_weights(out["gradient"][index]),
+                weights_after=_weights(state["weights"]),
+                loss_before=float(out["loss_before"][index]),
+                loss_after=float(out["loss_after"][index]),
+            )
+            outcomes.append(StepOutcome(record=record, predictions=shown, state=_as_state(state)))
+        return outcomes
 
     def evaluate(self) -> Evaluation:
         """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""
@@ -239,7 +284,7 @@ class LinearRegressionModel(SessionOwner):
 
     def read_node(self, name: str) -> np.ndarray:
         """The current value of a node's first output; only for nodes that change nothing."""
-        if name not in self._graph_view.readable:
+        if name not in self.graph_view.readable:
             raise ValueError(f"node {name!r} has no value that can be read without side effects")
         if name in self._variables:  # A variable: read by its own read op, as eval() does.
             return np.asarray(self._session.run(self._variables[name].variable))

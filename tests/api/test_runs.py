@@ -22,6 +22,7 @@ def stream(client, run_id, **params):
     with client.stream("GET", f"/api/runs/{run_id}/stream", params=params) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
+        assert "content-encoding" not in response.headers  # Compression would hold events back.
         return parse_events(response.iter_lines())
 
 

@@ -3,6 +3,7 @@ import itertools
 import numpy as np
 import pytest
 import tensorflow as tf
+from tensorflow.python.client.session import BaseSession
 
 from app.training.data import sample_dataset, validated_dataset
 from app.training.model import LinearRegressionModel
@@ -87,14 +88,15 @@ def test_predictions_are_yhat_of_the_new_weights(sample_model):
 
 
 def test_one_step_is_one_session_run(sample_model, monkeypatch):
+    # Every execution of the graph, by session.run or a callable, passes through this method.
     calls = []
-    real_run = tf.compat.v1.Session.run
+    real_run = BaseSession._call_tf_sessionrun
 
     def counting_run(self, *args, **kwargs):
         calls.append(args)
         return real_run(self, *args, **kwargs)
 
-    monkeypatch.setattr(tf.compat.v1.Session, "run", counting_run)
+    monkeypatch.setattr(BaseSession, "_call_tf_sessionrun", counting_run)
     sample_model.step()
     assert len(calls) == 1
 
@@ -206,3 +208,45 @@ def test_read_node_reads_the_session_and_refuses_side_effects(sample_model):
     with pytest.raises(ValueError, match="side effects"):
         sample_model.read_node("GradientDescent")
     assert sample_model.state() == before
+
+
+def test_a_fused_run_gives_exactly_the_single_steps_records():
+    data = sample_dataset()
+    with (
+        LinearRegressionModel(data, LEARNING_RATE, seed=0) as single,
+        LinearRegressionModel(data, LEARNING_RATE, seed=0) as fused,
+    ):
+        stepped = [single.step() for _ in range(STEPS)]
+        ran = fused.run(STEPS, every_prediction=True)
+        assert [o.record for o in ran] == [o.record for o in stepped]
+        assert [o.predictions for o in ran] == [o.predictions for o in stepped]
+        assert [o.state for o in ran] == [o.state for o in stepped]
+        assert fused.state() == single.state()
+        # Without every prediction, only the last step carries them.
+        more = fused.run(3)
+        assert [o.predictions for o in more[:-1]] == [[], []]
+        assert more[-1].predictions == fused.evaluate().predictions
+
+
+def test_a_fused_run_stops_at_the_step_that_diverged():
+    with LinearRegressionModel(sample_dataset(), 1.0, seed=0) as model:
+        outcomes = model.run(200)
+        assert outcomes[-1].record.diverged
+        assert not any(o.record.diverged for o in outcomes[:-1])
+        assert model.state()["global_step"] == outcomes[-1].record.step
+
+
+def test_using_a_run_adds_no_ops_to_its_graph(sample_model):
+    """Ops made per call would leak memory with every step."""
+    sample_model.run(2)  # The fused loop is built once, on first use.
+    count = len(sample_model._graph.get_operations())
+    sample_model.step()
+    sample_model.run(3)
+    sample_model.evaluate()
+    weights = sample_model.evaluate().weights
+    sample_model.explain(weights)
+    sample_model.loss_surface(np.linspace(-1, 1, 3), np.linspace(0, 1, 3))
+    sample_model.read_node("loss")
+    sample_model.restore(sample_model.state())
+    assert len(sample_model.graph_view.nodes) == count
+    assert len(sample_model._graph.get_operations()) == count

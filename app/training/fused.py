@@ -1,0 +1,99 @@
+"""Many steps in one session call: the sample's update inside a `tf.while_loop`.
+
+Each iteration reads the weights, computes the loss and its gradient, applies the same
+optimizer's update, and records what a single step reports, so every record is still
+TensorFlow's own. The loop stops early at the first step whose numbers are not finite.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+import tensorflow as tf
+
+v1 = tf.compat.v1
+
+
+@dataclass(frozen=True)
+class FusedRun:
+    """The ops of the loop: feed `count`, fetch `records` (stacked, one row per step)."""
+
+    count: tf.Tensor
+    records: dict[str, Any]
+    per_step_predictions: tf.Tensor
+    final_predictions: tf.Tensor
+
+
+def _all_finite(tensors: list[tf.Tensor]) -> tf.Tensor:
+    return tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in tensors])
+
+
+def build_fused_run(
+    inputs: tf.Tensor,
+    target: tf.Tensor,
+    weights: tf.Variable,
+    global_step: tf.Variable,
+    optimizer: tf.compat.v1.train.Optimizer,
+    variables: list[tf.Variable],
+) -> FusedRun:
+    """Add the loop to the current graph (call inside `graph.as_default()`)."""
+    count = v1.placeholder(tf.int32, [], name="count")
+    names = [v.op.name for v in variables]
+
+    def array(dtype: tf.DType) -> tf.TensorArray:
+        return tf.TensorArray(dtype, size=0, dynamic_size=True)
+
+    def body(i: tf.Tensor, _diverged: tf.Tensor, arrays: dict[str, Any]) -> tuple[Any, ...]:
+        # Reading after `i` orders this iteration after the previous one's update.
+        with tf.control_dependencies([i]):
+            before = weights.read_value()
+        yhat = tf.matmul(inputs, before)
+        loss_before = tf.nn.l2_loss(tf.subtract(yhat, target))
+        gradient = tf.gradients(loss_before, before)[0]
+        with tf.control_dependencies([loss_before, gradient]):
+            update = optimizer.apply_gradients([(gradient, weights)], global_step=global_step)
+        with tf.control_dependencies([update]):
+            after = {v.op.name: v.read_value() for v in variables}
+        yhat_after = tf.matmul(inputs, after["weights"])
+        loss_after = tf.nn.l2_loss(tf.subtract(yhat_after, target))
+        finite = _all_finite([gradient, after["weights"], loss_before, loss_after])
+        with tf.control_dependencies([loss_after, *after.values()]):
+            next_i = i + 1
+        written = {
+            "weights_before": arrays["weights_before"].write(i, before),
+            "gradient": arrays["gradient"].write(i, gradient),
+            "loss_before": arrays["loss_before"].write(i, loss_before),
+            "loss_after": arrays["loss_after"].write(i, loss_after),
+            "predictions": arrays["predictions"].write(i, yhat_after),
+            "state": {name: arrays["state"][name].write(i, after[name]) for name in names},
+        }
+        return next_i, tf.logical_not(finite), written
+
+    arrays = {
+        "weights_before": array(tf.float32),
+        "gradient": array(tf.float32),
+        "loss_before": array(tf.float32),
+        "loss_after": array(tf.float32),
+        "predictions": array(tf.float32),
+        "state": {v.op.name: array(v.dtype.base_dtype) for v in variables},
+    }
+    _, _, done = tf.while_loop(
+        lambda i, diverged, _arrays: tf.logical_and(i < count, tf.logical_not(diverged)),
+        body,
+        (tf.constant(0), tf.constant(False), arrays),
+    )
+    records = {
+        "weights_before": done["weights_before"].stack(),
+        "gradient": done["gradient"].stack(),
+        "loss_before": done["loss_before"].stack(),
+        "loss_after": done["loss_after"].stack(),
+        "state": {name: done["state"][name].stack() for name in names},
+    }
+    # The last step's predictions without fetching every step's (costly for many points).
+    with tf.control_dependencies(tf.nest.flatten(records)):
+        final_predictions = tf.matmul(inputs, weights.read_value())
+    return FusedRun(
+        count=count,
+        records=records,
+        per_step_predictions=done["predictions"].stack(),
+        final_predictions=final_predictions,
+    )

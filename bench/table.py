@@ -1,0 +1,249 @@
+"""One table of Stepwise's costs, each row against a baseline measured in this same process.
+
+Run with `make bench`. Times are medians over repeated batches; on a shared machine every row
+shifts together, so the ratios are what to read.
+"""
+
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from app.training.data import sample_dataset
+from app.training.model import LinearRegressionModel
+from app.training.records import Weights
+from app.training.sample import SampleProgram
+from tests.reference import numpy_gradient_descent
+from tests.server import ServerProcess
+
+LEARNING_RATE = 0.002
+BATCHES = 7
+RUN_LENGTH = 50
+LIVE_SESSIONS = 500
+CYCLES = 1000
+COLD_STARTS = 3
+DATA_SIZES = (5, 1_000, 100_000, 1_000_000)
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def median_seconds(call: Callable[[], object], per_batch: int, per_call: int = 1) -> float:
+    """Median over BATCHES of the time of one unit (`per_call` units per call), after warm-up."""
+    for _ in range(max(1, per_batch // 4)):
+        call()
+    means = []
+    for _ in range(BATCHES):
+        start = time.perf_counter()
+        for _ in range(per_batch):
+            call()
+        means.append((time.perf_counter() - start) / (per_batch * per_call))
+    return statistics.median(means)
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * PAGE_SIZE
+
+
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str]] = []
+
+    def add(self, what: str, value: str, ratio: str) -> None:
+        self.rows.append((what, value, ratio))
+        print(f"  {what}: {value}  [{ratio}]", file=sys.stderr, flush=True)
+
+    def print(self) -> None:
+        print("| what | value | ratio |\n|---|---|---|")
+        for what, value, ratio in self.rows:
+            print(f"| {what} | {value} | {ratio} |")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def engine_rows(table: Table) -> tuple[float, float]:
+    data = sample_dataset()
+    with LinearRegressionModel(data, LEARNING_RATE, seed=0) as model:
+        initial = model.evaluate().weights
+        single = median_seconds(model.step, per_batch=300)
+        fused = median_seconds(lambda: model.run(RUN_LENGTH), per_batch=10, per_call=RUN_LENGTH)
+    with SampleProgram(data, Weights(initial.b, initial.m), LEARNING_RATE) as sample:
+        baseline = median_seconds(sample.step, per_batch=300)
+    start = np.array([initial.b, initial.m])
+    numpy = median_seconds(
+        lambda: numpy_gradient_descent(data, start, LEARNING_RATE, RUN_LENGTH),
+        per_batch=20,
+        per_call=RUN_LENGTH,
+    )
+    table.add("1. sample's loop, 3 session calls a step (baseline)", ms(baseline), "1.00")
+    table.add("2. engine: one step, one session call", ms(single), f"{single / baseline:.2f} × 1")
+    table.add(
+        f"3. engine: run of {RUN_LENGTH} in one session call, per step",
+        ms(fused),
+        f"{fused / baseline:.2f} × 1",
+    )
+    table.add(
+        "4. NumPy, the same arithmetic, per step (floor)", ms(numpy), f"{numpy / baseline:.2f} × 1"
+    )
+    return baseline, single
+
+
+def http_rows(table: Table, baseline: float, single: float) -> None:
+    # The server runs in its own process, as in production: no GIL shared with the client.
+    with tempfile.TemporaryDirectory() as scratch:
+        server = ServerProcess(Path(scratch) / "data", Path(scratch) / "server.log").start()
+        try:
+            http_measure(table, server.base_url, baseline, single)
+        finally:
+            server.stop()
+
+
+def http_measure(table: Table, base_url: str, baseline: float, single: float) -> None:
+    with httpx.Client(base_url=base_url) as client:  # Keep-alive, as a browser would.
+        run_id = client.post("/api/runs").json()["id"]
+        floor = median_seconds(lambda: client.get("/livez").raise_for_status(), per_batch=200)
+        step = median_seconds(
+            lambda: client.post(f"/api/runs/{run_id}/step", json={"n": 1}).raise_for_status(),
+            per_batch=200,
+        )
+
+        def stream() -> None:
+            params = {"n": RUN_LENGTH}
+            with client.stream("GET", f"/api/runs/{run_id}/stream", params=params) as response:
+                for line in response.iter_lines():
+                    if line.startswith("event: end"):
+                        return
+
+        sse = median_seconds(stream, per_batch=5, per_call=RUN_LENGTH)
+    table.add("5a. HTTP floor: GET /livez", ms(floor), f"{floor / baseline:.2f} × 1")
+    table.add(
+        "5b. HTTP step: POST /step n=1, stored",
+        ms(step),
+        f"{step / (floor + single):.2f} × (5a + 2)",
+    )
+    table.add(
+        f"6. SSE: stream of {RUN_LENGTH}, request to final event, per step",
+        ms(sse),
+        f"{sse / baseline:.2f} × 1",
+    )
+
+
+def memory_rows(table: Table) -> None:
+    data = sample_dataset()
+
+    def cycle(seed: int) -> None:
+        with LinearRegressionModel(data, LEARNING_RATE, seed=seed) as model:
+            model.step()
+            model.run(3)
+
+    for seed in range(50):  # Warm-up: caches and allocator pools fill once.
+        cycle(seed)
+    gc.collect()
+    before = rss_bytes()
+    for seed in range(CYCLES):
+        cycle(seed)
+    gc.collect()
+    growth = rss_bytes() - before
+
+    before = rss_bytes()
+    live = []
+    for seed in range(LIVE_SESSIONS):
+        model = LinearRegressionModel(data, LEARNING_RATE, seed=seed)
+        model.step()
+        live.append(model)
+    per_session = (rss_bytes() - before) / LIVE_SESSIONS
+    for model in live:
+        model.close()
+    mib = 2**20
+    table.add(
+        f"7a. RSS per live session ({LIVE_SESSIONS} sessions)",
+        f"{per_session / mib:.2f} MiB",
+        "target ≤ 1 MiB",
+    )
+    table.add(
+        f"7b. RSS growth over {CYCLES} create/step/close cycles",
+        f"{growth / mib:.1f} MiB",
+        "target ≤ 30 MiB",
+    )
+
+
+def seconds_until_healthy(command: list[str], url: str | None) -> float:
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        if url is None:
+            process.wait(timeout=120)
+            return time.perf_counter() - start
+        while True:
+            try:
+                if httpx.get(url, timeout=1).status_code == 200:
+                    return time.perf_counter() - start
+            except httpx.TransportError:
+                time.sleep(0.02)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def cold_start_row(table: Table) -> None:
+    bare = statistics.median(
+        seconds_until_healthy([sys.executable, "-c", "import tensorflow"], None)
+        for _ in range(COLD_STARTS)
+    )
+    starts = []
+    for _ in range(COLD_STARTS):
+        with tempfile.TemporaryDirectory() as data_dir:
+            port = 18000 + len(starts)
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ]
+            os.environ["STEPWISE_DATA_DIR"] = data_dir
+            starts.append(seconds_until_healthy(command, f"http://127.0.0.1:{port}/healthz"))
+    start = statistics.median(starts)
+    table.add(
+        "8. cold start: process start to /healthz answering",
+        f"{start:.2f} s (import tensorflow: {bare:.2f} s)",
+        f"{start / bare:.2f} × import",
+    )
+
+
+def growth_row(table: Table) -> None:
+    times = []
+    for size in DATA_SIZES:
+        data = sample_dataset(num_points=size)
+        with LinearRegressionModel(data, LEARNING_RATE, seed=0) as model:
+            per_batch = max(3, 3000 // (1 + size // 100))
+            times.append(median_seconds(model.step, per_batch=per_batch))
+    cells = ", ".join(f"{size:,}: {ms(t)}" for size, t in zip(DATA_SIZES, times, strict=True))
+    ratios = ", ".join(f"{t / times[0]:.1f}" for t in times)
+    table.add("9. one step by number of points", cells, f"× 5 points: {ratios}")
+
+
+def main() -> None:
+    table = Table()
+    baseline, single = engine_rows(table)
+    http_rows(table, baseline, single)
+    memory_rows(table)
+    cold_start_row(table)
+    growth_row(table)
+    table.print()
+
+
+if __name__ == "__main__":
+    main()
