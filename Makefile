@@ -41,9 +41,10 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.table
 
-## Print what a browser transfers to open a run page, first and repeat visit.
+## Print what a browser transfers to open a run page, and its frame times with a long history.
 bench-page: $(VENV)/.dev chromium
 	$(BIN)/python -m bench.page_transfer
+	$(BIN)/python -m bench.page_frames
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download is not used),
 ## with CJK fonts so screenshots of the Chinese page show its text.

@@ -3,6 +3,7 @@
 
 import { formatNumber } from "./format.js";
 import { t } from "./i18n.js";
+import { downsample } from "./sampling.js";
 
 // Okabe–Ito colours: distinguishable with the common forms of colour blindness.
 export const COLORS = {
@@ -16,6 +17,8 @@ export const COLORS = {
 };
 
 const HISTORY_BANDS = 5; // Older lines are fainter; one trace per band keeps drawing cheap.
+const MAX_CURVE_POINTS = 2000;
+const MAX_HISTORY_LINES = 200;
 // A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
 const LOG_SCALE_RATIO = 1e3;
 export const PLOT_CONFIG = {
@@ -165,13 +168,14 @@ export function emptyNote(text) {
 }
 
 function lossFigure(state) {
-  const losses = state.history.map((r) => r.loss_after);
+  const shown = downsample(state.history, MAX_CURVE_POINTS);
+  const losses = shown.map((r) => r.loss_after);
   const data = [
     {
       name: t("chart.loss_after"),
       type: "scatter",
-      mode: state.history.length > 200 ? "lines" : "lines+markers",
-      x: state.history.map((r) => r.step),
+      mode: shown.length > 200 ? "lines" : "lines+markers",
+      x: shown.map((r) => r.step),
       y: losses,
       line: { color: COLORS.loss, width: 2 },
       marker: { size: 5 },
@@ -208,7 +212,7 @@ function lossFigure(state) {
   const layout = baseLayout(t("chart.step_axis"), t("chart.loss_axis"), "loss");
   layout.showlegend = false;
   layout.yaxis.type = lossAxisType(losses);
-  if (!losses.length) layout.annotations = [emptyNote(t("chart.no_steps"))];
+  if (!state.history.length) layout.annotations = [emptyNote(t("chart.no_steps"))];
   return { data, layout };
 }
 
@@ -216,7 +220,10 @@ function slopeFigure(state) {
   const { points } = state.run;
   const extent = dataExtent(points);
   // The lines up to the step shown: dragging the timeline back replays how the line moved.
-  const finite = state.history.filter((r) => r.step <= state.position && isFinitePair(r.weights_after));
+  const finite = downsample(
+    state.history.filter((r) => r.step <= state.position && isFinitePair(r.weights_after)),
+    MAX_HISTORY_LINES,
+  );
   const data = [pointsTrace(points, 0.35)];
   const bandSize = Math.max(1, Math.ceil(finite.length / HISTORY_BANDS));
   for (let start = 0, band = 0; start < finite.length; start += bandSize, band += 1) {
@@ -246,6 +253,7 @@ function slopeFigure(state) {
 }
 
 const FIGURES = { "fit-chart": fitFigure, "loss-chart": lossFigure, "slope-chart": slopeFigure };
+export const CHART_IDS = Object.keys(FIGURES);
 
 const NARROW_CHART_PX = 480; // Below this, one legend entry a row keeps names whole.
 
@@ -255,10 +263,8 @@ export function drawChart(elementId, data, layout) {
   window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
 }
 
-/** Draw (or redraw) the three panels at the timeline's step. */
-export function renderCharts(state, details) {
-  for (const [elementId, figure] of Object.entries(FIGURES)) {
-    const { data, layout } = figure(state, details);
-    drawChart(elementId, data, layout);
-  }
+/** Draw (or redraw) one of the three panels at the timeline's step. */
+export function renderChart(elementId, state, details) {
+  const { data, layout } = FIGURES[elementId](state, details);
+  drawChart(elementId, data, layout);
 }

@@ -1,7 +1,7 @@
 // Wires the run page: actions → API → RunState → every panel, at the step the timeline shows.
 
 import { ApiError, evaluateRun, getRun, resetRun, stepRun } from "./api.js";
-import { predictionsAt, renderCharts } from "./charts.js";
+import { CHART_IDS, predictionsAt, renderChart } from "./charts.js";
 import { highlightCode } from "./code-listing.js";
 import { renderDetail } from "./detail.js";
 import { DetailCache } from "./details.js";
@@ -32,6 +32,9 @@ const RUN_STEPS = 50;
 const STREAM_INTERVAL_MS = 40; // 50 steps in about two seconds: quick, yet each one visible.
 const SETTLE_MS = 150; // Ask the server for explanations once the timeline stops moving.
 const STOP_SETTLE_MS = 250; // Time for the server to store the step it was computing at Stop.
+// Parts of the page drawn per animation frame until this much time is used; the rest wait
+// for the next frame, so a long history never freezes the page in one long task.
+const FRAME_BUDGET_MS = 12;
 
 const state = new RunState(readRunData());
 const details = new DetailCache(state.run.id, scheduleRender);
@@ -41,23 +44,48 @@ let framePending = false;
 let settleTimer = null;
 let busy = false;
 
-/** Redraw at most once per animation frame, however fast steps arrive. */
-function scheduleRender() {
-  if (framePending) return;
-  framePending = true;
-  requestAnimationFrame(() => {
-    framePending = false;
-    render();
-  });
-}
-
-function render() {
-  renderCharts(state, details);
-  surface.render(state, details);
+function renderText() {
   renderReadouts(state);
   renderTimeline(state);
   renderDetail(state, details);
   renderTables(state, predictionsAt(state, details, state.position));
+}
+
+// Text first (cheap, and what a learner reads), then each chart.
+const PARTS = [
+  renderText,
+  ...CHART_IDS.map((id) => () => renderChart(id, state, details)),
+  () => surface.render(state, details),
+];
+const stale = new Set();
+
+/** Redraw what changed, spread over animation frames, however fast steps arrive. */
+function scheduleRender() {
+  PARTS.forEach((part) => stale.add(part));
+  requestFrame();
+}
+
+function requestFrame() {
+  if (framePending) return;
+  framePending = true;
+  requestAnimationFrame(drawSome);
+}
+
+function drawSome() {
+  framePending = false;
+  const start = performance.now();
+  for (const part of PARTS) {
+    if (!stale.has(part)) continue;
+    stale.delete(part);
+    part();
+    if (performance.now() - start > FRAME_BUDGET_MS) break;
+  }
+  if (stale.size) requestFrame();
+  else requestExplanations();
+}
+
+function render() {
+  PARTS.forEach((part) => part());
   requestExplanations();
 }
 

@@ -4,8 +4,10 @@
 import { getSurface } from "./api.js";
 import { COLORS, baseLayout, drawChart } from "./charts.js";
 import { t } from "./i18n.js";
+import { downsample } from "./sampling.js";
 
 const GRID_SIZE = 60;
+const MAX_PATH_POINTS = 2000;
 const PADDING = 0.35; // Room around the path, as a share of its span.
 const MIN_SPAN = 0.5;
 // Points further from the answer than this many times the start are a diverging run's
@@ -58,7 +60,9 @@ export class SurfaceChart {
     this.requested = bounds;
     getSurface(this.runId, bounds, GRID_SIZE)
       .then((surface) => {
-        this.surface = { bounds, ...surface };
+        // Transformed once: a new z array on every frame would make Plotly redo the contours.
+        const logLoss = surface.loss.map((row) => row.map((loss) => (loss === null ? null : Math.log10(loss + 1e-12))));
+        this.surface = { bounds, logLoss, ...surface };
         this.onLoad();
       })
       .catch(() => {
@@ -87,7 +91,7 @@ export class SurfaceChart {
   }
 
   render(state, details) {
-    const path = pathOf(state);
+    const path = downsample(pathOf(state), MAX_PATH_POINTS);
     const k = state.position;
     const shown = state.lineAt(k);
     const data = [];
@@ -97,7 +101,7 @@ export class SurfaceChart {
         type: "contour",
         x: this.surface.b,
         y: this.surface.m,
-        z: this.surface.loss.map((row) => row.map((loss) => (loss === null ? null : Math.log10(loss + 1e-12)))),
+        z: this.surface.logLoss,
         customdata: this.surface.loss,
         colorscale: "Viridis",
         reversescale: true,
