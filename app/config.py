@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the store; default: SQLite file in data_dir.",
     )
     max_steps_per_request: int = Field(
-        default=1000, ge=1, description="Largest n for one step request or one stream."
+        default=10_000, ge=1, description="Largest n for one step request or one stream."
     )
     max_points: int = Field(default=1000, ge=2, description="Most points one run may fit.")
     max_live_runs: int = Field(

@@ -17,7 +17,7 @@ export const COLORS = {
 };
 
 const HISTORY_BANDS = 5; // Older lines are fainter; one trace per band keeps drawing cheap.
-const MAX_CURVE_POINTS = 2000;
+const MAX_CURVE_POINTS = 1000;
 const MAX_HISTORY_LINES = 200;
 // A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
 const LOG_SCALE_RATIO = 1e3;

@@ -28,13 +28,27 @@ import {
   showStatus,
 } from "./view.js";
 
-const RUN_STEPS = 50;
-const STREAM_INTERVAL_MS = 40; // 50 steps in about two seconds: quick, yet each one visible.
+// Paced so a run takes about two seconds: each of 50 steps visible; 5,000 as fast as they come.
+const RUN_SECONDS = 2;
+const MIN_VISIBLE_INTERVAL_MS = 4;
+
+function runLength() {
+  return Number(elements.runLength().value);
+}
+
+function streamInterval(steps) {
+  const interval = (RUN_SECONDS * 1000) / steps;
+  return interval < MIN_VISIBLE_INTERVAL_MS ? 0 : Math.round(interval);
+}
 const SETTLE_MS = 150; // Ask the server for explanations once the timeline stops moving.
 const STOP_SETTLE_MS = 250; // Time for the server to store the step it was computing at Stop.
 // Parts of the page drawn per animation frame until this much time is used; the rest wait
 // for the next frame, so a long history never freezes the page in one long task.
 const FRAME_BUDGET_MS = 12;
+// While steps stream in, charts are redrawn at most this often (the contour plot, the
+// costliest, least often); the readouts follow every frame.
+const CHART_INTERVAL_WHILE_PLAYING_MS = 100;
+const SURFACE_INTERVAL_WHILE_PLAYING_MS = 500;
 
 const state = new RunState(readRunData());
 const details = new DetailCache(state.run.id, scheduleRender);
@@ -57,7 +71,18 @@ const PARTS = [
   ...CHART_IDS.map((id) => () => renderChart(id, state, details)),
   () => surface.render(state, details),
 ];
+const INTERVALS_WHILE_PLAYING = new Map([
+  ...PARTS.slice(1, -1).map((part) => [part, CHART_INTERVAL_WHILE_PLAYING_MS]),
+  [PARTS[PARTS.length - 1], SURFACE_INTERVAL_WHILE_PLAYING_MS],
+]);
+const drawnAt = new Map();
 const stale = new Set();
+
+/** Whether a stale part should wait for a later frame. */
+function deferred(part, now) {
+  const interval = INTERVALS_WHILE_PLAYING.get(part);
+  return player.playing && interval !== undefined && now - (drawnAt.get(part) || 0) < interval;
+}
 
 /** Redraw what changed, spread over animation frames, however fast steps arrive. */
 function scheduleRender() {
@@ -75,9 +100,10 @@ function drawSome() {
   framePending = false;
   const start = performance.now();
   for (const part of PARTS) {
-    if (!stale.has(part)) continue;
+    if (!stale.has(part) || deferred(part, start)) continue;
     stale.delete(part);
     part();
+    drawnAt.set(part, performance.now());
     if (performance.now() - start > FRAME_BUDGET_MS) break;
   }
   if (stale.size) requestFrame();
@@ -141,7 +167,7 @@ const player = new Player(state.run.id, {
     }
     if (end.reason === "reset") reload().then(() => showStatus(t("status.reset_elsewhere")), reportError);
     else if (end.reason === "error") reportError(new ApiError(0, end.detail));
-    else if (end.reason === "completed") showStatus(t("status.ran", { n: RUN_STEPS, step: end.step }));
+    else if (end.reason === "completed") showStatus(t("status.ran", { n: runLength(), step: end.step }));
     narrateStep(state);
     refreshControls();
     scheduleRender();
@@ -236,10 +262,11 @@ async function evaluate() {
 function run() {
   if (busy || player.playing || state.diverged) return;
   state.moveTo(state.lastStep);
-  showStatus(t("status.running", { n: RUN_STEPS }));
+  const steps = runLength();
+  showStatus(t("status.running", { n: steps }));
   showEvalResult("");
   showAction("step");
-  player.play(RUN_STEPS, STREAM_INTERVAL_MS);
+  player.play(steps, streamInterval(steps));
   refreshControls();
 }
 
@@ -293,6 +320,9 @@ function wire() {
   elements.step().addEventListener("click", step);
   elements.update().addEventListener("click", step);
   elements.run().addEventListener("click", run);
+  elements.runLength().addEventListener("change", () => {
+    elements.run().textContent = t("toolbar.run", { n: runLength() });
+  });
   elements.stop().addEventListener("click", () => player.stop());
   elements.reset().addEventListener("click", reset);
   elements.evaluate().addEventListener("click", evaluate);

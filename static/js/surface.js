@@ -6,8 +6,8 @@ import { COLORS, baseLayout, drawChart } from "./charts.js";
 import { t } from "./i18n.js";
 import { downsample } from "./sampling.js";
 
-const GRID_SIZE = 60;
-const MAX_PATH_POINTS = 2000;
+const GRID_SIZE = 48;
+const MAX_PATH_POINTS = 1000;
 const PADDING = 0.35; // Room around the path, as a share of its span.
 const MIN_SPAN = 0.5;
 // Points further from the answer than this many times the start are a diverging run's

@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 export const elements = {
   step: () => $("step-button"),
   run: () => $("run-button"),
+  runLength: () => $("run-length"),
   stop: () => $("stop-button"),
   reset: () => $("reset-button"),
   copy: () => $("copy-button"),
@@ -77,7 +78,9 @@ export function divergedMessage(state) {
 
 /** Enable the buttons that make sense now. */
 export function setControls({ busy, diverged }) {
-  for (const button of [elements.step(), elements.run(), elements.update()]) button.disabled = busy || diverged;
+  for (const control of [elements.step(), elements.run(), elements.runLength(), elements.update()]) {
+    control.disabled = busy || diverged;
+  }
   elements.evaluate().disabled = busy || diverged;
   elements.stop().disabled = !busy;
   elements.reset().disabled = busy;
