@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFoundError
-from app.runs.service import RunService, dataset_of
+from app.runs.service import RunService, dataset_of, refuse_if_diverged
 from app.store import Store
 from app.training.explain import UpdateCheck, check_update
 from app.training.graph_view import GraphNode, GraphView, Unreadable
@@ -66,7 +66,7 @@ class RunExplainer:
                 raise StepNotFoundError(step, last)
             record = self._store.get_step(run_id, step) if step <= last else None
             if record is None:
-                self._runs.refuse_if_diverged(run_id)
+                refuse_if_diverged(model)
                 weights_before = model.evaluate().weights
             else:
                 weights_before = record.weights_before
@@ -108,7 +108,7 @@ class RunExplainer:
                 raise InvalidRunRequestError(
                     f"node {name!r} ({node.op}) has no value to show: {reason}"
                 )
-            self._runs.refuse_if_diverged(run_id)
+            refuse_if_diverged(model)
             return NodeReading(node=nodes[name], value=model.read_node(name))
 
     def loss_surface(

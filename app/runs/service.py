@@ -65,6 +65,12 @@ def dataset_of(run: StoredRun) -> Dataset:
     return validated_dataset(run.points_x, run.points_y)
 
 
+def refuse_if_diverged(model: LinearRegressionModel) -> None:
+    """Raise RunDivergedError if the run's values overflowed: it must be reset first."""
+    if model.diverged_at is not None:
+        raise RunDivergedError(model.diverged_at)
+
+
 def _evaluation_after(outcome: StepOutcome) -> Evaluation | None:
     """What `evaluate()` would read right after this step, taken from the step's own fetch."""
     record = outcome.record
@@ -141,8 +147,8 @@ class RunService:
     def check_can_step(self, run_id: str, n: int) -> None:
         """Raise the error a step of `n` updates would meet, without stepping."""
         self._check_step_count(n)
-        self.require_run(run_id)
-        self.refuse_if_diverged(run_id)
+        with self.checkout(run_id) as model:
+            refuse_if_diverged(model)
 
     def step(
         self,
@@ -160,7 +166,7 @@ class RunService:
         with self.checkout(run_id) as model:
             if generation is not None and self._store.generation(run_id) != generation:
                 raise RunResetError()
-            self.refuse_if_diverged(run_id)
+            refuse_if_diverged(model)
             # One update runs the learner's own update op; more run in one fused session call.
             outcomes = [model.step()] if n == 1 else model.run(n, every_prediction)
             self._store.add_steps(
@@ -201,7 +207,7 @@ class RunService:
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
         with self.checkout(run_id) as model:
-            self.refuse_if_diverged(run_id)
+            refuse_if_diverged(model)
             return model.evaluate()
 
     def reset(self, run_id: str) -> RunView:
@@ -247,11 +253,6 @@ class RunService:
             raise RunNotFoundError(run_id)
         return run
 
-    def refuse_if_diverged(self, run_id: str) -> None:
-        last = self._store.last_step(run_id)
-        if last is not None and last.diverged:
-            raise RunDivergedError(last.step)
-
     def _load_model(self, run_id: str) -> LinearRegressionModel:
         """Rebuild a run's session from the store, at its last stored state."""
         run = self.require_run(run_id)
@@ -262,6 +263,9 @@ class RunService:
         state = self._store.last_state(run_id)
         try:
             model.restore(state if state is not None else run.initial_state)
+            last = self._store.last_step(run_id)
+            if last is not None and last.diverged:
+                model.diverged_at = last.step
         except BaseException:
             model.close()
             raise

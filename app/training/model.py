@@ -98,6 +98,8 @@ class LinearRegressionModel(SessionOwner):
 
     def __init__(self, data: Dataset, learning_rate: float, seed: int) -> None:
         self.learning_rate = learning_rate
+        # The step at which a value overflowed; the run cannot continue until restored.
+        self.diverged_at: int | None = None
         self._graph = tf.Graph()
         with self._graph.as_default():
             # A graph-level seed plus an op seed make random_normal repeatable across processes.
@@ -208,11 +210,16 @@ class LinearRegressionModel(SessionOwner):
             loss_before=float(out["loss_before"]),
             loss_after=float(out["loss_after"]),
         )
+        self._note_divergence(record)
         return StepOutcome(
             record=record,
             predictions=out["predictions"][:, 0].tolist(),
             state=_as_state(state_after),
         )
+
+    def _note_divergence(self, record: StepRecord) -> None:
+        if record.diverged:
+            self.diverged_at = record.step
 
     def run(self, count: int, every_prediction: bool = False) -> list[StepOutcome]:
         """Run `count` updates in one session call; stop early after one that diverged.
@@ -244,6 +251,7 @@ class LinearRegressionModel(SessionOwner):
                 loss_after=float(out["loss_after"][index]),
             )
             outcomes.append(StepOutcome(record=record, predictions=shown, state=_as_state(state)))
+        self._note_divergence(outcomes[-1].record)
         return outcomes
 
     def evaluate(self) -> Evaluation:
@@ -305,6 +313,7 @@ class LinearRegressionModel(SessionOwner):
         ops = [v.initializer for v in self._variables.values()]
         feeds = {v.initial_value: state[name] for name, v in self._variables.items()}
         self._session.run(ops, feed_dict=feeds)
+        self.diverged_at = None
 
     def set_weights(self, weights: Weights) -> None:
         """Replace the initial weights, keeping the step count at zero."""

@@ -167,6 +167,8 @@ export function emptyNote(text) {
   return { text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 15, color: "#5a6676" } };
 }
 
+const MARKERS_UP_TO = 200; // Longer curves are drawn as a line alone.
+
 function lossFigure(state) {
   const shown = downsample(state.history, MAX_CURVE_POINTS);
   const losses = shown.map((r) => r.loss_after);
@@ -174,7 +176,7 @@ function lossFigure(state) {
     {
       name: t("chart.loss_after"),
       type: "scatter",
-      mode: shown.length > 200 ? "lines" : "lines+markers",
+      mode: shown.length > MARKERS_UP_TO ? "lines" : "lines+markers",
       x: shown.map((r) => r.step),
       y: losses,
       line: { color: COLORS.loss, width: 2 },
@@ -263,8 +265,48 @@ export function drawChart(elementId, data, layout) {
   window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
 }
 
+// What the loss chart holds, so that new steps can be appended instead of redrawn.
+const drawnLoss = { steps: 0, whole: false, axis: "linear", traces: 0 };
+
+/**
+ * Append the steps that arrived since the loss chart was drawn, and move its step marker.
+ * Only while the timeline follows the newest step and the curve is drawn whole (not thinned)
+ * and would look the same redrawn; otherwise returns false and the chart is redrawn.
+ */
+function appendLosses(state) {
+  const element = document.getElementById("loss-chart");
+  const steps = state.history.length;
+  const losses = state.history.map((r) => r.loss_after);
+  const unchanged =
+    drawnLoss.whole &&
+    state.following &&
+    steps > drawnLoss.steps &&
+    steps <= MARKERS_UP_TO === drawnLoss.steps <= MARKERS_UP_TO &&
+    steps <= MAX_CURVE_POINTS &&
+    lossAxisType(losses) === drawnLoss.axis &&
+    state.lossAt(state.position) !== null &&
+    element.data?.length === drawnLoss.traces;
+  if (!unchanged) return false;
+  const fresh = state.history.slice(drawnLoss.steps);
+  window.Plotly.extendTraces(element, { x: [fresh.map((r) => r.step)], y: [fresh.map((r) => r.loss_after)] }, [0]);
+  const marker = element.data.length - 1;
+  window.Plotly.restyle(element, { x: [[state.position]], y: [[state.lossAt(state.position)]] }, [marker]);
+  drawnLoss.steps = steps;
+  return true;
+}
+
 /** Draw (or redraw) one of the three panels at the timeline's step. */
 export function renderChart(elementId, state, details) {
+  if (elementId === "loss-chart" && appendLosses(state)) return;
   const { data, layout } = FIGURES[elementId](state, details);
   drawChart(elementId, data, layout);
+  if (elementId === "loss-chart") {
+    Object.assign(drawnLoss, {
+      steps: state.history.length,
+      whole: state.history.length <= MAX_CURVE_POINTS,
+      axis: layout.yaxis.type,
+      // Appending needs the step marker as the last trace.
+      traces: state.lossAt(state.position) === null ? -1 : data.length,
+    });
+  }
 }

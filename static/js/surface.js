@@ -105,7 +105,8 @@ export class SurfaceChart {
         customdata: this.surface.loss,
         colorscale: "Viridis",
         reversescale: true,
-        contours: { coloring: "heatmap", showlines: true },
+        // Filled bands draw several times faster than a smooth heatmap colouring.
+        contours: { coloring: "fill", showlines: true },
         line: { width: 0.5, color: "rgba(255,255,255,0.5)" },
         colorbar: { title: { text: t("chart.log_loss"), side: "right" }, thickness: 12 },
         hovertemplate: `b %{x:.4g}<br>m %{y:.4g}<br>${t("table.loss")} %{customdata:.5g}<extra></extra>`,

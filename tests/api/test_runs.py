@@ -320,3 +320,13 @@ def parse_events_lazily(lines):
         if line.strip() == "":
             yield from parse_events(pending)
             pending = []
+
+
+def test_a_diverged_run_still_refuses_steps_after_its_session_was_rebuilt(client, settings):
+    run = create(client, learning_rate=1.0)
+    diverged_at = step(client, run["id"], TEST_MAX_STEPS)["records"][-1]["step"]
+    for _ in range(settings.max_live_runs + 1):  # Evicts the diverged run's session.
+        create(client)
+    response = client.post(f"/api/runs/{run['id']}/step", json={"n": 1})
+    assert response.status_code == 409
+    assert f"diverged at step {diverged_at}" in response.json()["detail"]
