@@ -47,6 +47,23 @@ def median_seconds(call: Callable[[], object], per_batch: int, per_call: int = 1
     return statistics.median(means)
 
 
+def paired_medians(
+    first: Callable[[], object], second: Callable[[], object], per_batch: int
+) -> tuple[float, float]:
+    """Median times of two calls measured in alternating batches, so both see the same load."""
+    for _ in range(per_batch // 4):
+        first()
+        second()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _ in range(BATCHES * 3):
+        for call, batch in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            for _ in range(per_batch):
+                call()
+            batch.append((time.perf_counter() - start) / per_batch)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def rss_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * PAGE_SIZE
@@ -110,10 +127,10 @@ def http_rows(table: Table, baseline: float, single: float) -> None:
 def http_measure(table: Table, base_url: str, baseline: float, single: float) -> None:
     with httpx.Client(base_url=base_url) as client:  # Keep-alive, as a browser would.
         run_id = client.post("/api/runs").json()["id"]
-        floor = median_seconds(lambda: client.get("/livez").raise_for_status(), per_batch=200)
-        step = median_seconds(
+        floor, step = paired_medians(
+            lambda: client.get("/livez").raise_for_status(),
             lambda: client.post(f"/api/runs/{run_id}/step", json={"n": 1}).raise_for_status(),
-            per_batch=200,
+            per_batch=100,
         )
 
         def stream() -> None:
