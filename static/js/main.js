@@ -6,6 +6,7 @@ import { highlightCode } from "./code-listing.js";
 import { renderDetail } from "./detail.js";
 import { DetailCache } from "./details.js";
 import { formatNumber } from "./format.js";
+import { FrameScheduler } from "./frames.js";
 import { GraphView } from "./graph-view.js";
 import { t } from "./i18n.js";
 import { installShortcuts } from "./keyboard.js";
@@ -31,20 +32,8 @@ import {
 // Paced so a run takes about two seconds: each of 50 steps visible; 5,000 as fast as they come.
 const RUN_SECONDS = 2;
 const MIN_VISIBLE_INTERVAL_MS = 4;
-
-function runLength() {
-  return Number(elements.runLength().value);
-}
-
-function streamInterval(steps) {
-  const interval = (RUN_SECONDS * 1000) / steps;
-  return interval < MIN_VISIBLE_INTERVAL_MS ? 0 : Math.round(interval);
-}
 const SETTLE_MS = 150; // Ask the server for explanations once the timeline stops moving.
 const STOP_SETTLE_MS = 250; // Time for the server to store the step it was computing at Stop.
-// Parts of the page drawn per animation frame until this much time is used; the rest wait
-// for the next frame, so a long history never freezes the page in one long task.
-const FRAME_BUDGET_MS = 12;
 // While steps stream in, charts are redrawn at most this often (the contour plot, the
 // costliest, least often); the readouts follow every frame.
 const CHART_INTERVAL_WHILE_PLAYING_MS = 100;
@@ -54,9 +43,17 @@ const state = new RunState(readRunData());
 const details = new DetailCache(state.run.id, scheduleRender);
 const surface = new SurfaceChart("surface-chart", state.run.id, scheduleRender);
 const graph = new GraphView(elements.graphView(), elements.graphNode(), state.run.id);
-let framePending = false;
 let settleTimer = null;
 let busy = false;
+
+function runLength() {
+  return Number(elements.runLength().value);
+}
+
+function streamInterval(steps) {
+  const interval = (RUN_SECONDS * 1000) / steps;
+  return interval < MIN_VISIBLE_INTERVAL_MS ? 0 : Math.round(interval);
+}
 
 function renderText() {
   renderReadouts(state);
@@ -65,54 +62,20 @@ function renderText() {
   renderTables(state, predictionsAt(state, details, state.position));
 }
 
-// Text first (cheap, and what a learner reads), then each chart.
-const PARTS = [
-  renderText,
-  ...CHART_IDS.map((id) => () => renderChart(id, state, details)),
-  () => surface.render(state, details),
-];
-const INTERVALS_WHILE_PLAYING = new Map([
-  ...PARTS.slice(1, -1).map((part) => [part, CHART_INTERVAL_WHILE_PLAYING_MS]),
-  [PARTS[PARTS.length - 1], SURFACE_INTERVAL_WHILE_PLAYING_MS],
-]);
-const drawnAt = new Map();
-const stale = new Set();
-
-/** Whether a stale part should wait for a later frame. */
-function deferred(part, now) {
-  const interval = INTERVALS_WHILE_PLAYING.get(part);
-  return player.playing && interval !== undefined && now - (drawnAt.get(part) || 0) < interval;
-}
+const chartParts = CHART_IDS.map((id) => () => renderChart(id, state, details));
+const surfacePart = () => surface.render(state, details);
+const frames = new FrameScheduler([renderText, ...chartParts, surfacePart], {
+  minIntervals: new Map([
+    ...chartParts.map((part) => [part, CHART_INTERVAL_WHILE_PLAYING_MS]),
+    [surfacePart, SURFACE_INTERVAL_WHILE_PLAYING_MS],
+  ]),
+  throttled: () => player.playing,
+  onSettled: requestExplanations,
+});
 
 /** Redraw what changed, spread over animation frames, however fast steps arrive. */
 function scheduleRender() {
-  PARTS.forEach((part) => stale.add(part));
-  requestFrame();
-}
-
-function requestFrame() {
-  if (framePending) return;
-  framePending = true;
-  requestAnimationFrame(drawSome);
-}
-
-function drawSome() {
-  framePending = false;
-  const start = performance.now();
-  for (const part of PARTS) {
-    if (!stale.has(part) || deferred(part, start)) continue;
-    stale.delete(part);
-    part();
-    drawnAt.set(part, performance.now());
-    if (performance.now() - start > FRAME_BUDGET_MS) break;
-  }
-  if (stale.size) requestFrame();
-  else requestExplanations();
-}
-
-function render() {
-  PARTS.forEach((part) => part());
-  requestExplanations();
+  frames.schedule();
 }
 
 /** Fetch what the shown step needs from the session, once steps stop streaming in. */
@@ -346,7 +309,7 @@ function start() {
   wire();
   showStatus("");
   refreshControls();
-  render();
+  frames.drawAll();
   graph.load().catch(reportError);
   document.body.dataset.ready = "true";
 }
