@@ -217,6 +217,9 @@ class UpdateCheckPublic(BaseModel):
     weights_after: WeightsPublic | None
     max_abs_difference: float | None
     max_rel_difference: float | None
+    within_float32_rounding: bool = Field(
+        description="Whether every difference is within float32 rounding of the sums' terms."
+    )
 
 
 class StepDetailPublic(BaseModel):

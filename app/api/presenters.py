@@ -108,6 +108,7 @@ def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
         else WeightsPublic.of(check.weights_after),
         max_abs_difference=finite_or_none(check.max_abs_difference),
         max_rel_difference=finite_or_none(check.max_rel_difference),
+        within_float32_rounding=check.within_float32_rounding,
     )
 
 

@@ -192,6 +192,7 @@ class RunService:
         # an unpaced one computes chunks of steps in one session call each.
         chunk = 1 if interval_seconds > 0 else STREAM_CHUNK
         sent = 0
+        due = anyio.current_time()
         while sent < n:
             batch = await anyio.to_thread.run_sync(
                 self.step, run_id, min(chunk, n - sent), generation, True
@@ -202,7 +203,9 @@ class RunService:
                 if outcome.record.diverged:
                     return
                 if interval_seconds > 0 and sent < n:
-                    await anyio.sleep(interval_seconds)
+                    # Steps are due every interval, however long each took to compute.
+                    due += interval_seconds
+                    await anyio.sleep(max(0.0, due - anyio.current_time()))
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""

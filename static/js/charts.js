@@ -21,10 +21,33 @@ const MAX_CURVE_POINTS = 1000;
 const MAX_HISTORY_LINES = 200;
 // A loss spanning more than this ratio (a diverging run) is drawn on a log axis.
 const LOG_SCALE_RATIO = 1e3;
+// Plotly's own toolbar texts, as the page's messages: Plotly looks them up by their English.
+const PLOTLY_MESSAGES = {
+  Zoom: "plotly.zoom",
+  Pan: "plotly.pan",
+  "Zoom in": "plotly.zoom_in",
+  "Zoom out": "plotly.zoom_out",
+  Autoscale: "plotly.autoscale",
+  "Reset axes": "plotly.reset_axes",
+  "Download plot as a PNG": "plotly.download",
+  "Toggle Spike Lines": "plotly.spikes",
+  "Show closest data on hover": "plotly.hover_closest",
+  "Compare data on hover": "plotly.hover_compare",
+  "Double-click to zoom back out": "plotly.zoom_back",
+};
+const PLOTLY_LOCALE = "stepwise";
+window.Plotly.register({
+  moduleType: "locale",
+  name: PLOTLY_LOCALE,
+  dictionary: Object.fromEntries(Object.entries(PLOTLY_MESSAGES).map(([english, key]) => [english, t(key)])),
+});
+
 export const PLOT_CONFIG = {
   responsive: true,
   displaylogo: false,
-  modeBarButtonsToRemove: ["lasso2d", "select2d"],
+  // Sharing uploads the chart to Plotly's cloud: nothing leaves a classroom's server.
+  modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
+  locale: PLOTLY_LOCALE,
 };
 
 export function baseLayout(xTitle, yTitle, revision) {
@@ -261,7 +284,10 @@ const NARROW_CHART_PX = 480; // Below this, one legend entry a row keeps names w
 
 /** Plotly.react, with the legend laid out for the chart's width. */
 export function drawChart(elementId, data, layout) {
-  if (document.getElementById(elementId).clientWidth < NARROW_CHART_PX) layout.legend.entrywidth = 1;
+  if (document.getElementById(elementId).clientWidth < NARROW_CHART_PX) {
+    // One entry a row, under the plot, where the toolbar does not cover it.
+    Object.assign(layout.legend, { entrywidth: 1, y: -0.3, yanchor: "top" });
+  }
   window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
 }
 

@@ -82,7 +82,7 @@ function renderCheck(detail) {
     element(
       "p",
       { class: "difference", "data-part": "difference" },
-      t("detail.check_difference", {
+      t(check.within_float32_rounding ? "detail.check_difference" : "detail.check_difference_large", {
         abs: formatNumber(check.max_abs_difference),
         rel: formatNumber(check.max_rel_difference),
       }),

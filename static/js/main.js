@@ -50,6 +50,9 @@ function runLength() {
   return Number(elements.runLength().value);
 }
 
+/** 5000 as the menu writes it: 5,000. */
+const formatCount = (n) => n.toLocaleString("en-US");
+
 function streamInterval(steps) {
   const interval = (RUN_SECONDS * 1000) / steps;
   return interval < MIN_VISIBLE_INTERVAL_MS ? 0 : Math.round(interval);
@@ -130,7 +133,7 @@ const player = new Player(state.run.id, {
     }
     if (end.reason === "reset") reload().then(() => showStatus(t("status.reset_elsewhere")), reportError);
     else if (end.reason === "error") reportError(new ApiError(0, end.detail));
-    else if (end.reason === "completed") showStatus(t("status.ran", { n: runLength(), step: end.step }));
+    else if (end.reason === "completed") showStatus(t("status.ran", { n: formatCount(runLength()), step: end.step }));
     narrateStep(state);
     refreshControls();
     scheduleRender();
@@ -226,7 +229,7 @@ function run() {
   if (busy || player.playing || state.diverged) return;
   state.moveTo(state.lastStep);
   const steps = runLength();
-  showStatus(t("status.running", { n: steps }));
+  showStatus(t("status.running", { n: formatCount(steps) }));
   showEvalResult("");
   showAction("step");
   player.play(steps, streamInterval(steps));
@@ -284,7 +287,7 @@ function wire() {
   elements.update().addEventListener("click", step);
   elements.run().addEventListener("click", run);
   elements.runLength().addEventListener("change", () => {
-    elements.run().textContent = t("toolbar.run", { n: runLength() });
+    elements.run().textContent = t("toolbar.run", { n: formatCount(runLength()) });
   });
   elements.stop().addEventListener("click", () => player.stop());
   elements.reset().addEventListener("click", reset);

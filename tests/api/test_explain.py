@@ -41,6 +41,7 @@ def test_a_stored_step_is_explained_with_its_own_numbers(client):
     assert check["weights_after"] == pytest.approx(record["weights_after"], rel=1e-5)
     assert 0 <= check["max_abs_difference"] < 1e-3
     assert check["max_rel_difference"] < 1e-5
+    assert check["within_float32_rounding"] is True
 
 
 def test_the_next_step_is_explained_before_it_runs(client):

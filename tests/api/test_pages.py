@@ -72,6 +72,8 @@ def test_every_message_the_page_uses_exists():
     # Keys the scripts build from the graph description.
     used |= {f"graph.legend_{origin}" for origin in get_args(Origin)}
     used |= {f"graph.unreadable.{reason}" for reason in get_args(Unreadable)}
+    charts = (PROJECT_ROOT / "static/js/charts.js").read_text()
+    used |= set(re.findall(r':\s*"(plotly\.\w+)"', charts))
     assert used, "no message keys found"
     missing = used - messages("en").keys()
     assert not missing

@@ -179,6 +179,11 @@ def test_chinese_page(page, live_server, screenshot):
     expect(page.locator("#detail-title")).to_have_text("第 1 步做了什么")
     expect(page.locator("#evalrun-result")).to_contain_text("改变了权重")
     assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+    titles = page.evaluate(
+        "[...document.querySelectorAll('#fit-chart .modebar-btn')].map((b) => b.dataset.title)"
+    )
+    assert "重置坐标轴" in titles  # Plotly's own toolbar speaks Chinese too.
+    assert not any("Share" in title or "cloud" in title.lower() for title in titles)
     # The choice is remembered: the same link without ?lang stays Chinese.
     open_run(page, page.url.split("?")[0])
     expect(page.locator("#step-button")).to_have_text("单步")

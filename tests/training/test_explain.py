@@ -39,6 +39,18 @@ def test_check_of_a_tensorflow_step_finds_only_float32_rounding():
     )
     assert 0 < check.max_abs_difference < 1e-3
     assert check.max_rel_difference < 1e-6
+    assert check.within_float32_rounding
+
+
+def test_near_convergence_tiny_gradients_are_still_within_rounding():
+    """A gradient near zero is a difference of large terms: judged by their size, not its own."""
+    data = sample_dataset()
+    with LinearRegressionModel(data, 0.005, seed=0) as model:
+        outcomes = model.run(5000)
+    record = outcomes[-1].record
+    check = check_update(data, record.weights_before, 0.005, record.gradient, record.weights_after)
+    assert abs(record.gradient.m) < 1e-2
+    assert check.within_float32_rounding
 
 
 def test_check_notices_a_wrong_gradient():
@@ -49,3 +61,4 @@ def test_check_notices_a_wrong_gradient():
     check = check_update(data, before, LEARNING_RATE, wrong, None)
     assert check.weights_after is None
     assert check.max_abs_difference == pytest.approx(1.0)
+    assert not check.within_float32_rounding
