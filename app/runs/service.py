@@ -138,7 +138,7 @@ class RunService:
 
     def get(self, run_id: str) -> RunView:
         run = self.require_run(run_id)
-        with self._registry.checkout(run_id) as model:
+        with self.checkout(run_id) as model:
             history = self._store.steps(run_id)
             diverged = bool(history) and history[-1].diverged
             current = None if diverged else model.evaluate()
@@ -216,7 +216,7 @@ class RunService:
     def reset(self, run_id: str) -> RunView:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""
         run = self.require_run(run_id)
-        with self._registry.checkout(run_id) as model:
+        with self.checkout(run_id) as model:
             self._store.reset_run(run_id)
             model.restore(run.initial_state)
             current = model.evaluate()

@@ -42,7 +42,7 @@ window.Plotly.register({
   dictionary: Object.fromEntries(Object.entries(PLOTLY_MESSAGES).map(([english, key]) => [english, t(key)])),
 });
 
-export const PLOT_CONFIG = {
+const PLOT_CONFIG = {
   responsive: true,
   displaylogo: false,
   // Sharing uploads the chart to Plotly's cloud: nothing leaves a classroom's server.
@@ -186,7 +186,7 @@ function lossAxisType(losses) {
   return Math.max(...positive) / Math.min(...positive) > LOG_SCALE_RATIO ? "log" : "linear";
 }
 
-export function emptyNote(text) {
+function emptyNote(text) {
   return { text, xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 15, color: "#5a6676" } };
 }
 
