@@ -2,11 +2,13 @@
 
 import math
 from datetime import datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
 
+from app.training.presets import PresetName
 from app.training.records import StepRecord, Weights
+from app.training.spec import MAX_LEARNING_RATE, LossName, OptimizerName, OptimizerParams
 
 # Bounds keep every value, and the squares the loss takes of it, inside float32's range.
 COORDINATE_LIMIT = 1e6
@@ -19,6 +21,12 @@ QueryCoordinate = Annotated[
 Coordinate = Annotated[QueryCoordinate, Strict()]
 StrictInt = Annotated[int, Strict()]
 StrictFloat = Annotated[float, Strict()]
+StrictBool = Annotated[bool, Strict()]
+# Decay rates of the optimizers' running averages: a rate of 1 would never forget.
+DecayRate = Annotated[StrictFloat, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
+# Epsilons are added to a square root; in float32 anything below the smallest normal is 0.
+Epsilon = Annotated[StrictFloat, Field(ge=FLOAT32_SMALLEST_NORMAL, le=1.0, allow_inf_nan=False)]
+MAX_CSV_CHARS = 200_000
 
 
 def finite_or_none(value: float) -> float | None:
@@ -42,6 +50,64 @@ class WeightsIn(BaseModel):
     m: Coordinate
 
 
+class _OptimizerIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def params(self) -> OptimizerParams:
+        return self.model_dump(exclude={"name"})
+
+
+class GradientDescentIn(_OptimizerIn):
+    """`tf.compat.v1.train.GradientDescentOptimizer`: w ← w − lr·g (the sample's)."""
+
+    name: Literal["gradient_descent"] = "gradient_descent"
+
+
+class MomentumIn(_OptimizerIn):
+    """`MomentumOptimizer`: a ← momentum·a + g; w ← w − lr·a.
+
+    With Nesterov: w ← w − lr·(g + momentum·a).
+    """
+
+    name: Literal["momentum"]
+    momentum: DecayRate = 0.9
+    use_nesterov: StrictBool = False
+
+
+class AdagradIn(_OptimizerIn):
+    """`AdagradOptimizer`: acc ← acc + g²; w ← w − lr·g/√acc."""
+
+    name: Literal["adagrad"]
+    initial_accumulator_value: StrictFloat = Field(
+        default=0.1, ge=FLOAT32_SMALLEST_NORMAL, le=1e6, allow_inf_nan=False
+    )
+
+
+class RMSPropIn(_OptimizerIn):
+    """`RMSPropOptimizer`: ms ← decay·ms + (1−decay)·g²; w ← w − mom, with
+    mom ← momentum·mom + lr·g/√(ms + ε) (centered: ms − mg² under the root)."""
+
+    name: Literal["rmsprop"]
+    decay: DecayRate = 0.9
+    momentum: DecayRate = 0.0
+    epsilon: Epsilon = 1e-10
+    centered: StrictBool = False
+
+
+class AdamIn(_OptimizerIn):
+    """`AdamOptimizer`: running means m and v of g and g², with bias correction."""
+
+    name: Literal["adam"]
+    beta1: DecayRate = 0.9
+    beta2: DecayRate = 0.999
+    epsilon: Epsilon = 1e-8
+
+
+OptimizerIn = Annotated[
+    GradientDescentIn | MomentumIn | AdagradIn | RMSPropIn | AdamIn, Field(discriminator="name")
+]
+
+
 class RunCreate(BaseModel):
     """Settings of a new run; every field defaults to the sample program's choice."""
 
@@ -50,7 +116,7 @@ class RunCreate(BaseModel):
     learning_rate: StrictFloat = Field(
         default=0.002,
         gt=0.0,
-        le=100.0,
+        le=MAX_LEARNING_RATE,
         allow_inf_nan=False,
         description="Step size of gradient descent (the sample uses 0.002).",
     )
@@ -76,8 +142,30 @@ class RunCreate(BaseModel):
     points: list[Point] | None = Field(
         default=None, description="Your own points instead of the sample's recipe."
     )
+    preset: PresetName | None = Field(
+        default=None,
+        description="A ready-made dataset: 'sample', 'outlier', 'steep' or 'far_from_zero'.",
+    )
+    points_csv: str | None = Field(
+        default=None,
+        max_length=MAX_CSV_CHARS,
+        description="Your own points as CSV text, one `x,y` per line (a header line is allowed).",
+    )
     initial_weights: WeightsIn | None = Field(
         default=None, description="Starting [b, m] instead of random_normal([2,1], 0, 0.1)."
+    )
+    optimizer: OptimizerIn = Field(
+        default_factory=GradientDescentIn,
+        description="The tf.compat.v1.train optimizer and its parameters, chosen by `name`.",
+    )
+    loss: LossName = Field(
+        default="l2_loss",
+        description="'l2_loss' (Σe²/2, the sample's) or 'mean_squared_error' (Σe²/n).",
+    )
+    batch_size: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Points per step for mini-batch SGD; null uses every point (the sample).",
     )
 
     @field_validator("learning_rate")
@@ -91,6 +179,15 @@ class RunCreate(BaseModel):
     def _x_range_is_ordered(self) -> Self:
         if self.x_range[0] >= self.x_range[1]:
             raise ValueError("x_range must be [low, high] with low < high")
+        return self
+
+    @model_validator(mode="after")
+    def _one_source_of_points(self) -> Self:
+        given = [
+            name for name in ("points", "points_csv", "preset") if getattr(self, name) is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give only one of points, points_csv and preset, not {given}")
         return self
 
 
@@ -155,6 +252,11 @@ class PointsPublic(BaseModel):
     y: list[float]
 
 
+class ForkOrigin(BaseModel):
+    run_id: str
+    step: int
+
+
 class RunConfigPublic(BaseModel):
     learning_rate: float
     seed: int
@@ -163,6 +265,30 @@ class RunConfigPublic(BaseModel):
     x_range: tuple[float, float] | None
     custom_points: bool
     custom_initial_weights: bool = False
+    optimizer: OptimizerName = "gradient_descent"
+    optimizer_params: dict[str, float | bool] = Field(default_factory=dict)
+    loss: LossName = "l2_loss"
+    batch_size: int | None = None
+    preset: PresetName | None = None
+    forked_from: ForkOrigin | None = None
+
+
+class StabilityPublic(BaseModel):
+    """How large a learning rate this data allows, from the Hessian TensorFlow computes.
+
+    The loss is quadratic in the weights, so its Hessian H (XᵀX for l2_loss, 2XᵀX/n for the
+    mean squared error) is constant. Gradient descent converges exactly when lr < 2/λ_max(H).
+    """
+
+    hessian_eigenvalues: tuple[float, float] = Field(description="λ_min and λ_max of H.")
+    max_stable_learning_rate: float | None = Field(
+        description="The largest stable rate for this optimizer; null where none is known "
+        "(Adagrad, RMSProp and Adam scale each step themselves)."
+    )
+    gradient_descent_limit: float = Field(description="2/λ_max: plain gradient descent's limit.")
+    suggested_learning_rate: float = Field(
+        description="Half the limit, rounded down: safely stable for gradient descent."
+    )
 
 
 class RunPublic(BaseModel):
@@ -177,6 +303,15 @@ class RunPublic(BaseModel):
     current: CurrentPublic | None = Field(description="null once the run has diverged.")
     diverged: bool
     diverged_at: int | None
+    stability: StabilityPublic
+
+
+class ForkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: StrictInt = Field(
+        ge=0, description="Continue from the state after this step (0: the start)."
+    )
 
 
 class StepBatchPublic(BaseModel):
@@ -206,15 +341,20 @@ class PointShare(BaseModel):
     y: float
     prediction: float | None = Field(description="yhat_i at the step's starting weights.")
     residual: float | None = Field(description="r_i = yhat_i − y_i.")
-    contribution_b: float | None
-    contribution_m: float | None
+    contribution_b: float | None = Field(description="dL/dyhat_i: r_i for l2_loss, 2r_i/n for MSE.")
+    contribution_m: float | None = Field(description="dL/dyhat_i · x_i.")
+    in_batch: bool = Field(description="Whether this step's (mini-)batch includes the point.")
 
 
 class UpdateCheckPublic(BaseModel):
-    """NumPy's float64 gradient Xᵀ(Xw − y) and update w − lr·g, and the largest gap to TF's."""
+    """NumPy's float64 gradient and the optimizer's documented update, and the largest gap
+    to TensorFlow's numbers."""
 
     gradient: WeightsPublic
     weights_after: WeightsPublic | None
+    after: dict[str, list[float | None]] | None = Field(
+        description="NumPy's value of every variable the update changes, by role."
+    )
     max_abs_difference: float | None
     max_rel_difference: float | None
     within_float32_rounding: bool = Field(
@@ -228,6 +368,17 @@ class StepDetailPublic(BaseModel):
     step: int
     applied: bool = Field(description="false for the next step, which has not run yet.")
     learning_rate: float
+    optimizer: OptimizerName
+    optimizer_params: dict[str, float | bool]
+    loss: LossName
+    batch: list[int] | None = Field(description="The points this step used; null: all.")
+    variables_before: dict[str, list[float | None]] | None = Field(
+        description="Each variable the update changes, by role ('weights' as [b, m], the "
+        "optimizer's slots such as 'm' and 'v', Adam's 'beta1_power'), before the step."
+    )
+    variables_after: dict[str, list[float | None]] | None = Field(
+        description="The same variables after the step; null until it is applied."
+    )
     weights_before: WeightsPublic
     gradient: WeightsPublic | None = Field(description="The gradient TensorFlow computed.")
     weights_after: WeightsPublic | None

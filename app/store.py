@@ -167,7 +167,11 @@ class Store:
         with self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
-    def add_run(self, run: StoredRun) -> None:
+    def add_run(self, run: StoredRun, steps_of: tuple[str, int] | None = None) -> None:
+        """Store a new run; with `steps_of=(run_id, k)`, copy that run's steps 1..k into it.
+
+        Both happen in one transaction, so a fork is never stored half copied.
+        """
         with self._engine.begin() as connection:
             connection.execute(
                 insert(runs_table).values(
@@ -182,6 +186,15 @@ class Store:
                     generation=run.generation,
                 )
             )
+            if steps_of is not None:
+                source_id, last = steps_of
+                copied = [c for c in steps_table.c if c.name != "run_id"]
+                rows = select(bindparam("target", run.id, type_=String), *copied).where(
+                    steps_table.c.run_id == source_id, steps_table.c.step <= last
+                )
+                connection.execute(
+                    insert(steps_table).from_select(["run_id", *(c.name for c in copied)], rows)
+                )
 
     def get_run(self, run_id: str) -> StoredRun | None:
         with self._engine.connect() as connection:
@@ -261,6 +274,16 @@ class Store:
                 .where(steps_table.c.run_id == run_id)
                 .order_by(steps_table.c.step.desc())
                 .limit(1)
+            ).scalar_one_or_none()
+        return state
+
+    def state_at(self, run_id: str, step: int) -> VariableState | None:
+        """Every variable after step `step`; None if there is no such step or it diverged."""
+        with self._engine.connect() as connection:
+            state: VariableState | None = connection.execute(
+                select(steps_table.c.state).where(
+                    steps_table.c.run_id == run_id, steps_table.c.step == step
+                )
             ).scalar_one_or_none()
         return state
 

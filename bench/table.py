@@ -21,6 +21,7 @@ from app.training.data import sample_dataset
 from app.training.model import LinearRegressionModel
 from app.training.records import Weights
 from app.training.sample import SampleProgram
+from app.training.spec import TrainingSpec
 from tests.reference import numpy_gradient_descent
 from tests.server import ServerProcess
 
@@ -89,7 +90,7 @@ def ms(seconds: float) -> str:
 
 def engine_rows(table: Table) -> tuple[float, float]:
     data = sample_dataset()
-    with LinearRegressionModel(data, LEARNING_RATE, seed=0) as model:
+    with LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 0)) as model:
         initial = model.evaluate().weights
         single = median_seconds(model.step, per_batch=300)
         fused = median_seconds(lambda: model.run(RUN_LENGTH), per_batch=10, per_call=RUN_LENGTH)
@@ -158,7 +159,7 @@ def memory_rows(table: Table) -> None:
     data = sample_dataset()
 
     def cycle(seed: int) -> None:
-        with LinearRegressionModel(data, LEARNING_RATE, seed=seed) as model:
+        with LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, seed)) as model:
             model.step()
             model.run(3)
 
@@ -174,7 +175,7 @@ def memory_rows(table: Table) -> None:
     before = rss_bytes()
     live = []
     for seed in range(LIVE_SESSIONS):
-        model = LinearRegressionModel(data, LEARNING_RATE, seed=seed)
+        model = LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, seed))
         model.step()
         live.append(model)
     per_session = (rss_bytes() - before) / LIVE_SESSIONS
@@ -244,7 +245,7 @@ def growth_row(table: Table) -> None:
     times = []
     for size in DATA_SIZES:
         data = sample_dataset(num_points=size)
-        with LinearRegressionModel(data, LEARNING_RATE, seed=0) as model:
+        with LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 0)) as model:
             per_batch = max(3, 3000 // (1 + size // 100))
             times.append(median_seconds(model.step, per_batch=per_batch))
     cells = ", ".join(f"{size:,}: {ms(t)}" for size, t in zip(DATA_SIZES, times, strict=True))

@@ -18,6 +18,7 @@ from app.schemas import (
     PointsPublic,
     RunConfigPublic,
     RunPublic,
+    StabilityPublic,
     StepBatchPublic,
     StepDetailPublic,
     StepEvent,
@@ -61,6 +62,16 @@ def current_public(evaluation: Evaluation) -> CurrentPublic:
     )
 
 
+def stability_public(view: RunView) -> StabilityPublic:
+    found = view.stability
+    return StabilityPublic(
+        hessian_eigenvalues=(found.curvature.smallest, found.curvature.largest),
+        max_stable_learning_rate=found.max_stable_learning_rate,
+        gradient_descent_limit=found.gradient_descent_limit,
+        suggested_learning_rate=found.suggested_learning_rate,
+    )
+
+
 def run_public(view: RunView) -> RunPublic:
     run = view.run
     initial = run.initial_state["weights"]
@@ -76,6 +87,7 @@ def run_public(view: RunView) -> RunPublic:
         current=None if view.current is None else current_public(view.current),
         diverged=view.diverged_at is not None,
         diverged_at=view.diverged_at,
+        stability=stability_public(view),
     )
 
 
@@ -98,14 +110,24 @@ def _finite_list(values: list[float]) -> list[float | None]:
     return [finite_or_none(v) for v in values]
 
 
+def _variables_public(values: dict[str, Any] | None) -> dict[str, list[float | None]] | None:
+    """Each variable flattened ([b, m] for weight-shaped ones), null where not finite."""
+    if values is None:
+        return None
+    return {role: _finite_list(np.ravel(value).tolist()) for role, value in values.items()}
+
+
 def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
     if check is None:
         return None
+    weights_after = None
+    if check.after is not None:
+        b, m = check.after["weights"]
+        weights_after = WeightsPublic.of(Weights(b=b, m=m))
     return UpdateCheckPublic(
         gradient=WeightsPublic.of(check.gradient),
-        weights_after=None
-        if check.weights_after is None
-        else WeightsPublic.of(check.weights_after),
+        weights_after=weights_after,
+        after=_variables_public(check.after),
         max_abs_difference=finite_or_none(check.max_abs_difference),
         max_rel_difference=finite_or_none(check.max_rel_difference),
         within_float32_rounding=check.within_float32_rounding,
@@ -115,6 +137,7 @@ def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
 def step_detail_public(detail: StepDetail) -> StepDetailPublic:
     record, breakdown = detail.record, detail.breakdown
     points = []
+    in_batch = set(range(len(detail.points_x)) if detail.batch is None else detail.batch)
     if breakdown is not None:
         points = [
             PointShare(
@@ -124,15 +147,18 @@ def step_detail_public(detail: StepDetail) -> StepDetailPublic:
                 residual=finite_or_none(residual),
                 contribution_b=finite_or_none(share_b),
                 contribution_m=finite_or_none(share_m),
+                in_batch=index in in_batch,
             )
-            for x, y, prediction, residual, share_b, share_m in zip(
-                detail.points_x,
-                detail.points_y,
-                breakdown.predictions,
-                breakdown.residuals,
-                breakdown.contributions_b,
-                breakdown.contributions_m,
-                strict=True,
+            for index, (x, y, prediction, residual, share_b, share_m) in enumerate(
+                zip(
+                    detail.points_x,
+                    detail.points_y,
+                    breakdown.predictions,
+                    breakdown.residuals,
+                    breakdown.contributions_b,
+                    breakdown.contributions_m,
+                    strict=True,
+                )
             )
         ]
     gradient: Weights | None = None
@@ -144,7 +170,13 @@ def step_detail_public(detail: StepDetail) -> StepDetailPublic:
     return StepDetailPublic(
         step=detail.step,
         applied=record is not None,
-        learning_rate=detail.learning_rate,
+        learning_rate=detail.spec.learning_rate,
+        optimizer=detail.spec.optimizer,
+        optimizer_params=detail.spec.params(),
+        loss=detail.spec.loss,
+        batch=detail.batch,
+        variables_before=_variables_public(detail.variables_before),
+        variables_after=_variables_public(detail.variables_after),
         weights_before=WeightsPublic.of(detail.weights_before),
         gradient=weights_public(gradient),
         weights_after=None if record is None else WeightsPublic.of(record.weights_after),

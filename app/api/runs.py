@@ -28,6 +28,7 @@ from app.runs.errors import RunDivergedError, RunRequestError, RunResetError
 from app.runs.service import RunService
 from app.schemas import (
     CurrentPublic,
+    ForkRequest,
     GraphPublic,
     LossSurfacePublic,
     NodeValuePublic,
@@ -86,6 +87,19 @@ def step_run(
 def reset_run(run_id: str, service: ServiceDep) -> Response:
     """Go back to step 0 with the same points and initial weights."""
     return as_json(run_public(service.reset(run_id)))
+
+
+@router.post(
+    "/{run_id}/fork",
+    status_code=201,
+    responses={404: {"description": "No such run or step."}, 422: _ERRORS[422]},
+    response_model=RunPublic,
+)
+def fork_run(run_id: str, request: ForkRequest, service: ServiceDep) -> Response:
+    """Continue from step `step` as a new run: the same data and settings, the history up to
+    that step, and every variable (weights and the optimizer's slots) as it stood then."""
+    view = service.fork(run_id, request.step)
+    return as_json(run_public(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 
 @router.get("/{run_id}/evaluate", responses=_ERRORS, response_model=CurrentPublic)

@@ -4,16 +4,18 @@ Everything here reads the run's session and store; nothing changes the run.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFoundError
-from app.runs.service import RunService, dataset_of, refuse_if_diverged
+from app.runs.service import RunService, dataset_of, refuse_if_diverged, training_spec_of
 from app.store import Store
 from app.training.explain import UpdateCheck, check_update
 from app.training.graph_view import GraphNode, GraphView, Unreadable
 from app.training.model import Breakdown, LossSurface
-from app.training.records import StepRecord, Weights
+from app.training.records import StepRecord, VariableState, Weights
+from app.training.spec import TrainingSpec
 
 
 @dataclass(frozen=True)
@@ -25,13 +27,18 @@ class StepDetail:
     """
 
     step: int
-    learning_rate: float
+    spec: TrainingSpec
     weights_before: Weights
     record: StepRecord | None
     breakdown: Breakdown | None
     check: UpdateCheck | None
     points_x: list[float]
     points_y: list[float]
+    batch: list[int] | None  # The points of a mini-batch step; None: every point.
+    # The variables the update changes, by role (weights, the optimizer's slots), as
+    # TensorFlow held them before and after the step; `after` is None until it is applied.
+    variables_before: dict[str, Any] | None
+    variables_after: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,11 @@ _UNREADABLE: dict[Unreadable, str] = {
     "changes_run": "running it would change the run (it assigns or updates a variable)",
     "random": "it draws new random numbers each time it runs",
 }
+
+
+def _by_role(state: VariableState | None, roles: dict[str, str]) -> dict[str, Any] | None:
+    """The variables of `state` that an update changes, keyed by role instead of name."""
+    return None if state is None else {role: state[name] for role, name in roles.items()}
 
 
 class RunExplainer:
@@ -68,28 +80,42 @@ class RunExplainer:
             if record is None:
                 refuse_if_diverged(model)
                 weights_before = model.evaluate().weights
+                state_before: VariableState | None = model.state()
             else:
                 weights_before = record.weights_before
-            breakdown = model.explain(weights_before) if weights_before.is_finite() else None
-            learning_rate = model.learning_rate
+                state_before = (
+                    run.initial_state if step == 1 else self._store.state_at(run_id, step - 1)
+                )
+            state_after = None if record is None else self._store.state_at(run_id, step)
+            breakdown = None
+            if weights_before.is_finite():
+                breakdown = model.explain(weights_before, step)
+            batch = model.batch_for(step)
+            roles = model.variable_roles
+        before = _by_role(state_before, roles)
+        after = _by_role(state_after, roles)
         check = None
-        if breakdown is not None:
+        if breakdown is not None and before is not None:
             check = check_update(
                 dataset_of(run),
-                weights_before,
-                learning_rate,
+                training_spec_of(run),
+                batch,
+                before,
                 record.gradient if record is not None else breakdown.gradient,
-                record.weights_after if record is not None else None,
+                after,
             )
         return StepDetail(
             step=step,
-            learning_rate=learning_rate,
+            spec=training_spec_of(run),
             weights_before=weights_before,
             record=record,
             breakdown=breakdown,
             check=check,
             points_x=run.points_x,
             points_y=run.points_y,
+            batch=None if batch is None else batch.tolist(),
+            variables_before=before,
+            variables_after=after,
         )
 
     def graph(self, run_id: str) -> GraphView:

@@ -19,10 +19,12 @@ from app.runs.errors import (
     RunNotFoundError,
     RunRequestError,
     RunResetError,
+    StepNotFoundError,
 )
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
 from app.store import Store, StoredRun, StoredStep
+from app.training.csv_points import parse_points_csv
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
 from app.training.explain import closed_form_answer
 from app.training.model import (
@@ -30,7 +32,10 @@ from app.training.model import (
     LinearRegressionModel,
     StepOutcome,
 )
+from app.training.presets import preset_dataset
 from app.training.records import StepRecord, Weights
+from app.training.spec import TrainingSpec
+from app.training.stability import Stability, stability
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
@@ -43,6 +48,7 @@ class RunView:
     run: StoredRun
     history: list[StepRecord]
     current: Evaluation | None
+    stability: Stability
 
     @property
     def diverged_at(self) -> int | None:
@@ -63,6 +69,25 @@ def _new_run_id() -> str:
 
 def dataset_of(run: StoredRun) -> Dataset:
     return validated_dataset(run.points_x, run.points_y)
+
+
+def training_spec_of(run: StoredRun) -> TrainingSpec:
+    return TrainingSpec.from_config(run.config)
+
+
+def _training_spec(spec: RunCreate) -> TrainingSpec:
+    return TrainingSpec(
+        learning_rate=spec.learning_rate,
+        seed=spec.seed,
+        optimizer=spec.optimizer.name,
+        optimizer_params=spec.optimizer.params(),
+        loss=spec.loss,
+        batch_size=spec.batch_size,
+    )
+
+
+def _run_stability(model: LinearRegressionModel) -> Stability:
+    return stability(model.spec, model.curvature())
 
 
 def refuse_if_diverged(model: LinearRegressionModel) -> None:
@@ -107,7 +132,13 @@ class RunService:
 
     def create(self, spec: RunCreate) -> RunView:
         data = self._dataset_for(spec)
-        model = LinearRegressionModel(data, spec.learning_rate, spec.seed)
+        training = _training_spec(spec)
+        if training.batch_size is not None and training.batch_size > data.size:
+            raise InvalidRunRequestError(
+                f"batch_size: at most the number of points ({data.size}), got {training.batch_size}"
+            )
+        recipe = spec.points is None and spec.points_csv is None and spec.preset in (None, "sample")
+        model = LinearRegressionModel(data, training)
         try:
             if spec.initial_weights is not None:
                 model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
@@ -115,13 +146,14 @@ class RunService:
                 id=_new_run_id(),
                 created_at=datetime.now(UTC),
                 config={
-                    "learning_rate": spec.learning_rate,
-                    "seed": spec.seed,
+                    **training.as_config(),
                     "num_points": data.size,
-                    "noise": None if spec.points else spec.noise,
-                    "x_range": None if spec.points else list(spec.x_range),
-                    "custom_points": spec.points is not None,
+                    "noise": spec.noise if recipe else None,
+                    "x_range": list(spec.x_range) if recipe else None,
+                    "custom_points": not recipe,
                     "custom_initial_weights": spec.initial_weights is not None,
+                    "preset": spec.preset,
+                    "forked_from": None,
                 },
                 points_x=data.x.tolist(),
                 points_y=data.y.tolist(),
@@ -129,12 +161,40 @@ class RunService:
                 answer=closed_form_answer(data),
             )
             current = model.evaluate()
+            run_stability = _run_stability(model)
             self._store.add_run(run)
         except BaseException:
             model.close()
             raise
         self._registry.add(run.id, model)
-        return RunView(run=run, history=[], current=current)
+        return RunView(run=run, history=[], current=current, stability=run_stability)
+
+    def fork(self, run_id: str, step: int) -> RunView:
+        """A new run with this run's data, settings and steps 1..`step`, continuing from the
+        full state after `step` (weights and optimizer slots); the original is untouched."""
+        run = self.require_run(run_id)
+        with self.checkout(run_id):  # No step or reset may change the history while copying.
+            last_step = self._store.last_step(run_id)
+            last = last_step.step if last_step is not None else 0
+            if not 0 <= step <= last:
+                raise StepNotFoundError(step, last)
+            if step > 0 and self._store.state_at(run_id, step) is None:
+                raise InvalidRunRequestError(
+                    f"step {step} overflowed, so there is no state to continue from; "
+                    "fork from an earlier step"
+                )
+            fork = StoredRun(
+                id=_new_run_id(),
+                created_at=datetime.now(UTC),
+                config={**run.config, "forked_from": {"run_id": run_id, "step": step}},
+                points_x=run.points_x,
+                points_y=run.points_y,
+                initial_state=run.initial_state,
+                answer=run.answer,
+            )
+            self._store.add_run(fork, steps_of=(run_id, step))
+        # Its session is built from the stored state at `step`, as any evicted run is.
+        return self.get(fork.id)
 
     def get(self, run_id: str) -> RunView:
         run = self.require_run(run_id)
@@ -142,7 +202,8 @@ class RunService:
             history = self._store.steps(run_id)
             diverged = bool(history) and history[-1].diverged
             current = None if diverged else model.evaluate()
-        return RunView(run=run, history=history, current=current)
+            run_stability = _run_stability(model)
+        return RunView(run=run, history=history, current=current, stability=run_stability)
 
     def check_can_step(self, run_id: str, n: int) -> None:
         """Raise the error a step of `n` updates would meet, without stepping."""
@@ -220,21 +281,30 @@ class RunService:
             self._store.reset_run(run_id)
             model.restore(run.initial_state)
             current = model.evaluate()
-        return RunView(run=run, history=[], current=current)
+            run_stability = _run_stability(model)
+        return RunView(run=run, history=[], current=current, stability=run_stability)
 
     def _dataset_for(self, spec: RunCreate) -> Dataset:
-        count = len(spec.points) if spec.points is not None else spec.num_points
-        if count > self._settings.max_points:
-            field = "points" if spec.points is not None else "num_points"
-            raise InvalidRunRequestError(
-                f"{field}: at most {self._settings.max_points} points per run, got {count}"
-            )
+        limit = self._settings.max_points
+        if spec.preset is not None and spec.preset != "sample":
+            return preset_dataset(spec.preset, spec.seed)
+        field = "points_csv" if spec.points_csv is not None else "points"
         try:
+            if spec.points_csv is not None:
+                return validated_dataset(*parse_points_csv(spec.points_csv, limit))
             if spec.points is not None:
+                if len(spec.points) > limit:
+                    raise InvalidDataError(
+                        f"at most {limit} points per run, got {len(spec.points)}"
+                    )
                 return validated_dataset([p.x for p in spec.points], [p.y for p in spec.points])
-            return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
         except InvalidDataError as error:
-            raise InvalidRunRequestError(f"points: {error}") from error
+            raise InvalidRunRequestError(f"{field}: {error}") from error
+        if spec.num_points > limit:
+            raise InvalidRunRequestError(
+                f"num_points: at most {limit} points per run, got {spec.num_points}"
+            )
+        return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
 
     def _check_step_count(self, n: int) -> None:
         limit = self._settings.max_steps_per_request
@@ -259,9 +329,7 @@ class RunService:
     def _load_model(self, run_id: str) -> LinearRegressionModel:
         """Rebuild a run's session from the store, at its last stored state."""
         run = self.require_run(run_id)
-        model = LinearRegressionModel(
-            dataset_of(run), run.config["learning_rate"], run.config["seed"]
-        )
+        model = LinearRegressionModel(dataset_of(run), training_spec_of(run))
         # A diverged run keeps no state to continue from; its session idles at the start.
         state = self._store.last_state(run_id)
         try:

@@ -6,6 +6,8 @@ import numpy as np
 
 from app.training.data import Dataset
 from app.training.records import Weights
+from app.training.spec import LossName, TrainingSpec
+from app.training.update_rules import Values, expected_update
 
 
 def closed_form_answer(data: Dataset) -> Weights:
@@ -22,57 +24,95 @@ ROUNDING_ALLOWANCE = 16  # A few roundings per term along each sum, with room to
 
 @dataclass(frozen=True)
 class UpdateCheck:
-    """NumPy's own gradient and update in float64, and how far TensorFlow's are from them."""
+    """NumPy's own gradient and update in float64, and how far TensorFlow's are from them.
+
+    `after` holds NumPy's value of every variable the update changes, by role (see
+    update_rules); None for an update not yet applied.
+    """
 
     gradient: Weights
-    weights_after: Weights | None
+    after: dict[str, list[float]] | None
     max_abs_difference: float
     max_rel_difference: float
     within_float32_rounding: bool
 
 
-def l2_loss_gradient(data: Dataset, weights: Weights) -> Weights:
-    """dL/dw = Xᵀ(Xw − y) for L = l2_loss(Xw − y) = Σ(Xw − y)² / 2."""
-    residuals = weights.b + weights.m * data.x - data.y
-    return Weights(b=float(residuals.sum()), m=float((residuals * data.x).sum()))
+@dataclass(frozen=True)
+class _Comparison:
+    tensorflow: np.ndarray
+    numpy: np.ndarray
+    magnitude: np.ndarray  # The size of the terms behind each value: what rounding scales with.
+
+
+def loss_gradient(
+    data: Dataset, weights: Weights, loss: LossName, batch: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """dL/d[b, m] of the loss over the batch's points (every point without a batch).
+
+    l2_loss = Σr²/2 gives Xᵀr; the mean squared error Σr²/n gives 2Xᵀr/n, with r = Xw − y.
+    Returns the gradient and the size of the terms each of its sums adds.
+    """
+    x, y = (data.x, data.y) if batch is None else (data.x[batch], data.y[batch])
+    residuals = weights.b + weights.m * x - y
+    scale = 1.0 if loss == "l2_loss" else 2.0 / x.shape[0]
+    gradient = scale * np.array([residuals.sum(), (residuals * x).sum()])
+    terms = abs(weights.b) + np.abs(weights.m * x) + np.abs(y)
+    magnitude = scale * np.array([terms.sum(), (terms * np.abs(x)).sum()])
+    return gradient, magnitude
+
+
+def _compare(comparisons: list[_Comparison]) -> tuple[float, float, bool]:
+    ours = np.concatenate([c.tensorflow.ravel() for c in comparisons])
+    reference = np.concatenate([c.numpy.ravel() for c in comparisons])
+    magnitudes = np.concatenate([c.magnitude.ravel() for c in comparisons])
+    differences = np.abs(ours - reference)
+    scale = np.maximum(np.abs(reference), np.finfo(np.float32).tiny)
+    bounds = ROUNDING_ALLOWANCE * FLOAT32_EPSILON * magnitudes
+    return (
+        float(differences.max()),
+        float((differences / scale).max()),
+        bool(np.all(differences <= bounds)),
+    )
 
 
 def check_update(
     data: Dataset,
-    weights_before: Weights,
-    learning_rate: float,
+    spec: TrainingSpec,
+    batch: np.ndarray | None,
+    before: Values,
     tf_gradient: Weights,
-    tf_weights_after: Weights | None,
+    tf_after: Values | None,
 ) -> UpdateCheck:
-    """Recompute one gradient descent update with NumPy and compare TensorFlow's with it.
+    """Recompute one update with NumPy and compare TensorFlow's with it.
 
-    `tf_weights_after` is None for an update not yet applied: only the gradient is compared.
+    `before` and `tf_after` hold the variables by role, `weights` as [[b], [m]]. NumPy's
+    gradient is compared with TensorFlow's; then NumPy applies the optimizer's rule to the
+    gradient TensorFlow applied, so each comparison checks one thing. `tf_after` is None for
+    an update not yet applied: only the gradient is compared.
     """
-    gradient = l2_loss_gradient(data, weights_before)
-    # The size of the terms each gradient sums: what float32 rounding is proportional to.
-    terms = abs(weights_before.b) + np.abs(weights_before.m * data.x) + np.abs(data.y)
-    magnitudes = [float(terms.sum()), float((terms * np.abs(data.x)).sum())]
-    pairs = [(tf_gradient.b, gradient.b), (tf_gradient.m, gradient.m)]
-    weights_after = None
-    if tf_weights_after is not None:
-        lr = float(np.float32(learning_rate))  # The rate as the graph holds it.
-        weights_after = Weights(
-            b=weights_before.b - lr * gradient.b, m=weights_before.m - lr * gradient.m
-        )
-        pairs += [(tf_weights_after.b, weights_after.b), (tf_weights_after.m, weights_after.m)]
-        magnitudes += [
-            abs(weights_before.b) + lr * magnitudes[0],
-            abs(weights_before.m) + lr * magnitudes[1],
-        ]
-    ours = np.array([theirs for theirs, _ in pairs])
-    reference = np.array([numpy_value for _, numpy_value in pairs])
-    differences = np.abs(ours - reference)
-    scale = np.maximum(np.abs(reference), np.finfo(np.float32).tiny)
-    bounds = ROUNDING_ALLOWANCE * FLOAT32_EPSILON * np.array(magnitudes)
+    (b,), (m,) = np.asarray(before["weights"], np.float64)
+    gradient, magnitude = loss_gradient(data, Weights(b=b, m=m), spec.loss, batch)
+    tf_g = np.array([[tf_gradient.b], [tf_gradient.m]])
+    comparisons = [_Comparison(tf_g[:, 0], gradient, magnitude)]
+    after = None
+    if tf_after is not None:
+        expected = expected_update(spec.optimizer, spec.learning_rate, spec.params(), tf_g, before)
+        for role, value in expected.items():
+            prior = np.asarray(before[role], np.float64)
+            change = np.abs(value - prior)
+            comparisons.append(
+                _Comparison(
+                    np.asarray(tf_after[role], np.float64),
+                    value,
+                    np.abs(prior) + np.abs(value) + change,
+                )
+            )
+        after = {role: np.ravel(value).tolist() for role, value in expected.items()}
+    max_abs, max_rel, within = _compare(comparisons)
     return UpdateCheck(
-        gradient=gradient,
-        weights_after=weights_after,
-        max_abs_difference=float(differences.max()),
-        max_rel_difference=float((differences / scale).max()),
-        within_float32_rounding=bool(np.all(differences <= bounds)),
+        gradient=Weights(b=float(gradient[0]), m=float(gradient[1])),
+        after=after,
+        max_abs_difference=max_abs,
+        max_rel_difference=max_rel,
+        within_float32_rounding=within,
     )

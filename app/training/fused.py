@@ -1,4 +1,4 @@
-"""Many steps in one session call: the sample's update inside a `tf.while_loop`.
+"""Many steps in one session call: the run's update inside a `tf.while_loop`.
 
 Each iteration reads the weights, computes the loss and its gradient, applies the same
 optimizer's update, and records what a single step reports, so every record is still
@@ -10,14 +10,17 @@ from typing import Any
 
 import tensorflow as tf
 
+from app.training.objective import Objective
+
 v1 = tf.compat.v1
 
 
 @dataclass(frozen=True)
 class FusedRun:
-    """The ops of the loop: feed `count`, fetch `records` (stacked, one row per step)."""
+    """The ops of the loop: feed `count` (and `batches` for mini-batches), fetch `records`."""
 
     count: tf.Tensor
+    batches: tf.Tensor | None  # [count, batch_size]: the points of each step's batch.
     records: dict[str, Any]
     per_step_predictions: tf.Tensor
     final_predictions: tf.Tensor
@@ -28,8 +31,8 @@ def _all_finite(tensors: list[tf.Tensor]) -> tf.Tensor:
 
 
 def build_fused_run(
-    inputs: tf.Tensor,
-    target: tf.Tensor,
+    objective: Objective,
+    batch_size: int | None,
     weights: tf.Variable,
     global_step: tf.Variable,
     optimizer: tf.compat.v1.train.Optimizer,
@@ -37,6 +40,9 @@ def build_fused_run(
 ) -> FusedRun:
     """Add the loop to the current graph (call inside `graph.as_default()`)."""
     count = v1.placeholder(tf.int32, [], name="count")
+    batches = None
+    if batch_size is not None:
+        batches = v1.placeholder(tf.int32, [None, batch_size], name="batches")
     names = [v.op.name for v in variables]
 
     def array(dtype: tf.DType) -> tf.TensorArray:
@@ -46,15 +52,16 @@ def build_fused_run(
         # Reading after `i` orders this iteration after the previous one's update.
         with tf.control_dependencies([i]):
             before = weights.read_value()
-        yhat = tf.matmul(inputs, before)
-        loss_before = tf.nn.l2_loss(tf.subtract(yhat, target))
-        gradient = tf.gradients(loss_before, before)[0]
+        errors = objective.errors(before)
+        loss_before = objective.training_loss(errors, None)
+        training_loss = objective.training_loss(errors, None if batches is None else batches[i])
+        gradient = tf.gradients(training_loss, before)[0]
         with tf.control_dependencies([loss_before, gradient]):
             update = optimizer.apply_gradients([(gradient, weights)], global_step=global_step)
         with tf.control_dependencies([update]):
             after = {v.op.name: v.read_value() for v in variables}
-        yhat_after = tf.matmul(inputs, after["weights"])
-        loss_after = tf.nn.l2_loss(tf.subtract(yhat_after, target))
+        yhat_after = tf.matmul(objective.inputs, after["weights"])
+        loss_after = objective.training_loss(tf.subtract(yhat_after, objective.target), None)
         finite = _all_finite([gradient, after["weights"], loss_before, loss_after])
         with tf.control_dependencies([loss_after, *after.values()]):
             next_i = i + 1
@@ -90,9 +97,10 @@ def build_fused_run(
     }
     # The last step's predictions without fetching every step's (costly for many points).
     with tf.control_dependencies(tf.nest.flatten(records)):
-        final_predictions = tf.matmul(inputs, weights.read_value())
+        final_predictions = tf.matmul(objective.inputs, weights.read_value())
     return FusedRun(
         count=count,
+        batches=batches,
         records=records,
         per_step_predictions=done["predictions"].stack(),
         final_predictions=final_predictions,

@@ -11,8 +11,10 @@ import tensorflow as tf
 from app.training.data import Dataset
 from app.training.fused import FusedRun, build_fused_run
 from app.training.graph_view import GraphView, describe_graph
+from app.training.objective import Objective, loss_of_errors
 from app.training.records import StepRecord, VariableState, Weights
 from app.training.session import SessionOwner
+from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec, batch_schedule
 
 v1 = tf.compat.v1
 
@@ -64,6 +66,14 @@ class LossSurface:
     losses: list[list[float]]
 
 
+@dataclass(frozen=True)
+class Curvature:
+    """The eigenvalues of the loss's Hessian over every point (constant for a linear model)."""
+
+    largest: float
+    smallest: float
+
+
 class _VariableHandles:
     """The ops that set one variable, made while its graph is being built."""
 
@@ -87,49 +97,86 @@ def _column(weights: Weights) -> np.ndarray:
     return np.array([[weights.b], [weights.m]], dtype=np.float32)
 
 
+def _variable_roles(
+    optimizer: tf.compat.v1.train.Optimizer,
+    weights: tf.Variable,
+    global_step: tf.Variable,
+    variables: list[tf.Variable],
+) -> dict[str, str]:
+    """Name each variable the update changes by its role: `weights`, the optimizer's slot
+    names (`m`, `v`, `momentum`, ...), or its own name for others (Adam's `beta1_power`)."""
+    roles = {"weights": weights.op.name}
+    for slot in optimizer.get_slot_names():
+        roles[slot] = optimizer.get_slot(weights, slot).op.name
+    named = set(roles.values()) | {global_step.op.name}
+    roles.update({v.op.name: v.op.name for v in variables if v.op.name not in named})
+    return roles
+
+
+def make_optimizer(spec: TrainingSpec) -> tf.compat.v1.train.Optimizer:
+    """The run's `tf.compat.v1.train` optimizer, built with its own parameters."""
+    optimizer_class = getattr(v1.train, OPTIMIZER_CLASSES[spec.optimizer])
+    optimizer: tf.compat.v1.train.Optimizer = optimizer_class(spec.learning_rate, **spec.params())
+    return optimizer
+
+
 class LinearRegressionModel(SessionOwner):
     """The sample program's graph in its own `tf.Graph` and `tf.compat.v1.Session`.
 
     The graph is the sample's (`input`, `target`, `weights`, `yhat`, `yerror`, `loss`) with
-    `minimize(loss)` written out as `compute_gradients` + `apply_gradients`, so the gradient that
-    TensorFlow applies can be fetched. Ops that only report values for Stepwise live under
+    the run's optimizer and loss, and `minimize(loss)` written out as `compute_gradients` +
+    `apply_gradients`, so the gradient that TensorFlow applies can be fetched. A mini-batch
+    run minimises `batch_loss`, the loss of the points fed to `batch_indices`; `loss` stays
+    the loss over every point. Ops that only report values for Stepwise live under
     `stepwise_*` name scopes. The instance is not thread-safe: its owner serialises calls.
     """
 
-    def __init__(self, data: Dataset, learning_rate: float, seed: int) -> None:
-        self.learning_rate = learning_rate
+    def __init__(self, data: Dataset, spec: TrainingSpec) -> None:
+        self.spec = spec
+        self.num_points = data.size
         # The step at which a value overflowed; the run cannot continue until restored.
         self.diverged_at: int | None = None
+        self._steps_done = 0
         self._graph = tf.Graph()
         with self._graph.as_default():
             # A graph-level seed plus an op seed make random_normal repeatable across processes.
-            self._graph.seed = seed
-            self._build(data, learning_rate, seed)
+            self._graph.seed = spec.seed
+            self._build(data, spec)
         self._session = v1.Session(
             graph=self._graph,
             config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1),
         )
         self._session.run(self._initialize)
         # A callable made once skips session.run's per-call parsing of the fetches.
-        self._run_step = self._session.make_callable(self._step_fetches)
+        self._run_step = self._session.make_callable(
+            self._step_fetches, feed_list=[] if self._batch is None else [self._batch]
+        )
         self._graph_view: GraphView | None = None
+        self._curvature: Curvature | None = None
 
-    def _build(self, data: Dataset, learning_rate: float, seed: int) -> None:
+    def _build(self, data: Dataset, spec: TrainingSpec) -> None:
         x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
         target_column = data.y.reshape(-1, 1).astype(np.float32)
 
         # --- The learner's program (the sample, with today's names). ---
         inputs = tf.constant(x_with_bias, name="input")
         target = tf.constant(target_column, name="target")
+        objective = Objective(inputs, target, spec.loss)
         weights = v1.Variable(
-            v1.random_normal([2, 1], 0.0, INITIAL_WEIGHTS_STDDEV, seed=seed), name="weights"
+            v1.random_normal([2, 1], 0.0, INITIAL_WEIGHTS_STDDEV, seed=spec.seed), name="weights"
         )
         yhat = tf.matmul(inputs, weights, name="yhat")
         yerror = tf.subtract(yhat, target, name="yerror")
-        loss = tf.nn.l2_loss(yerror, name="loss")
+        loss = loss_of_errors(yerror, spec.loss, name="loss")
+        self._batch: tf.Tensor | None = None
+        training_loss = loss
+        if spec.batch_size is not None:
+            self._batch = v1.placeholder(tf.int32, [spec.batch_size], name="batch_indices")
+            batch_error = tf.gather(yerror, self._batch, name="batch_error")
+            training_loss = loss_of_errors(batch_error, spec.loss, name="batch_loss")
         global_step = v1.train.get_or_create_global_step()
-        optimizer = v1.train.GradientDescentOptimizer(learning_rate)
-        grads_and_vars = optimizer.compute_gradients(loss, var_list=[weights])
+        optimizer = make_optimizer(spec)
+        grads_and_vars = optimizer.compute_gradients(training_loss, var_list=[weights])
         gradient = grads_and_vars[0][0]
 
         # --- Stepwise's fetches around the update, so one session.run reports a whole step. ---
@@ -144,18 +191,28 @@ class LinearRegressionModel(SessionOwner):
                 v.op.name: tf.identity(v.read_value(), name=v.op.name) for v in variables
             }
             yhat_after = tf.matmul(inputs, state_after["weights"], name="yhat")
-            loss_after = tf.nn.l2_loss(tf.subtract(yhat_after, target), name="loss")
+            loss_after = loss_of_errors(tf.subtract(yhat_after, target), spec.loss, name="loss")
 
         # --- Stepwise's explanations: values at any weights, without changing the variable. ---
         # Feeding the tensor that `yhat` reads the weights from evaluates the learner's own ops
         # (yhat, yerror, loss and the gradient ops minimize() added) at other weights.
         self._weights_read = yhat.op.inputs[1]
         with tf.name_scope("stepwise_explain"):
-            contributions = tf.multiply(inputs, yerror, name="contributions")  # [r_i, r_i·x_i]
+            # dL/dyhat_i times [1, x_i]: each point's share of the gradient (zero outside the
+            # batch), so the shares add up to the gradient whatever the loss.
+            loss_per_prediction = tf.convert_to_tensor(tf.gradients(training_loss, yhat)[0])
+            contributions = tf.multiply(inputs, loss_per_prediction, name="contributions")
         with tf.name_scope("stepwise_surface"):
             self._grid = v1.placeholder(tf.float32, [2, None], name="weights_grid")
             grid_errors = tf.matmul(inputs, self._grid) - target
-            grid_losses = 0.5 * tf.reduce_sum(tf.square(grid_errors), axis=0, name="losses")
+            squares = tf.reduce_sum(tf.square(grid_errors), axis=0)
+            scale = 0.5 if spec.loss == "l2_loss" else 1.0 / data.size
+            grid_losses = tf.multiply(squares, scale, name="losses")
+        with tf.name_scope("stepwise_curvature"):
+            # The loss's Hessian over every point, XᵀX times a constant: it does not depend on
+            # the weights, and its largest eigenvalue bounds gradient descent's stable rates.
+            hessian = tf.reshape(tf.hessians(loss, self._weights_read)[0], [2, 2])
+            self._curvature_eigenvalues = tf.linalg.eigvalsh(hessian, name="eigenvalues")
 
         self._step_fetches = {
             "weights_before": weights_before,
@@ -178,11 +235,22 @@ class LinearRegressionModel(SessionOwner):
         # The loop for many steps is added on first use: it doubles a session's memory, and
         # most sessions only ever take single steps.
         self._build_fused: Callable[[], FusedRun] = partial(
-            build_fused_run, inputs, target, weights, global_step, optimizer, variables
+            build_fused_run, objective, spec.batch_size, weights, global_step, optimizer, variables
         )
         self._fused: FusedRun | None = None
         self._initialize = v1.global_variables_initializer()
         self._variables = {v.op.name: _VariableHandles(v) for v in variables}
+        self.variable_roles = _variable_roles(optimizer, weights, global_step, variables)
+
+    def batch_for(self, step: int) -> np.ndarray | None:
+        """The points mini-batch step `step` uses; None for full-batch runs."""
+        return None if self.spec.batch_size is None else self._schedule(step, 1)[0]
+
+    def _schedule(self, first_step: int, count: int) -> np.ndarray:
+        assert self.spec.batch_size is not None
+        return batch_schedule(
+            self.spec.seed, first_step, count, self.num_points, self.spec.batch_size
+        )
 
     @property
     def graph_view(self) -> GraphView:
@@ -200,7 +268,8 @@ class LinearRegressionModel(SessionOwner):
 
     def step(self) -> StepOutcome:
         """Run the update op once (`update_weights.run()`) and report what it did."""
-        out = self._run_step()
+        batch = self.batch_for(self._steps_done + 1)
+        out = self._run_step() if batch is None else self._run_step(batch)
         state_after = out["state"]
         record = StepRecord(
             step=int(state_after["global_step"]),
@@ -210,14 +279,15 @@ class LinearRegressionModel(SessionOwner):
             loss_before=float(out["loss_before"]),
             loss_after=float(out["loss_after"]),
         )
-        self._note_divergence(record)
+        self._note_step(record)
         return StepOutcome(
             record=record,
             predictions=out["predictions"][:, 0].tolist(),
             state=_as_state(state_after),
         )
 
-    def _note_divergence(self, record: StepRecord) -> None:
+    def _note_step(self, record: StepRecord) -> None:
+        self._steps_done = record.step
         if record.diverged:
             self.diverged_at = record.step
 
@@ -230,7 +300,9 @@ class LinearRegressionModel(SessionOwner):
             with self._graph.as_default(), tf.name_scope("stepwise_run"):
                 self._fused = self._build_fused()
         fused = self._fused
-        feeds = {fused.count: count}
+        feeds: dict[tf.Tensor, Any] = {fused.count: count}
+        if fused.batches is not None:
+            feeds[fused.batches] = self._schedule(self._steps_done + 1, count)
         if every_prediction:
             fetches = {**fused.records, "predictions": fused.per_step_predictions}
             out = self._session.run(fetches, feed_dict=feeds)
@@ -251,7 +323,7 @@ class LinearRegressionModel(SessionOwner):
                 loss_after=float(out["loss_after"][index]),
             )
             outcomes.append(StepOutcome(record=record, predictions=shown, state=_as_state(state)))
-        self._note_divergence(outcomes[-1].record)
+        self._note_step(outcomes[-1].record)
         return outcomes
 
     def evaluate(self) -> Evaluation:
@@ -264,11 +336,16 @@ class LinearRegressionModel(SessionOwner):
             predictions=out["yhat"][:, 0].tolist(),
         )
 
-    def explain(self, weights: Weights) -> Breakdown:
-        """Evaluate the loss and its gradient at `weights`, point by point; nothing changes."""
-        out = self._session.run(
-            self._explain_fetches, feed_dict={self._weights_read: _column(weights)}
-        )
+    def explain(self, weights: Weights, step: int) -> Breakdown:
+        """Evaluate the loss and step `step`'s gradient at `weights`, point by point.
+
+        The step decides the batch of a mini-batch run. Nothing changes.
+        """
+        feeds = {self._weights_read: _column(weights)}
+        batch = self.batch_for(step)
+        if batch is not None:
+            feeds[self._batch] = batch
+        out = self._session.run(self._explain_fetches, feed_dict=feeds)
         return Breakdown(
             weights=weights,
             predictions=out["predictions"][:, 0].tolist(),
@@ -278,6 +355,13 @@ class LinearRegressionModel(SessionOwner):
             loss=float(out["loss"]),
             gradient=_weights(out["gradient"]),
         )
+
+    def curvature(self) -> Curvature:
+        """The Hessian's eigenvalues, computed by the session once: the data never change."""
+        if self._curvature is None:
+            values = self._session.run(self._curvature_eigenvalues)
+            self._curvature = Curvature(largest=float(values[-1]), smallest=float(values[0]))
+        return self._curvature
 
     def loss_surface(self, b_values: np.ndarray, m_values: np.ndarray) -> LossSurface:
         """The loss at every (b, m) of the grid, in one session.run."""
@@ -314,6 +398,7 @@ class LinearRegressionModel(SessionOwner):
         feeds = {v.initial_value: state[name] for name, v in self._variables.items()}
         self._session.run(ops, feed_dict=feeds)
         self.diverged_at = None
+        self._steps_done = int(state["global_step"])
 
     def set_weights(self, weights: Weights) -> None:
         """Replace the initial weights, keeping the step count at zero."""

@@ -5,6 +5,7 @@ import pytest
 from app.runs.registry import RunRegistry
 from app.training.data import sample_dataset
 from app.training.model import LinearRegressionModel
+from app.training.spec import TrainingSpec
 
 
 class Loader:
@@ -13,7 +14,7 @@ class Loader:
 
     def __call__(self, run_id: str) -> LinearRegressionModel:
         self.loaded.append(run_id)
-        return LinearRegressionModel(sample_dataset(), 0.002, seed=0)
+        return LinearRegressionModel(sample_dataset(), TrainingSpec(0.002, 0))
 
 
 @pytest.fixture

@@ -2,12 +2,21 @@ import numpy as np
 import pytest
 
 from app.training.data import sample_dataset
-from app.training.explain import check_update, closed_form_answer, l2_loss_gradient
+from app.training.explain import check_update, closed_form_answer, loss_gradient
 from app.training.model import LinearRegressionModel
 from app.training.records import Weights
+from app.training.spec import TrainingSpec
 from tests.reference import l2_loss_gradient as reference_gradient
 
 LEARNING_RATE = 0.002
+
+
+def column(weights: Weights) -> list[list[float]]:
+    return [[weights.b], [weights.m]]
+
+
+def by_role(model: LinearRegressionModel, state: dict) -> dict:
+    return {role: state[name] for role, name in model.variable_roles.items()}
 
 
 def test_closed_form_answer_is_polyfit():
@@ -18,37 +27,57 @@ def test_closed_form_answer_is_polyfit():
 
 def test_numpy_gradient_is_x_transpose_residual():
     data = sample_dataset(seed=4)
-    weights = Weights(b=0.3, m=-0.7)
     expected = reference_gradient(data, np.array([[0.3], [-0.7]]))[:, 0]
-    got = l2_loss_gradient(data, weights)
-    np.testing.assert_allclose([got.b, got.m], expected, rtol=1e-12)
+    got, _ = loss_gradient(data, Weights(b=0.3, m=-0.7), "l2_loss", None)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
-def test_check_of_a_tensorflow_step_finds_only_float32_rounding():
+def test_mean_squared_error_of_a_batch_scales_by_two_over_its_size():
+    data = sample_dataset(seed=4)
+    batch = np.array([0, 3])
+    whole, _ = loss_gradient(data, Weights(b=0.3, m=-0.7), "l2_loss", batch)
+    mean, _ = loss_gradient(data, Weights(b=0.3, m=-0.7), "mean_squared_error", batch)
+    np.testing.assert_allclose(mean, whole * 2 / 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "params", "loss", "batch_size"),
+    [
+        ("gradient_descent", {}, "l2_loss", None),
+        ("momentum", {"use_nesterov": True}, "l2_loss", None),
+        ("adagrad", {}, "mean_squared_error", None),
+        ("rmsprop", {"centered": True, "momentum": 0.5}, "l2_loss", 2),
+        ("adam", {}, "mean_squared_error", 3),
+    ],
+)
+def test_check_of_tensorflow_steps_finds_only_float32_rounding(optimizer, params, loss, batch_size):
     data = sample_dataset()
-    with LinearRegressionModel(data, LEARNING_RATE, seed=0) as model:
-        record = model.step().record
-    check = check_update(
-        data, record.weights_before, LEARNING_RATE, record.gradient, record.weights_after
-    )
-    assert check.weights_after is not None
-    np.testing.assert_allclose(
-        [check.weights_after.b, check.weights_after.m],
-        [record.weights_after.b, record.weights_after.m],
-        rtol=1e-6,
-    )
-    assert 0 < check.max_abs_difference < 1e-3
-    assert check.max_rel_difference < 1e-6
-    assert check.within_float32_rounding
+    spec = TrainingSpec(0.01, 0, optimizer, params, loss, batch_size)
+    with LinearRegressionModel(data, spec) as model:
+        before = by_role(model, model.state())
+        for _ in range(4):
+            outcome = model.step()
+            after = by_role(model, outcome.state)
+            record = outcome.record
+            batch = model.batch_for(record.step)
+            check = check_update(data, spec, batch, before, record.gradient, after)
+            assert check.after is not None and set(check.after) == set(after)
+            np.testing.assert_allclose(check.after["weights"], np.ravel(after["weights"]), 1e-5)
+            assert check.max_rel_difference < 1e-5
+            assert check.within_float32_rounding, check
+            before = after
 
 
 def test_near_convergence_tiny_gradients_are_still_within_rounding():
     """A gradient near zero is a difference of large terms: judged by their size, not its own."""
     data = sample_dataset()
-    with LinearRegressionModel(data, 0.005, seed=0) as model:
+    spec = TrainingSpec(0.005, 0)
+    with LinearRegressionModel(data, spec) as model:
         outcomes = model.run(5000)
     record = outcomes[-1].record
-    check = check_update(data, record.weights_before, 0.005, record.gradient, record.weights_after)
+    before = {"weights": column(record.weights_before)}
+    after = {"weights": column(record.weights_after)}
+    check = check_update(data, spec, None, before, record.gradient, after)
     assert abs(record.gradient.m) < 1e-2
     assert check.within_float32_rounding
 
@@ -56,9 +85,21 @@ def test_near_convergence_tiny_gradients_are_still_within_rounding():
 def test_check_notices_a_wrong_gradient():
     data = sample_dataset()
     before = Weights(b=0.0, m=0.0)
-    right = l2_loss_gradient(data, before)
-    wrong = Weights(b=right.b + 1.0, m=right.m)
-    check = check_update(data, before, LEARNING_RATE, wrong, None)
-    assert check.weights_after is None
+    right, _ = loss_gradient(data, before, "l2_loss", None)
+    wrong = Weights(b=right[0] + 1.0, m=right[1])
+    check = check_update(data, TrainingSpec(), None, {"weights": column(before)}, wrong, None)
+    assert check.after is None
     assert check.max_abs_difference == pytest.approx(1.0)
+    assert not check.within_float32_rounding
+
+
+def test_check_notices_a_wrong_slot_update():
+    data = sample_dataset()
+    spec = TrainingSpec(0.01, 0, "adam")
+    with LinearRegressionModel(data, spec) as model:
+        before = by_role(model, model.state())
+        outcome = model.step()
+    after = by_role(model, outcome.state)
+    after["v"] = (np.asarray(after["v"]) * 1.01).tolist()
+    check = check_update(data, spec, None, before, outcome.record.gradient, after)
     assert not check.within_float32_rounding

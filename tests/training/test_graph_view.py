@@ -3,11 +3,12 @@ import pytest
 from app.training.data import sample_dataset
 from app.training.graph_view import origin_of
 from app.training.model import LinearRegressionModel
+from app.training.spec import TrainingSpec
 
 
 @pytest.fixture(scope="module")
 def nodes():
-    with LinearRegressionModel(sample_dataset(), 0.002, seed=0) as model:
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(0.002, 0)) as model:
         yield {node.name: node for node in model.graph_view.nodes}
 
 

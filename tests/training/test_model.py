@@ -9,6 +9,7 @@ from app.training.data import sample_dataset, validated_dataset
 from app.training.model import LinearRegressionModel
 from app.training.records import Weights
 from app.training.sample import SampleProgram
+from app.training.spec import TrainingSpec
 from tests.reference import l2_loss_gradient, numpy_gradient_descent
 
 STEPS = 50
@@ -18,7 +19,7 @@ FLOAT32_RTOL = 2e-5
 
 @pytest.fixture
 def sample_model():
-    with LinearRegressionModel(sample_dataset(), LEARNING_RATE, seed=0) as model:
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(LEARNING_RATE, 0)) as model:
         yield model
 
 
@@ -104,8 +105,8 @@ def test_one_step_is_one_session_run(sample_model, monkeypatch):
 def test_same_config_gives_same_initial_weights_and_trajectory():
     data = sample_dataset(seed=5)
     with (
-        LinearRegressionModel(data, LEARNING_RATE, seed=5) as first,
-        LinearRegressionModel(data, LEARNING_RATE, seed=5) as second,
+        LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 5)) as first,
+        LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 5)) as second,
     ):
         assert first.state() == second.state()
         assert [o.record for o in run_steps(first, 10)] == [o.record for o in run_steps(second, 10)]
@@ -115,7 +116,7 @@ def test_initial_weights_follow_random_normal_with_stddev_0_1():
     data = sample_dataset()
     draws = []
     for seed in range(40):
-        with LinearRegressionModel(data, LEARNING_RATE, seed=seed) as model:
+        with LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, seed)) as model:
             draws.extend(initial_weights(model))
     assert len(set(draws)) == len(draws)
     assert 0.05 < float(np.std(draws)) < 0.15
@@ -125,7 +126,7 @@ def test_restored_state_continues_exactly(sample_model):
     run_steps(sample_model, 7)
     saved = sample_model.state()
     expected = [o.record for o in run_steps(sample_model, 5)]
-    with LinearRegressionModel(sample_dataset(), LEARNING_RATE, seed=0) as rebuilt:
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(LEARNING_RATE, 0)) as rebuilt:
         rebuilt.restore(saved)
         assert [o.record for o in run_steps(rebuilt, 5)] == expected
 
@@ -144,7 +145,7 @@ def test_evaluate_reads_without_changing_anything(sample_model):
 
 def test_set_weights_starts_from_the_given_weights():
     data = validated_dataset([-1.0, 0.0, 1.0], [1.0, 2.0, 3.0])
-    with LinearRegressionModel(data, 0.1, seed=0) as model:
+    with LinearRegressionModel(data, TrainingSpec(0.1, 0)) as model:
         model.set_weights(Weights(b=2.0, m=1.0))  # The exact answer: loss 0, gradient 0.
         record = model.step().record
     assert record.step == 1
@@ -153,7 +154,7 @@ def test_set_weights_starts_from_the_given_weights():
 
 
 def test_a_too_large_learning_rate_diverges_to_non_finite_values():
-    with LinearRegressionModel(sample_dataset(), 1.0, seed=0) as model:
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(1.0, 0)) as model:
         records = []
         for _ in range(200):
             records.append(model.step().record)
@@ -175,7 +176,7 @@ def test_explain_at_a_steps_starting_weights_reproduces_its_gradient(sample_mode
     sample_model.step()
     record = sample_model.step().record
     state = sample_model.state()
-    breakdown = sample_model.explain(record.weights_before)
+    breakdown = sample_model.explain(record.weights_before, record.step)
     assert breakdown.gradient == record.gradient
     assert breakdown.loss == record.loss_before
     np.testing.assert_allclose(
@@ -213,8 +214,8 @@ def test_read_node_reads_the_session_and_refuses_side_effects(sample_model):
 def test_a_fused_run_gives_exactly_the_single_steps_records():
     data = sample_dataset()
     with (
-        LinearRegressionModel(data, LEARNING_RATE, seed=0) as single,
-        LinearRegressionModel(data, LEARNING_RATE, seed=0) as fused,
+        LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 0)) as single,
+        LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, 0)) as fused,
     ):
         stepped = [single.step() for _ in range(STEPS)]
         ran = fused.run(STEPS, every_prediction=True)
@@ -229,7 +230,7 @@ def test_a_fused_run_gives_exactly_the_single_steps_records():
 
 
 def test_a_fused_run_stops_at_the_step_that_diverged():
-    with LinearRegressionModel(sample_dataset(), 1.0, seed=0) as model:
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(1.0, 0)) as model:
         outcomes = model.run(200)
         assert outcomes[-1].record.diverged
         assert not any(o.record.diverged for o in outcomes[:-1])
@@ -244,7 +245,7 @@ def test_using_a_run_adds_no_ops_to_its_graph(sample_model):
     sample_model.run(3)
     sample_model.evaluate()
     weights = sample_model.evaluate().weights
-    sample_model.explain(weights)
+    sample_model.explain(weights, step=1)
     sample_model.loss_surface(np.linspace(-1, 1, 3), np.linspace(0, 1, 3))
     sample_model.read_node("loss")
     sample_model.restore(sample_model.state())
