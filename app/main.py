@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app.api import health, pages, runs
+from app.api import compare, exports, health, pages, runs
 from app.api.errors import install_error_handlers
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.runs.explainer import RunExplainer
@@ -50,7 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     install_error_handlers(app)
     app.include_router(runs.router)
+    app.include_router(exports.router)
     app.include_router(pages.router)
+    app.include_router(compare.router)
     app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     # Plotly.js from the installed package, so the page needs nothing from the internet.

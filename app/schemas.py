@@ -4,11 +4,25 @@ import math
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    computed_field,
+    field_validator,
+    model_validator,
+)
 
 from app.training.presets import PresetName
 from app.training.records import StepRecord, Weights
-from app.training.spec import MAX_LEARNING_RATE, LossName, OptimizerName, OptimizerParams
+from app.training.spec import (
+    MAX_LEARNING_RATE,
+    OPTIMIZER_CLASSES,
+    LossName,
+    OptimizerName,
+    OptimizerParams,
+)
 
 # Bounds keep every value, and the squares the loss takes of it, inside float32's range.
 COORDINATE_LIMIT = 1e6
@@ -271,6 +285,12 @@ class RunConfigPublic(BaseModel):
     batch_size: int | None = None
     preset: PresetName | None = None
     forked_from: ForkOrigin | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def optimizer_class(self) -> str:
+        """The tf.compat.v1.train class the run uses, e.g. 'AdamOptimizer'."""
+        return OPTIMIZER_CLASSES[self.optimizer]
 
 
 class StabilityPublic(BaseModel):

@@ -64,8 +64,9 @@ def numpy_optimizer(
     """The run's optimizer written from TensorFlow's documented update formulas, in float32.
 
     GradientDescent: w -= lr·g. Momentum: a = μa + g; w -= lr·a (Nesterov: w -= lr·(g + μa)).
-    Adagrad: acc += g²; w -= lr·g/√acc. RMSProp: ms = ρms + (1−ρ)g² (centered: mg = ρmg +
-    (1−ρ)g, ms − mg² under the root); mom = μ·mom + lr·g/√(ms + ε); w -= mom (ms starts at 1).
+    Adagrad: acc += g²; w -= lr·g/√acc. RMSProp with decay d: ms = d·ms + (1−d)g² (centered:
+    mg = d·mg + (1−d)g, ms − mg² under the root); mom = μ·mom + lr·g/√(ms + ε); w -= mom (ms
+    starts at 1).
     Adam: t-th step, lr_t = lr·√(1−β2ᵗ)/(1−β1ᵗ); m = β1m + (1−β1)g; v = β2v + (1−β2)g²;
     w -= lr_t·m/(√v + ε̂).
     """

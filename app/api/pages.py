@@ -12,9 +12,11 @@ from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.errors import RunNotFoundError
+from app.runs.service import training_spec_of
 from app.schemas import RunCreate
 from app.store import StoredRun
 from app.training.listings import ListingSource, compat_v1_listing, tf2_listing
+from app.training.spec import OPTIMIZER_CLASSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -24,19 +26,7 @@ LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
 def _listing_source(run: StoredRun) -> ListingSource:
-    config = run.config
-    (b,), (m,) = run.initial_state["weights"]
-    x_range = config["x_range"]
-    return ListingSource(
-        learning_rate=config["learning_rate"],
-        seed=config["seed"],
-        num_points=config["num_points"],
-        noise=config["noise"],
-        x_range=None if x_range is None else (x_range[0], x_range[1]),
-        points=(run.points_x, run.points_y) if config["custom_points"] else None,
-        # Runs given their own starting weights show them; others show random_normal.
-        initial_weights=(b, m) if config.get("custom_initial_weights") else None,
-    )
+    return ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
 
 
 def _page(
@@ -87,5 +77,6 @@ def run_page(
         "run": run_public(view).model_dump(mode="json"),
         "messages": messages(chosen),
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
+        "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
     }
     return _page(request, "run.html", context, *language)

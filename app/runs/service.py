@@ -7,7 +7,7 @@ nothing reaches a client that the store does not already hold.
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 
 import anyio
@@ -25,6 +25,7 @@ from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
 from app.store import Store, StoredRun, StoredStep
 from app.training.csv_points import parse_points_csv
+from app.training.curvature import Curvature, loss_curvature
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
 from app.training.explain import closed_form_answer
 from app.training.model import (
@@ -86,8 +87,14 @@ def _training_spec(spec: RunCreate) -> TrainingSpec:
     )
 
 
-def _run_stability(model: LinearRegressionModel) -> Stability:
-    return stability(model.spec, model.curvature())
+def _run_stability(run: StoredRun) -> Stability:
+    """The run's stable learning rates, from the curvature stored when it was created."""
+    stored = run.config.get("curvature")
+    if stored is None:  # Stored before curvature was kept: computed again (the data are fixed).
+        curvature = loss_curvature(dataset_of(run), training_spec_of(run).loss)
+    else:
+        curvature = Curvature(smallest=stored[0], largest=stored[1])
+    return stability(training_spec_of(run), curvature)
 
 
 def refuse_if_diverged(model: LinearRegressionModel) -> None:
@@ -154,6 +161,7 @@ class RunService:
                     "custom_initial_weights": spec.initial_weights is not None,
                     "preset": spec.preset,
                     "forked_from": None,
+                    "curvature": astuple(loss_curvature(data, training.loss)),
                 },
                 points_x=data.x.tolist(),
                 points_y=data.y.tolist(),
@@ -161,13 +169,12 @@ class RunService:
                 answer=closed_form_answer(data),
             )
             current = model.evaluate()
-            run_stability = _run_stability(model)
             self._store.add_run(run)
         except BaseException:
             model.close()
             raise
         self._registry.add(run.id, model)
-        return RunView(run=run, history=[], current=current, stability=run_stability)
+        return RunView(run=run, history=[], current=current, stability=_run_stability(run))
 
     def fork(self, run_id: str, step: int) -> RunView:
         """A new run with this run's data, settings and steps 1..`step`, continuing from the
@@ -202,8 +209,7 @@ class RunService:
             history = self._store.steps(run_id)
             diverged = bool(history) and history[-1].diverged
             current = None if diverged else model.evaluate()
-            run_stability = _run_stability(model)
-        return RunView(run=run, history=history, current=current, stability=run_stability)
+        return RunView(run=run, history=history, current=current, stability=_run_stability(run))
 
     def check_can_step(self, run_id: str, n: int) -> None:
         """Raise the error a step of `n` updates would meet, without stepping."""
@@ -281,8 +287,7 @@ class RunService:
             self._store.reset_run(run_id)
             model.restore(run.initial_state)
             current = model.evaluate()
-            run_stability = _run_stability(model)
-        return RunView(run=run, history=[], current=current, stability=run_stability)
+        return RunView(run=run, history=[], current=current, stability=_run_stability(run))
 
     def _dataset_for(self, spec: RunCreate) -> Dataset:
         limit = self._settings.max_points

@@ -26,6 +26,14 @@ class Dataset:
     def size(self) -> int:
         return int(self.x.shape[0])
 
+    def design_matrix(self) -> np.ndarray:
+        """The sample's `x_with_bias`: rows [1, x_i], so that yhat = X·[b, m]."""
+        return np.stack([np.ones_like(self.x), self.x], axis=1).astype(np.float32)
+
+    def target_column(self) -> np.ndarray:
+        """The sample's `target`: y as a float32 column."""
+        return self.y.reshape(-1, 1).astype(np.float32)
+
 
 def _as_float32_exact(values: np.ndarray) -> np.ndarray:
     # Values beyond float32's range become inf here; the caller refuses non-finite values.

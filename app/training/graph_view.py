@@ -10,9 +10,18 @@ Origin = Literal["learner", "minimize", "stepwise"]
 # Why a node's value is not shown on request.
 Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random"]
 
-# minimize() names what it adds under these scopes; Stepwise names its own reads and the
-# global step counter it keeps. Everything else is the learner's program.
-_MINIMIZE_PREFIXES = ("gradients/", "GradientDescent")
+# minimize() names what it adds under these scopes: the gradient ops, the optimizer's update
+# (under its default name), its slot variables (beside the variable, as `weights/Adam`) and
+# Adam's powers of β. Stepwise names its own reads and the global step counter it keeps.
+# Everything else is the learner's program.
+_OPTIMIZER_NAMES = ("GradientDescent", "Momentum", "Adagrad", "RMSProp", "Adam")
+_MINIMIZE_PREFIXES = (
+    "gradients/",
+    *_OPTIMIZER_NAMES,
+    *(f"weights/{name}" for name in _OPTIMIZER_NAMES),
+    "beta1_power",
+    "beta2_power",
+)
 _STEPWISE_PREFIXES = ("stepwise_", "global_step")
 
 # Running a node that depends on one of these would change the run (assign, apply an update)

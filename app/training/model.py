@@ -66,14 +66,6 @@ class LossSurface:
     losses: list[list[float]]
 
 
-@dataclass(frozen=True)
-class Curvature:
-    """The eigenvalues of the loss's Hessian over every point (constant for a linear model)."""
-
-    largest: float
-    smallest: float
-
-
 class _VariableHandles:
     """The ops that set one variable, made while its graph is being built."""
 
@@ -152,15 +144,11 @@ class LinearRegressionModel(SessionOwner):
             self._step_fetches, feed_list=[] if self._batch is None else [self._batch]
         )
         self._graph_view: GraphView | None = None
-        self._curvature: Curvature | None = None
 
     def _build(self, data: Dataset, spec: TrainingSpec) -> None:
-        x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
-        target_column = data.y.reshape(-1, 1).astype(np.float32)
-
         # --- The learner's program (the sample, with today's names). ---
-        inputs = tf.constant(x_with_bias, name="input")
-        target = tf.constant(target_column, name="target")
+        inputs = tf.constant(data.design_matrix(), name="input")
+        target = tf.constant(data.target_column(), name="target")
         objective = Objective(inputs, target, spec.loss)
         weights = v1.Variable(
             v1.random_normal([2, 1], 0.0, INITIAL_WEIGHTS_STDDEV, seed=spec.seed), name="weights"
@@ -208,11 +196,6 @@ class LinearRegressionModel(SessionOwner):
             squares = tf.reduce_sum(tf.square(grid_errors), axis=0)
             scale = 0.5 if spec.loss == "l2_loss" else 1.0 / data.size
             grid_losses = tf.multiply(squares, scale, name="losses")
-        with tf.name_scope("stepwise_curvature"):
-            # The loss's Hessian over every point, XᵀX times a constant: it does not depend on
-            # the weights, and its largest eigenvalue bounds gradient descent's stable rates.
-            hessian = tf.reshape(tf.hessians(loss, self._weights_read)[0], [2, 2])
-            self._curvature_eigenvalues = tf.linalg.eigvalsh(hessian, name="eigenvalues")
 
         self._step_fetches = {
             "weights_before": weights_before,
@@ -355,13 +338,6 @@ class LinearRegressionModel(SessionOwner):
             loss=float(out["loss"]),
             gradient=_weights(out["gradient"]),
         )
-
-    def curvature(self) -> Curvature:
-        """The Hessian's eigenvalues, computed by the session once: the data never change."""
-        if self._curvature is None:
-            values = self._session.run(self._curvature_eigenvalues)
-            self._curvature = Curvature(largest=float(values[-1]), smallest=float(values[0]))
-        return self._curvature
 
     def loss_surface(self, b_values: np.ndarray, m_values: np.ndarray) -> LossSurface:
         """The loss at every (b, m) of the grid, in one session.run."""

@@ -19,11 +19,10 @@ class SampleProgram(SessionOwner):
     """The sample's graph and loop body, with given data and initial weights."""
 
     def __init__(self, data: Dataset, initial: Weights, learning_rate: float) -> None:
-        x_with_bias = np.stack([np.ones_like(data.x), data.x], axis=1).astype(np.float32)
         self._graph = tf.Graph()
         with self._graph.as_default():
-            inputs = tf.constant(x_with_bias)
-            target = tf.constant(data.y.reshape(-1, 1).astype(np.float32))
+            inputs = tf.constant(data.design_matrix())
+            target = tf.constant(data.target_column())
             self._weights = v1.Variable(np.array([[initial.b], [initial.m]], dtype=np.float32))
             yhat = tf.matmul(inputs, self._weights)
             yerror = tf.subtract(yhat, target)

@@ -11,7 +11,7 @@ of the gradient, so no such fixed limit exists for them.
 import math
 from dataclasses import dataclass
 
-from app.training.model import Curvature
+from app.training.curvature import Curvature
 from app.training.spec import MAX_LEARNING_RATE, TrainingSpec
 
 

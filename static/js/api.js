@@ -30,7 +30,10 @@ async function request(method, path, body) {
 
 const runPath = (runId) => `/api/runs/${encodeURIComponent(runId)}`;
 
+export const createRun = (spec) => request("POST", "/api/runs", spec);
 export const getRun = (runId) => request("GET", runPath(runId));
+/** A new run continuing from the full state after `step` of `runId`. */
+export const forkRun = (runId, step) => request("POST", `${runPath(runId)}/fork`, { step });
 export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n });
 export const resetRun = (runId) => request("POST", `${runPath(runId)}/reset`);
 export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);

@@ -142,6 +142,15 @@ function residualTrace(detail) {
   };
 }
 
+// Traces other modules draw over the fit plot (the mini-batch, the points being edited), each a
+// function (state, details) → traces, so that they survive every redraw of the panel.
+const fitLayers = [];
+
+/** Draw `layer(state, details)`'s traces on top of the fit plot from now on. */
+export function addFitLayer(layer) {
+  fitLayers.push(layer);
+}
+
 function fitFigure(state, details) {
   const { points, answer } = state.run;
   const extent = dataExtent(points);
@@ -177,6 +186,7 @@ function fitFigure(state, details) {
     });
   }
   data.push(...lineTrace(weights, extent, t("chart.line_at", { step }), { color: COLORS.line, width: 3 }));
+  for (const layer of fitLayers) data.push(...layer(state, details));
   return { data, layout: dataLayout("fit", extent) };
 }
 
@@ -234,7 +244,8 @@ function lossFigure(state) {
       hoverinfo: "skip",
     });
   }
-  const layout = baseLayout(t("chart.step_axis"), t("chart.loss_axis"), "loss");
+  const axis = state.run.config.loss === "mean_squared_error" ? "chart.loss_axis_mse" : "chart.loss_axis";
+  const layout = baseLayout(t("chart.step_axis"), t(axis), "loss");
   layout.showlegend = false;
   layout.yaxis.type = lossAxisType(losses);
   if (!state.history.length) layout.annotations = [emptyNote(t("chart.no_steps"))];

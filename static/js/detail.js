@@ -3,6 +3,7 @@
 
 import { formatNumber } from "./format.js";
 import { t } from "./i18n.js";
+import { ruleLines, sharedLines } from "./update-rules.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,49 +15,70 @@ function element(tag, attributes = {}, ...children) {
 }
 
 const part = (name, value) => element("span", { "data-part": name }, formatNumber(value));
-const signed = (name, value) =>
-  value !== null && value < 0 ? ["(", part(name, value), ")"] : [part(name, value)];
+
+/** One term of a formula: text, the learning rate as typed, or a number (negative ones in
+ * parentheses after an operator; "?" for one TensorFlow has not computed yet). */
+function term(item, index) {
+  if (typeof item === "string") return [item];
+  if ("text" in item) return [element("span", { "data-part": item.part }, item.text)];
+  if (item.number === undefined) return [element("span", { "data-part": item.part }, "?")];
+  const shown = part(item.part, item.number);
+  return index > 0 && item.number !== null && item.number < 0 ? ["(", shown, ")"] : [shown];
+}
 
 /** `b ← 0.0512 − 0.002 × (−3.2017) = 0.0576`, each number in a span named for tests. */
-function ruleRow(weight, before, learningRate, gradient, after) {
-  const result = after === undefined ? element("span", { class: "pending" }, t("detail.pending")) : part("after", after);
-  return element(
-    "p",
-    { class: "rule", "data-weight": weight },
-    element("strong", {}, weight),
-    " ← ",
-    part("before", before),
-    " − ",
-    element("span", { "data-part": "lr" }, String(learningRate)),
-    " × ",
-    ...signed("gradient", gradient),
-    " = ",
-    result,
-  );
+function ruleRow(line, weight) {
+  const { target, terms, result } = line;
+  const shown =
+    result.number === undefined
+      ? element("span", { class: "pending" }, t("detail.pending"))
+      : part(result.part, result.number);
+  const attributes = { class: "rule", "data-target": target };
+  if (target === weight) attributes["data-weight"] = weight;
+  return element("p", attributes, element("strong", {}, target), " ← ", ...terms.flatMap(term), " = ", shown);
+}
+
+/** What the rule needs: the record's weights for gradient descent, the session's slots
+ * (from the step detail) for the others. Null while the detail is on its way. */
+function ruleInput(state, record, detail) {
+  const config = state.run.config;
+  const optimizer = config.optimizer || "gradient_descent";
+  const input = { optimizer, params: config.optimizer_params || {}, lr: config.learning_rate };
+  if (record && optimizer === "gradient_descent") {
+    const { weights_before: before, weights_after: after, gradient } = record;
+    return { ...input, gradient, before: { weights: [before.b, before.m] }, after: { weights: [after.b, after.m] } };
+  }
+  if (!detail || !detail.gradient || !detail.variables_before) return null;
+  return { ...input, gradient: detail.gradient, before: detail.variables_before, after: detail.variables_after };
 }
 
 function renderRule(state, step, record, detail) {
   const box = $("update-rule");
-  const lr = state.run.config.learning_rate;
-  if (record) {
-    box.replaceChildren(
-      ruleRow("b", record.weights_before.b, lr, record.gradient.b, record.weights_after.b),
-      ruleRow("m", record.weights_before.m, lr, record.gradient.m, record.weights_after.m),
-      element(
-        "p",
-        { class: "loss-change" },
-        t("detail.loss_change", { before: formatNumber(record.loss_before), after: formatNumber(record.loss_after) }),
-      ),
-    );
-  } else if (detail && detail.gradient) {
-    box.replaceChildren(
-      ruleRow("b", detail.weights_before.b, lr, detail.gradient.b),
-      ruleRow("m", detail.weights_before.m, lr, detail.gradient.m),
-      element("p", { class: "loss-change" }, t("detail.loss_now", { loss: formatNumber(detail.loss_before) })),
-    );
-  } else {
-    box.replaceChildren(element("p", { class: "loading" }, t("detail.loading")));
+  const input = ruleInput(state, record, detail);
+  box.dataset.optimizer = input ? input.optimizer : "";
+  if (!input) {
+    box.replaceChildren(element("p", { class: "loading" }, t(detail ? "detail.overflow" : "detail.loading")));
+    return;
   }
+  const rows = ["b", "m"].map((weight) =>
+    element(
+      "div",
+      { class: "rule-group", "data-group": weight },
+      ...ruleLines(weight, { ...input, gradient: input.gradient[weight] }).map((line) => ruleRow(line, weight)),
+    ),
+  );
+  const shared = sharedLines(input);
+  const sharedRows = (lines) => lines.map((line) => ruleRow(line, null));
+  const loss = record
+    ? t("detail.loss_change", { before: formatNumber(record.loss_before), after: formatNumber(record.loss_after) })
+    : t("detail.loss_now", { loss: formatNumber(detail.loss_before) });
+  box.replaceChildren(
+    element("p", { class: "rule-name" }, t(`optimizer.rule.${input.optimizer}`)),
+    ...sharedRows(shared.first),
+    ...rows,
+    ...sharedRows(shared.last),
+    element("p", { class: "loss-change" }, loss),
+  );
 }
 
 function renderCheck(detail) {
@@ -105,7 +127,7 @@ function renderShares(detail) {
     ...detail.points.map((p) =>
       element(
         "tr",
-        {},
+        p.in_batch ? {} : { class: "outside-batch", title: t("detail.outside_batch") },
         ...[p.x, p.y, p.prediction, p.residual, p.contribution_b, p.contribution_m].map((v) =>
           element("td", {}, formatNumber(v)),
         ),

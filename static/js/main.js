@@ -4,13 +4,16 @@ import { ApiError, evaluateRun, getRun, resetRun, stepRun } from "./api.js";
 import { CHART_IDS, predictionsAt, renderChart } from "./charts.js";
 import { highlightCode } from "./code-listing.js";
 import { renderDetail } from "./detail.js";
+import { renderDivergence } from "./divergence.js";
 import { DetailCache } from "./details.js";
+import { Experiment } from "./experiment.js";
 import { formatNumber } from "./format.js";
 import { FrameScheduler } from "./frames.js";
 import { GraphView } from "./graph-view.js";
 import { t } from "./i18n.js";
 import { installShortcuts } from "./keyboard.js";
 import { Player } from "./player.js";
+import { rememberRun } from "./recent-runs.js";
 import { RunState } from "./run-state.js";
 import { SurfaceChart } from "./surface.js";
 import { renderTables } from "./tables.js";
@@ -43,6 +46,7 @@ const state = new RunState(readRunData());
 const details = new DetailCache(state.run.id, scheduleRender);
 const surface = new SurfaceChart("surface-chart", state.run.id, scheduleRender);
 const graph = new GraphView(elements.graphView(), elements.graphNode(), state.run.id);
+const experiment = new Experiment(state, details, { reportError });
 let settleTimer = null;
 let busy = false;
 
@@ -61,7 +65,9 @@ function streamInterval(steps) {
 function renderText() {
   renderReadouts(state);
   renderTimeline(state);
+  experiment.render();
   renderDetail(state, details);
+  renderDivergence(state);
   renderTables(state, predictionsAt(state, details, state.position));
 }
 
@@ -312,8 +318,10 @@ function start() {
   wire();
   showStatus("");
   refreshControls();
+  experiment.start(); // Moves to ?step=k, so before the first paint.
   frames.drawAll();
   graph.load().catch(reportError);
+  rememberRun(state.run);
   document.body.dataset.ready = "true";
 }
 

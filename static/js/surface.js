@@ -16,7 +16,7 @@ const FAR_FACTOR = 10;
 
 const finite = (w) => w && w.b !== null && w.m !== null;
 
-function pathOf(state) {
+export function pathOf(state) {
   const path = [{ step: 0, ...state.run.initial_weights }];
   for (const record of state.history) {
     if (finite(record.weights_after)) path.push({ step: record.step, ...record.weights_after });
@@ -24,7 +24,8 @@ function pathOf(state) {
   return path;
 }
 
-function boundsFor(state, path) {
+/** Axis ranges around the answer and the part of `path` near it (a blow-up is left out). */
+export function boundsFor(state, path) {
   const answer = state.run.answer;
   const start = path[0];
   const reach = Math.hypot(start.b - answer.b, start.m - answer.m) * FAR_FACTOR || MIN_SPAN;

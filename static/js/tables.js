@@ -4,7 +4,8 @@
 import { formatNumber } from "./format.js";
 import { t } from "./i18n.js";
 
-function table(headings, rows) {
+/** A table of `rows` under the messages `headings`; numbers (null: overflowed) are formatted. */
+export function table(headings, rows) {
   const node = document.createElement("table");
   node.className = "numbers";
   const head = node.createTHead().insertRow();
@@ -22,7 +23,8 @@ function table(headings, rows) {
   return node;
 }
 
-const steps = (state) => [{ step: 0, weights_after: state.run.initial_weights, loss_after: state.lossAt(0) }, ...state.history];
+/** Step 0 (the initial weights and the loss before any update), then every step of the history. */
+export const steps = (state) => [{ step: 0, weights_after: state.run.initial_weights, loss_after: state.lossAt(0) }, ...state.history];
 
 const TABLES = {
   fit: (state, predictions) =>

@@ -86,6 +86,20 @@ export function setControls({ busy, diverged }) {
   elements.reset().disabled = busy;
 }
 
+const LOSS_FORMULAS = {
+  l2_loss: "l2_loss(yhat − y) = Σ(yhat − y)² / 2",
+  mean_squared_error: "reduce_mean(square(yhat − y)) = Σ(yhat − y)² / n",
+};
+
+/** `AdamOptimizer(0.1, beta1=0.9, …)`: the optimizer as the run's code constructs it. */
+function optimizerCall(config) {
+  const params = Object.entries(config.optimizer_params).map(([name, value]) => {
+    const written = typeof value === "boolean" ? (value ? "True" : "False") : String(value);
+    return `, ${name}=${written}`;
+  });
+  return `${config.optimizer_class}(${config.learning_rate}${params.join("")})`;
+}
+
 export function renderFacts(run) {
   const config = run.config;
   const points = config.custom_points
@@ -96,8 +110,9 @@ export function renderFacts(run) {
     [t("facts.points"), points],
     [t("facts.initial"), `b = ${formatNumber(run.initial_weights.b)}, m = ${formatNumber(run.initial_weights.m)}`],
     [t("facts.answer"), `b = ${formatNumber(run.answer.b)}, m = ${formatNumber(run.answer.m)}`],
-    [t("facts.loss"), "l2_loss(yhat − y) = Σ(yhat − y)² / 2"],
-    [t("facts.optimizer"), `GradientDescentOptimizer(${config.learning_rate})`],
+    [t("facts.loss"), LOSS_FORMULAS[config.loss]],
+    [t("facts.batch"), config.batch_size ? t("facts.batch_size", { n: config.batch_size }) : t("facts.full_batch")],
+    [t("facts.optimizer"), optimizerCall(config)],
   ];
   $("run-facts").replaceChildren(
     ...facts.flatMap(([term, value]) => {

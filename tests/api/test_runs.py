@@ -40,6 +40,13 @@ def test_create_defaults_to_the_sample(client):
         "x_range": [-10.0, 10.0],
         "custom_points": False,
         "custom_initial_weights": False,
+        "optimizer": "gradient_descent",
+        "optimizer_params": {},
+        "loss": "l2_loss",
+        "batch_size": None,
+        "preset": None,
+        "forked_from": None,
+        "optimizer_class": "GradientDescentOptimizer",
     }
     data = sample_dataset()
     assert run["points"] == {"x": data.x.tolist(), "y": data.y.tolist()}

@@ -72,3 +72,17 @@ def test_only_side_effect_free_nodes_are_readable(nodes):
 )
 def test_origin_by_name(name, origin):
     assert origin_of(name) == origin
+
+
+def test_an_optimizers_slots_and_update_are_minimizes_nodes():
+    with LinearRegressionModel(sample_dataset(), TrainingSpec(0.1, 0, "adam")) as model:
+        origins = {node.name: node.origin for node in model.graph_view.nodes}
+    for name in (
+        "weights/Adam",
+        "weights/Adam_1",
+        "beta1_power",
+        "Adam/update_weights/ResourceApplyAdam",
+    ):
+        assert origins[name] == "minimize", name
+    assert origins["weights"] == "learner"
+    assert origins["weights/Read/ReadVariableOp"] == "learner"

@@ -1,11 +1,9 @@
-"""The code the page shows runs, and prints the run's own numbers."""
-
-import subprocess
-import sys
+"""The code the page shows runs, and prints the run's own numbers, for every way a run trains."""
 
 import numpy as np
 import pytest
 
+from app.i18n import LANGUAGES, messages
 from app.training.data import sample_dataset, validated_dataset
 from app.training.listings import (
     STEPS,
@@ -16,54 +14,86 @@ from app.training.listings import (
 )
 from app.training.model import LinearRegressionModel
 from app.training.records import Weights
-
-SAMPLE = ListingSource(
-    learning_rate=0.002,
-    seed=0,
-    num_points=5,
-    noise=1.5,
-    x_range=(-10.0, 10.0),
-    points=None,
-    initial_weights=None,
-)
-OWN_DATA = ListingSource(
-    learning_rate=0.01,
-    seed=0,
-    num_points=4,
-    noise=None,
-    x_range=None,
-    points=([-2.0, -1.0, 1.0, 3.0], [-3.5, -1.0, 2.5, 5.0]),
-    initial_weights=(0.5, -0.25),
-)
+from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
+from tests.scripts import scripts_running
 
 
-def printed_trajectory(listing_text: str, tmp_path) -> np.ndarray:
-    script = tmp_path / "listing.py"
-    script.write_text(listing_text)
-    result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=180, check=True
+def recipe(spec: TrainingSpec, num_points: int = 5) -> ListingSource:
+    return ListingSource(
+        spec=spec,
+        num_points=num_points,
+        noise=1.5,
+        x_range=(-10.0, 10.0),
+        points=None,
+        initial_weights=None,
     )
-    return np.array([[float(v) for v in line.split()] for line in result.stdout.splitlines()])
+
+
+SAMPLE = recipe(TrainingSpec())
+MSE = "mean_squared_error"
+# Every optimizer, both losses, mini-batches and the learner's own points and weights;
+# parameters away from the defaults where an option changes the update rule (Nesterov,
+# centred RMSProp with momentum). Adam keeps beta2 = 0.999, the hardest to match in float32.
+SOURCES = {
+    "sample": SAMPLE,
+    "own-data-adagrad": ListingSource(
+        spec=TrainingSpec(0.3, 0, "adagrad", {"initial_accumulator_value": 0.5}),
+        num_points=4,
+        noise=None,
+        x_range=None,
+        points=([-2.0, -1.0, 1.0, 3.0], [-3.5, -1.0, 2.5, 5.0]),
+        initial_weights=(0.5, -0.25),
+    ),
+    "momentum-nesterov-mse": recipe(
+        TrainingSpec(0.005, 1, "momentum", {"momentum": 0.8, "use_nesterov": True}, MSE)
+    ),
+    # 7 points in batches of 3: one point sits out each epoch, and epochs change order.
+    "momentum-mini-batch": recipe(TrainingSpec(0.001, 6, "momentum", batch_size=3), num_points=7),
+    "rmsprop-mse": recipe(TrainingSpec(0.05, 3, "rmsprop", loss=MSE)),
+    "rmsprop-centered-momentum": recipe(
+        TrainingSpec(
+            0.02, 4, "rmsprop", {"decay": 0.8, "momentum": 0.5, "epsilon": 1e-6, "centered": True}
+        )
+    ),
+    "adam-mini-batch-mse": recipe(TrainingSpec(0.05, 7, "adam", loss=MSE, batch_size=2)),
+}
+FLAVOURS = {"compat-v1": compat_v1_listing, "tf2": tf2_listing}
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory):
+    """Every listing's printed trajectory, run concurrently: one process per script."""
+    directory = tmp_path_factory.mktemp("listings")
+    scripts = {
+        f"{source_id}-{flavour}": as_text(listing(source))
+        for source_id, source in SOURCES.items()
+        for flavour, listing in FLAVOURS.items()
+    }
+    with scripts_running(scripts, directory) as futures:
+        yield futures
 
 
 def engine_trajectory(source: ListingSource) -> np.ndarray:
     if source.points is None:
         assert source.x_range is not None and source.noise is not None
-        data = sample_dataset(source.num_points, source.noise, source.x_range, source.seed)
+        data = sample_dataset(source.num_points, source.noise, source.x_range, source.spec.seed)
     else:
         data = validated_dataset(*source.points)
-    with LinearRegressionModel(data, source.learning_rate, source.seed) as model:
+    with LinearRegressionModel(data, source.spec) as model:
         if source.initial_weights is not None:
             model.set_weights(Weights(*source.initial_weights))
         records = [model.step().record for _ in range(STEPS)]
     return np.array([[r.step, r.loss_after, r.weights_after.b, r.weights_after.m] for r in records])
 
 
-@pytest.mark.parametrize("source", [SAMPLE, OWN_DATA], ids=["sample", "own-data"])
-@pytest.mark.parametrize("listing", [compat_v1_listing, tf2_listing], ids=["compat-v1", "tf2"])
-def test_listing_prints_the_runs_trajectory(listing, source, tmp_path):
-    printed = printed_trajectory(as_text(listing(source)), tmp_path)
-    np.testing.assert_allclose(printed, engine_trajectory(source), rtol=1e-5, atol=1e-6)
+@pytest.mark.parametrize("source_id", SOURCES)
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_listing_prints_the_runs_trajectory(printed, flavour, source_id):
+    expected = engine_trajectory(SOURCES[source_id])
+    # The run moves: a listing that ignored the optimizer would not match by accident.
+    assert np.ptp(expected[:, 2:], axis=0).min() > 1e-3
+    trajectory = printed[f"{source_id}-{flavour}"].result()
+    np.testing.assert_allclose(trajectory, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_lines_are_marked_for_each_action_and_renamed_api():
@@ -78,3 +108,57 @@ def test_lines_are_marked_for_each_action_and_renamed_api():
     notes = {line.note for line in v1 if line.note}
     assert {"code.note.subtract", "code.note.initializer", "code.note.session"} <= notes
     assert all("#@" not in line.text for line in v1 + tf2_listing(SAMPLE))
+
+
+@pytest.mark.parametrize("source_id", SOURCES)
+def test_the_run_settings_are_spelled_as_tf_spells_them(source_id):
+    source = SOURCES[source_id]
+    spec = source.spec
+    v1 = compat_v1_listing(source)
+    v1_text, tf2_text = as_text(v1), as_text(tf2_listing(source))
+    assert f"learning_rate = {spec.learning_rate!r}" in v1_text
+    assert f"tf.compat.v1.train.{OPTIMIZER_CLASSES[spec.optimizer]}(" in v1_text
+    for name, value in spec.params().items():
+        assert f"{name}={value!r}" in v1_text
+    # TF2 uses Keras's optimizer, or TF1's update rule written out where Keras's differs.
+    written_out = spec.optimizer in ("rmsprop", "adam")
+    assert (f"apply_{spec.optimizer}(gradients[0])" in tf2_text) is written_out
+    assert ("tf.keras.optimizers." in tf2_text) is not written_out
+    mini_batch = spec.batch_size is not None
+    [step_line] = [line.text.strip() for line in v1 if line.action == "step"]
+    expected_step = "update_weights.run(feed_dict={batch_indices: batch_for(step + 1)})"
+    assert step_line == (expected_step if mini_batch else "update_weights.run()")
+    assert ("def batch_for(step):" in tf2_text) is mini_batch
+
+
+def test_each_optimizer_line_notes_its_tf1_name():
+    notes = {
+        line.note
+        for source in SOURCES.values()
+        for line in compat_v1_listing(source)
+        if line.text.startswith("update_weights = ")
+    }
+    assert notes == {
+        "code.note.train",
+        "code.note.train_momentum",
+        "code.note.train_adagrad",
+        "code.note.train_rmsprop",
+        "code.note.train_adam",
+    }
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_note_has_a_message(language):
+    notes = {
+        line.note
+        for source in SOURCES.values()
+        for listing in FLAVOURS.values()
+        for line in listing(source)
+        if line.note
+    }
+    assert notes <= set(messages(language))
+
+
+def test_listings_run_for_the_steps_asked():
+    for listing in FLAVOURS.values():
+        assert "for step in range(7):" in as_text(listing(SAMPLE, steps=7))

@@ -1,0 +1,171 @@
+"""Downloads of a run: its step history as CSV or JSON, and a script that rebuilds it.
+
+Routes are plain `def`: reading a run may rebuild its TensorFlow session.
+"""
+
+import csv
+import io
+import math
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import ServiceDep
+from app.api.presenters import as_json, run_page_path, run_public
+from app.schemas import RunPublic
+from app.store import StoredRun
+from app.training.listings import (
+    STEPS,
+    ListingLine,
+    ListingSource,
+    as_text,
+    compat_v1_listing,
+    tf2_listing,
+)
+from app.training.records import StepRecord
+from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
+
+router = APIRouter(prefix="/api/runs", tags=["exports"])
+
+MAX_SCRIPT_STEPS = 10_000
+CSV_COLUMNS = (
+    "step",
+    "b_before",
+    "m_before",
+    "grad_b",
+    "grad_m",
+    "b_after",
+    "m_after",
+    "loss_before",
+    "loss_after",
+    "diverged",
+)
+
+Flavor = Literal["compat_v1", "tf2"]
+_LISTINGS: dict[Flavor, Callable[[ListingSource, int], list[ListingLine]]] = {
+    "compat_v1": compat_v1_listing,
+    "tf2": tf2_listing,
+}
+_FLAVOR_NAMES: dict[Flavor, str] = {
+    "compat_v1": "tf.compat.v1: a graph and a session, as the sample",
+    "tf2": "TF2: eager, with GradientTape",
+}
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No run with this id."}}
+
+
+def _attachment(response: Response, filename: str) -> Response:
+    # Run ids are URL-safe base64, so the name needs no quoting beyond the quotes.
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv_value(value: float) -> str:
+    """A number as Python writes it (it reads back exactly); overflowed values left empty."""
+    return repr(value) if math.isfinite(value) else ""
+
+
+def _csv_row(record: StepRecord) -> list[str]:
+    numbers = (
+        record.weights_before.b,
+        record.weights_before.m,
+        record.gradient.b,
+        record.gradient.m,
+        record.weights_after.b,
+        record.weights_after.m,
+        record.loss_before,
+        record.loss_after,
+    )
+    return [str(record.step), *map(_csv_value, numbers), "true" if record.diverged else "false"]
+
+
+def _history_csv(history: list[StepRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_row(record) for record in history)
+    return out.getvalue()
+
+
+@router.get(
+    "/{run_id}/history.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}, **_NOT_FOUND},
+)
+def history_as_csv(run_id: str, service: ServiceDep) -> Response:
+    """Every step of the run, one row each, as GET /api/runs/{id} reports them; a value that
+    overflowed is an empty field."""
+    body = _history_csv(service.get(run_id).history)
+    response = Response(body, media_type="text/csv; charset=utf-8")
+    return _attachment(response, f"stepwise-{run_id}.csv")
+
+
+@router.get("/{run_id}/history.json", responses=_NOT_FOUND, response_model=RunPublic)
+def history_as_json(run_id: str, service: ServiceDep) -> Response:
+    """The run as GET /api/runs/{id} answers it, as a file to keep."""
+    return _attachment(as_json(run_public(service.get(run_id))), f"stepwise-{run_id}.json")
+
+
+def _training_summary(spec: TrainingSpec, num_points: int) -> str:
+    batches = (
+        "every point each step" if spec.batch_size is None else f"batches of {spec.batch_size}"
+    )
+    return (
+        f"{OPTIMIZER_CLASSES[spec.optimizer]}, learning rate {spec.learning_rate!r}, "
+        f"{spec.loss}, {num_points} points, {batches}"
+    )
+
+
+def _script_header(run: StoredRun, flavor: Flavor, steps: int, page_url: str) -> str:
+    """Comment lines that say which run the script reproduces and how to run it."""
+    filename = _script_filename(run.id, flavor)
+    summary = _training_summary(TrainingSpec.from_config(run.config), run.config["num_points"])
+    flavor_name = _FLAVOR_NAMES[flavor]
+    lines = [
+        f"# Stepwise run {run.id} ({page_url})",
+        f"# {summary}.",
+        f"# Rebuilds the run in TensorFlow ({flavor_name}) and prints steps 1 to {steps}:",
+        "# for each, the step, the loss, b and m, the numbers of the run's history.",
+        f"# Run it with:  python {filename}   (needs numpy and TensorFlow 2)",
+    ]
+    origin = run.config.get("forked_from")
+    if origin:
+        lines += [
+            f"# Forked from run {origin['run_id']} at step {origin['step']}: its steps 1 to "
+            f"{origin['step']} are that run's,",
+            "# and so is its start, where the script begins.",
+        ]
+    return "\n".join(lines) + "\n\n"
+
+
+def _script_filename(run_id: str, flavor: Flavor) -> str:
+    return f"stepwise-{run_id}-{flavor}.py"
+
+
+@router.get(
+    "/{run_id}/script.py",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/x-python": {}}},
+        **_NOT_FOUND,
+        422: {"description": "Unknown flavor or steps out of range."},
+    },
+)
+def run_script(
+    run_id: str,
+    service: ServiceDep,
+    request: Request,
+    flavor: Flavor = "compat_v1",
+    steps: Annotated[int | None, Query(ge=1, le=MAX_SCRIPT_STEPS)] = None,
+) -> Response:
+    """A standalone Python script that rebuilds the run and prints the same numbers: by
+    default for as many steps as the run has (50 if it has none yet)."""
+    view = service.get(run_id)
+    run = view.run
+    count = steps or len(view.history) or STEPS
+    source = ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
+    page_url = str(request.base_url).rstrip("/") + run_page_path(run.id)
+    body = _script_header(run, flavor, count, page_url) + as_text(_LISTINGS[flavor](source, count))
+    response = Response(body, media_type="text/x-python; charset=utf-8")
+    return _attachment(response, _script_filename(run.id, flavor))

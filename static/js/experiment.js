@@ -1,0 +1,71 @@
+// Experimenting from a run: a new run with other settings or the learner's own points, a fork
+// at the step shown, a link to that step, the mini-batch on the fit plot, and the charts as PNG.
+// main.js makes one Experiment, renders it with the text panels and starts it before the first paint.
+
+import { forkRun } from "./api.js";
+import { batchTraces } from "./batch-layer.js";
+import { installPngButtons } from "./chart-export.js";
+import { addFitLayer } from "./charts.js";
+import { DataEditor } from "./data-editor.js";
+import { t } from "./i18n.js";
+import { SettingsForm } from "./settings-form.js";
+import { StepLink } from "./step-link.js";
+import { SurfacePicker } from "./surface-picker.js";
+import { showStatus } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+
+export class Experiment {
+  /** `reportError(error)` shows a refused request's message, as main.js does for its own. */
+  constructor(state, details, { reportError }) {
+    this.state = state;
+    this.reportError = reportError;
+    this.stepLink = new StepLink(state);
+    const picker = new SurfacePicker("surface-chart");
+    // The editor and the form use each other: the form sends the edited points (and offers
+    // them first once there are edits), and the editor's "new run" takes the form's settings.
+    this.editor = new DataEditor(state, details, {
+      onChange: () => {
+        if (this.editor.editedCount > 0) this.settings.choose("source", "plot");
+        else this.settings.showSections();
+      },
+      onCreate: (points) => this.settings.start({ points }),
+    });
+    this.settings = new SettingsForm(state.run, {
+      pointsOnPlot: () => this.editor.pointsForRun(),
+      pickWeights: () => picker.pick(),
+    });
+    addFitLayer(batchTraces);
+    addFitLayer(() => this.editor.traces());
+    this.forkButton = $("fork-button");
+  }
+
+  /** Before the first paint: the step the address asks for, and the controls. */
+  start() {
+    const problem = this.stepLink.open();
+    if (problem) showStatus(problem);
+    $("new-run-button").addEventListener("click", () => this.settings.open());
+    $("edit-csv").addEventListener("click", () => this.settings.open("csv"));
+    this.forkButton.addEventListener("click", () => this.fork());
+    installPngButtons(this.state.run.id);
+  }
+
+  /** With the readouts: what depends on the step shown. */
+  render() {
+    this.stepLink.render();
+    const label = t("fork.button", { step: this.state.position });
+    if (this.forkButton.textContent !== label) this.forkButton.textContent = label;
+  }
+
+  /** Continue from the step shown as a new run (the server copies its full state). */
+  async fork() {
+    this.forkButton.disabled = true;
+    try {
+      const run = await forkRun(this.state.run.id, this.state.position);
+      window.location.assign(run.url);
+    } catch (error) {
+      this.reportError(error);
+      this.forkButton.disabled = false;
+    }
+  }
+}
