@@ -4,11 +4,19 @@ PYTHON ?= python3
 VENV ?= .venv
 HOST ?= 127.0.0.1
 PORT ?= 8000
+STUDENTS ?= 200
+# On SIGTERM, open streams get their final event and requests finish within this many seconds
+# (the same in the Dockerfile's CMD; streams get 2 s of it, see app/api/runs.py).
+SHUTDOWN_SECONDS := 3
+# How long an idle keep-alive connection stays open (the same in the Dockerfile's CMD). Longer
+# than nginx's 60 s for its upstream connections, and than a busy class's pauses: uvicorn's
+# 5 s default closed connections just as requests were sent on them (bench/load_class.py).
+KEEP_ALIVE_SECONDS := 75
 BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench bench-page chromium clean
+.PHONY: run test lint bench bench-page bench-class chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +32,8 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 
 ## Start the dashboard on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve a classroom).
 run: $(VENV)/.runtime
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers 1
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers 1 \
+		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
 ## Run every test: engine, store, API, a real server process, and Chromium in the browser.
 test: $(VENV)/.dev chromium
@@ -45,6 +54,10 @@ bench: $(VENV)/.dev
 bench-page: $(VENV)/.dev chromium
 	$(BIN)/python -m bench.page_transfer
 	$(BIN)/python -m bench.page_frames
+
+## A class of $(STUDENTS) at once on a server of its own: errors, latencies, steps/s, peak memory.
+bench-class: $(VENV)/.dev
+	$(BIN)/python -m bench.load_class --students $(STUDENTS)
 
 ## Debian's Chromium for the browser tests (Playwright's own browser download is not used),
 ## with CJK fonts so screenshots of the Chinese page show its text.

@@ -1,12 +1,19 @@
 """Settings read from the environment (prefix `STEPWISE_`), with defaults for one machine."""
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_computations() -> int:
+    # Two per core: while one computation waits on the store, another can use the core.
+    return 2 * (os.cpu_count() or 4)
 
 
 class Settings(BaseSettings):
@@ -27,8 +34,46 @@ class Settings(BaseSettings):
     )
     max_points: int = Field(default=1000, ge=2, description="Most points one run may fit.")
     max_live_runs: int = Field(
-        default=64, ge=1, description="TensorFlow sessions kept in memory; older ones are rebuilt."
+        # A class of 200 fits: fewer would evict and rebuild sessions on nearly every request
+        # (bench/load_class.py), at about 0.6 MiB a session.
+        default=256,
+        ge=1,
+        description="TensorFlow sessions kept in memory; older ones are rebuilt.",
     )
+    teacher_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Opens the teacher's page /class; without it /class does not exist.",
+    )
+    idle_session_seconds: float = Field(
+        default=600,
+        gt=0,
+        description="A session unused this long is closed; its run is rebuilt on its next use.",
+    )
+    max_steps_per_run: int = Field(
+        default=100_000, ge=1, description="Most steps one run keeps; then fork or reset it."
+    )
+    max_concurrent_computations: int = Field(
+        default_factory=_default_computations,
+        ge=1,
+        description="TensorFlow computations at once; beyond, requests are answered 503.",
+    )
+    compute_wait_seconds: float = Field(
+        default=0.5, ge=0, description="How long a request waits for a computation slot."
+    )
+    run_rate_limit: str = Field(
+        default="30/second",
+        description="Step, stream and reset requests one run accepts ('limits' notation).",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest request body; beyond, 413."
+    )
+
+    @field_validator("run_rate_limit")
+    @classmethod
+    def _valid_rate(cls, rate: str) -> str:
+        parse(rate)  # Raises ValueError on anything but one rate such as "30/second".
+        return rate
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -5,16 +5,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 import plotly
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app.api import compare, exports, health, pages, runs
+from app.api import assignments, compare, exports, health, pages, runs, teacher
+from app.api.body_limit import BodySizeLimitMiddleware
+from app.api.docs import install_api_docs
 from app.api.errors import install_error_handlers
+from app.api.security import SecurityHeadersMiddleware
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.runs.explainer import RunExplainer
 from app.runs.service import RunService
+from app.runs.sweeper import sweep_idle_sessions
 from app.store import Store
 
 logger = logging.getLogger(__name__)
@@ -34,7 +39,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.explainer = RunExplainer(service, store)
         logger.info("Stepwise store: %s", settings.resolved_database_url())
         try:
-            yield
+            async with anyio.create_task_group() as background:
+                background.start_soon(sweep_idle_sessions, service, settings.idle_session_seconds)
+                yield
+                background.cancel_scope.cancel()
         finally:
             service.close()
             store.close()
@@ -44,16 +52,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Watch real TensorFlow fit a line, one optimizer step at a time.",
         version="0.1.0",
         lifespan=lifespan,
+        # /docs is served by app.api.docs under the strict CSP; ReDoc is not offered.
+        docs_url=None,
+        redoc_url=None,
     )
     # Compresses pages, JSON and static files (Plotly.js shrinks from 4.6 MB to about 1.4 MB);
     # server-sent events are left alone by the middleware.
+    app.state.settings = settings  # For routes that read a setting (the teacher's page).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    # Added before the security headers' middleware, so its 413 answers carry them too.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(runs.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
     app.include_router(compare.router)
+    app.include_router(assignments.router)
+    app.include_router(teacher.router)
     app.include_router(health.router)
+    install_api_docs(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     # Plotly.js from the installed package, so the page needs nothing from the internet.
     # StaticFiles answers If-None-Match with 304, so a repeat visit does not fetch it again.

@@ -7,8 +7,10 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import (
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
     Strict,
+    Tag,
     computed_field,
     field_validator,
     model_validator,
@@ -117,8 +119,26 @@ class AdamIn(_OptimizerIn):
     epsilon: Epsilon = 1e-8
 
 
+def _optimizer_tag(value: Any) -> str | None:
+    """The optimizer `name` picks; left out, gradient descent, as its schema's default says
+    (a plain `discriminator="name"` refused `{}`, which the published schema allows)."""
+    if isinstance(value, dict):
+        name = value.get("name", "gradient_descent")
+        return name if isinstance(name, str) else None
+    return getattr(value, "name", None)
+
+
 OptimizerIn = Annotated[
-    GradientDescentIn | MomentumIn | AdagradIn | RMSPropIn | AdamIn, Field(discriminator="name")
+    Annotated[GradientDescentIn, Tag("gradient_descent")]
+    | Annotated[MomentumIn, Tag("momentum")]
+    | Annotated[AdagradIn, Tag("adagrad")]
+    | Annotated[RMSPropIn, Tag("rmsprop")]
+    | Annotated[AdamIn, Tag("adam")],
+    Discriminator(
+        _optimizer_tag,
+        custom_error_type="optimizer_name",
+        custom_error_message=f"name must be one of {', '.join(OPTIMIZER_CLASSES)}",
+    ),
 ]
 
 
@@ -180,6 +200,13 @@ class RunCreate(BaseModel):
         default=None,
         ge=1,
         description="Points per step for mini-batch SGD; null uses every point (the sample).",
+    )
+    based_on: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The run this one is made from (the page's New run form and retry). If "
+        "that run is part of an assignment, the new run keeps its locked settings and must "
+        "have the same values for them.",
     )
 
     @field_validator("learning_rate")
@@ -285,6 +312,11 @@ class RunConfigPublic(BaseModel):
     batch_size: int | None = None
     preset: PresetName | None = None
     forked_from: ForkOrigin | None = None
+    locks: list[str] = Field(
+        default_factory=list,
+        description="Settings a teacher's assignment link locked: 'learning_rate', "
+        "'optimizer', 'loss', 'batch_size', 'seed', 'data', 'initial_weights'.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -324,6 +356,19 @@ class RunPublic(BaseModel):
     diverged: bool
     diverged_at: int | None
     stability: StabilityPublic
+    owned: bool = Field(
+        description="Whether changing the run needs its owner token; false for runs stored "
+        "before owner tokens existed, which anyone may change."
+    )
+
+
+class RunCreated(RunPublic):
+    """The answer that creates a run: the run, and once only, its owner token."""
+
+    owner_token: str = Field(
+        description="Send it as the X-Owner-Token header to step, stream or reset this run. "
+        "It is not shown again: the server keeps only its hash."
+    )
 
 
 class ForkRequest(BaseModel):
@@ -343,7 +388,10 @@ class StepBatchPublic(BaseModel):
 class StreamEnd(BaseModel):
     """The final event of a stream."""
 
-    reason: str = Field(description="'completed', 'diverged', 'reset' or 'error'.")
+    reason: str = Field(
+        description="'completed', 'diverged', 'reset', 'error', 'busy' (no computation slot "
+        "came free in time) or 'shutdown' (the server is stopping)."
+    )
     step: int | None = Field(description="The last step this stream sent; null if none.")
     diverged: bool
     detail: str | None = None

@@ -1,4 +1,4 @@
-"""Persistence of runs and their steps (SQLite by default). The store is the truth.
+"""Persistence of runs and their steps (SQLite by default, or PostgreSQL). The store is the truth.
 
 Knows nothing of TensorFlow or HTTP: it keeps plain records and variable states.
 """
@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -21,18 +20,20 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    and_,
     bindparam,
-    create_engine,
     delete,
-    event,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
+from app.database import make_engine, schema_lock, single_statement_reads
+from app.schema_upgrade import add_missing_columns
 from app.training.records import StepRecord, VariableState, Weights
 
 metadata = MetaData()
@@ -50,6 +51,8 @@ runs_table = Table(
     Column("answer_m", Float, nullable=False),
     # Counts resets, so a stream started before a reset knows to stop.
     Column("generation", Integer, nullable=False, default=0),
+    # SHA-256 (hex) of the owner token, never the token; NULL for runs stored before tokens.
+    Column("owner_token_hash", String(64), nullable=True),
 )
 
 steps_table = Table(
@@ -80,7 +83,31 @@ _LAST_STEP = (
     .limit(1)
 )
 _GENERATION = select(runs_table.c.generation).where(runs_table.c.id == _RUN_ID)
+_OWNER = select(runs_table.c.owner_token_hash).where(runs_table.c.id == _RUN_ID)
 _INSERT_STEPS = insert(steps_table)
+# The reset's lock, which steps being stored by another process wait for: see reset_in_transaction.
+_GENERATION_FOR_RESET = _GENERATION.with_for_update()
+# Where the run's history stands, in one statement (one snapshot): its reset count and its last
+# step, found through the (run, step) key. The checkpoint adds the state to continue from.
+_LAST_STEP_NUMBER = (
+    select(steps_table.c.step)
+    .where(steps_table.c.run_id == runs_table.c.id)
+    .order_by(steps_table.c.step.desc())
+    .limit(1)
+    .correlate(runs_table)
+    .scalar_subquery()
+)
+# Each run with its last step (NULLs for a run without steps).
+_RUNS_WITH_LAST_STEP = runs_table.outerjoin(
+    steps_table,
+    and_(steps_table.c.run_id == runs_table.c.id, steps_table.c.step == _LAST_STEP_NUMBER),
+)
+_HEAD = (
+    select(runs_table.c.generation, steps_table.c.step, steps_table.c.diverged)
+    .select_from(_RUNS_WITH_LAST_STEP)
+    .where(runs_table.c.id == _RUN_ID)
+)
+_CHECKPOINT = _HEAD.add_columns(steps_table.c.state, runs_table.c.initial_state)
 
 
 @dataclass(frozen=True)
@@ -95,6 +122,7 @@ class StoredRun:
     initial_state: VariableState
     answer: Weights
     generation: int = 0
+    owner_token_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,9 +133,54 @@ class StoredStep:
     state: VariableState | None
 
 
+class StepConflictError(Exception):
+    """Steps were not stored: another process stored a step of the same number first, or
+    reset the run meanwhile. Nothing of the batch was stored."""
+
+
+@dataclass(frozen=True)
+class RunHead:
+    """Where a run's history stands: how often it was reset, and its last step (0: none)."""
+
+    generation: int
+    step: int
+    diverged: bool
+
+
+@dataclass(frozen=True)
+class RunCheckpoint:
+    """A run's head and every variable to continue from, read together.
+
+    `state` is the state after the last step, or the initial state when there is no step or
+    the last one diverged (nothing continues from an overflow; the run idles at its start).
+    """
+
+    head: RunHead
+    state: VariableState
+
+
 @dataclass(frozen=True)
 class LastStep:
     step: int
+    diverged: bool
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    """Who may change a run: the hash of its owner token (None: anyone, an older run)."""
+
+    token_hash: str | None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A line of the teacher's list: a run's settings and where its history stands."""
+
+    id: str
+    created_at: datetime
+    config: dict[str, Any]
+    steps: int
+    latest_loss: float | None  # None before the first step, or once the loss overflowed.
     diverged: bool
 
 
@@ -131,33 +204,22 @@ def _record_of(row: Any) -> StepRecord:
     )
 
 
-def _enable_sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets readers proceed while a step is written and survives a killed process;
-    # foreign keys are off by default in SQLite, and cascading deletes rely on them.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-    event.listen(engine, "connect", _enable_sqlite_wal)
-    return engine
+def _utc(moment: datetime) -> datetime:
+    # SQLite drops the zone; everything is stored in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 class Store:
     """Runs and steps in a SQL database reached through SQLAlchemy."""
 
     def __init__(self, url: str) -> None:
-        self._engine = _make_engine(url)
-        metadata.create_all(self._engine)
+        self._engine = make_engine(url)
+        # For the queries made on every step, where each round trip to the database counts.
+        self._reads = single_statement_reads(self._engine)
+        with schema_lock(self._engine):  # Replicas starting together create the tables once.
+            metadata.create_all(self._engine)
+            # A database made before a column existed gets it (see app/schema_upgrade.py).
+            add_missing_columns(self._engine, metadata)
 
     def close(self) -> None:
         self._engine.dispose()
@@ -184,6 +246,7 @@ class Store:
                     answer_b=run.answer.b,
                     answer_m=run.answer.m,
                     generation=run.generation,
+                    owner_token_hash=run.owner_token_hash,
                 )
             )
             if steps_of is not None:
@@ -203,22 +266,65 @@ class Store:
             ).one_or_none()
         if row is None:
             return None
-        created_at = row.created_at
-        if created_at.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC.
-            created_at = created_at.replace(tzinfo=UTC)
         return StoredRun(
             id=row.id,
-            created_at=created_at,
+            created_at=_utc(row.created_at),
             config=row.config,
             points_x=row.points_x,
             points_y=row.points_y,
             initial_state=row.initial_state,
             answer=Weights(b=row.answer_b, m=row.answer_m),
             generation=row.generation,
+            owner_token_hash=row.owner_token_hash,
         )
 
-    def add_steps(self, run_id: str, steps: Sequence[StoredStep]) -> None:
-        """Store the steps in one transaction: all of them or, on error, none."""
+    def run_owner(self, run_id: str) -> RunOwner | None:
+        """Who may change the run (one indexed column); None if there is no such run."""
+        with self._reads.connect() as connection:
+            row = connection.execute(_OWNER, {"run_id": run_id}).one_or_none()
+        return None if row is None else RunOwner(token_hash=row.owner_token_hash)
+
+    def run_summaries(self, limit: int, offset: int = 0) -> list[RunSummary]:
+        """Runs newest first, each with its last step's number, loss and divergence.
+
+        One query: each run is joined to its last step, found through the (run, step) key.
+        """
+        query = (
+            select(
+                runs_table.c.id,
+                runs_table.c.created_at,
+                runs_table.c.config,
+                steps_table.c.step,
+                steps_table.c.loss_after,
+                steps_table.c.diverged,
+            )
+            .select_from(_RUNS_WITH_LAST_STEP)
+            .order_by(runs_table.c.created_at.desc(), runs_table.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [
+            RunSummary(
+                id=row.id,
+                created_at=_utc(row.created_at),
+                config=row.config,
+                steps=row.step or 0,
+                latest_loss=row.loss_after,
+                diverged=bool(row.diverged),
+            )
+            for row in rows
+        ]
+
+    def add_steps(
+        self, run_id: str, steps: Sequence[StoredStep], generation: int | None = None
+    ) -> None:
+        """Store the steps in one transaction: all of them or, on error, none.
+
+        Raises StepConflictError if a step of the same number is stored already (the (run,
+        step) key refuses it) or, with `generation`, if the run was reset since then.
+        """
         if not steps:
             return
         rows = [
@@ -238,8 +344,33 @@ class Store:
             }
             for s in steps
         ]
-        with self._engine.begin() as connection:
-            connection.execute(_INSERT_STEPS, rows)
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(_INSERT_STEPS, rows)
+                if generation is not None:  # Read after the insert: see reset_in_transaction.
+                    now = connection.execute(_GENERATION, {"run_id": run_id}).scalar()
+                    if now != generation:  # Raised inside the block: nothing is committed.
+                        raise StepConflictError(f"run {run_id} was reset meanwhile")
+        except IntegrityError as error:
+            raise StepConflictError(f"run {run_id} has one of these steps already") from error
+
+    def head(self, run_id: str) -> RunHead | None:
+        """The run's generation and last step (one small indexed query); None if no run."""
+        with self._reads.connect() as connection:
+            row = connection.execute(_HEAD, {"run_id": run_id}).one_or_none()
+        if row is None:
+            return None
+        return RunHead(row.generation, row.step or 0, bool(row.diverged))
+
+    def checkpoint(self, run_id: str) -> RunCheckpoint | None:
+        """The run's head and the state to continue from, read in one statement."""
+        with self._reads.connect() as connection:
+            row = connection.execute(_CHECKPOINT, {"run_id": run_id}).one_or_none()
+        if row is None:
+            return None
+        head = RunHead(row.generation, row.step or 0, bool(row.diverged))
+        state = row.initial_state if row.state is None else row.state
+        return RunCheckpoint(head, state)
 
     def steps(self, run_id: str) -> list[StepRecord]:
         """Return the run's steps in order; values that were not finite come back as NaN."""
@@ -266,17 +397,6 @@ class Store:
             row = connection.execute(_LAST_STEP, {"run_id": run_id}).one_or_none()
         return None if row is None else LastStep(step=row.step, diverged=row.diverged)
 
-    def last_state(self, run_id: str) -> VariableState | None:
-        """Every variable after the run's last step; None without steps or once diverged."""
-        with self._engine.connect() as connection:
-            state: VariableState | None = connection.execute(
-                select(steps_table.c.state)
-                .where(steps_table.c.run_id == run_id)
-                .order_by(steps_table.c.step.desc())
-                .limit(1)
-            ).scalar_one_or_none()
-        return state
-
     def state_at(self, run_id: str, step: int) -> VariableState | None:
         """Every variable after step `step`; None if there is no such step or it diverged."""
         with self._engine.connect() as connection:
@@ -295,12 +415,28 @@ class Store:
             ).scalar_one_or_none()
         return generation
 
-    def reset_run(self, run_id: str) -> None:
-        """Delete the run's steps and count the reset, in one transaction."""
+    def reset_run(self, run_id: str) -> int:
+        """Delete the run's steps and count the reset, in one transaction; return the new
+        generation."""
         with self._engine.begin() as connection:
-            connection.execute(delete(steps_table).where(steps_table.c.run_id == run_id))
-            connection.execute(
-                update(runs_table)
-                .where(runs_table.c.id == run_id)
-                .values(generation=runs_table.c.generation + 1)
-            )
+            return reset_in_transaction(connection, run_id)
+
+
+def reset_in_transaction(connection: Connection, run_id: str) -> int:
+    """Reset the run in the connection's open transaction; return the new generation.
+
+    Steps that another process stores meanwhile must not outlive the reset. On PostgreSQL,
+    storing a step holds the run's row FOR KEY SHARE until commit (the foreign key check), and
+    locking it FOR UPDATE waits for that: so the delete that follows sees and removes the
+    steps stored before the lock, and a transaction storing steps after it waits for the reset
+    to commit, then reads the new generation and stores nothing (see add_steps). SQLite has
+    one writer at a time, which gives the same order.
+    """
+    connection.execute(
+        update(runs_table)
+        .where(runs_table.c.id == run_id)
+        .values(generation=runs_table.c.generation + 1)
+    )
+    generation: int = connection.execute(_GENERATION_FOR_RESET, {"run_id": run_id}).scalar_one()
+    connection.execute(delete(steps_table).where(steps_table.c.run_id == run_id))
+    return generation

@@ -14,6 +14,7 @@ import httpx
 from playwright.sync_api import sync_playwright
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.owners import owner_url
 from tests.server import ServerProcess
 
 RUN_LENGTH = 5_000
@@ -35,7 +36,7 @@ def main() -> None:
         server = ServerProcess(Path(scratch) / "data", Path(scratch) / "server.log").start()
         try:
             run = httpx.post(f"{server.base_url}/api/runs").json()
-            url = server.base_url + run["url"]
+            url = owner_url(server.base_url, run)  # The page streams: it must own the run.
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1440, "height": 1000})

@@ -13,6 +13,7 @@ import httpx
 from app.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 90  # Importing TensorFlow dominates start-up on a busy machine.
+KEEP_ALIVE_SECONDS = 75  # As `make run` and the image serve (see the Makefile).
 
 
 def free_port() -> int:
@@ -24,8 +25,15 @@ def free_port() -> int:
 class ServerProcess:
     """`uvicorn app.main:app` on a free loopback port, with its data in `data_dir`."""
 
-    def __init__(self, data_dir: Path, log_path: Path, port: int | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.env = env or {}  # More STEPWISE_ settings, e.g. STEPWISE_DATABASE_URL.
         self.log_path = log_path
         self.port = port or free_port()
         self.process: subprocess.Popen[bytes] | None = None
@@ -45,8 +53,10 @@ class ServerProcess:
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--timeout-keep-alive",
+            str(KEEP_ALIVE_SECONDS),
         ]
-        env = {**os.environ, "STEPWISE_DATA_DIR": str(self.data_dir)}
+        env = {**os.environ, "STEPWISE_DATA_DIR": str(self.data_dir), **self.env}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command,

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from app.api.runs import STREAM_SHUTDOWN_GRACE_SECONDS
 from app.config import PROJECT_ROOT
-from tests.server import ServerProcess, free_port
+from tests.server import KEEP_ALIVE_SECONDS, ServerProcess, free_port
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 IMAGE_PORT = "8000"
@@ -55,3 +56,23 @@ def test_entry_command_serves_and_healthcheck_passes(image_server):
     )
     assert result.returncode == 0
     assert (image_server.data_dir / "stepwise.db").exists()
+
+
+def test_make_run_and_the_image_give_streams_the_same_time_to_end():
+    image_seconds = float(ENTRY_COMMAND[ENTRY_COMMAND.index("--timeout-graceful-shutdown") + 1])
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "--timeout-graceful-shutdown $(SHUTDOWN_SECONDS)" in makefile
+    make_seconds = re.search(r"^SHUTDOWN_SECONDS := (\S+)$", makefile, flags=re.M)
+    assert make_seconds and float(make_seconds.group(1)) == image_seconds
+    # Streams must have sent their final event before uvicorn cancels what is left.
+    assert image_seconds > STREAM_SHUTDOWN_GRACE_SECONDS
+
+
+def test_make_run_the_image_and_the_tests_keep_idle_connections_alike():
+    image_seconds = int(ENTRY_COMMAND[ENTRY_COMMAND.index("--timeout-keep-alive") + 1])
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "--timeout-keep-alive $(KEEP_ALIVE_SECONDS)" in makefile
+    make_seconds = re.search(r"^KEEP_ALIVE_SECONDS := (\S+)$", makefile, flags=re.M)
+    assert make_seconds and int(make_seconds.group(1)) == image_seconds == KEEP_ALIVE_SECONDS
+    # Longer than nginx keeps its idle upstream connections (60 s unless deploy/ says more).
+    assert image_seconds > 60

@@ -2,9 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
+from app.config import Settings
 from app.runs.explainer import RunExplainer
+from app.runs.owners import OWNER_HEADER
 from app.runs.service import RunService
 
 
@@ -20,5 +22,22 @@ async def get_explainer(request: Request) -> RunExplainer:
     return explainer
 
 
+async def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 ServiceDep = Annotated[RunService, Depends(get_service)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ExplainerDep = Annotated[RunExplainer, Depends(get_explainer)]
+
+# Routes that change a run take the owner token from this header, never from the URL, which
+# ends up in logs, histories and Referer headers.
+OwnerTokenHeader = Annotated[
+    str | None,
+    Header(
+        alias=OWNER_HEADER,
+        description="The `owner_token` that creating the run returned; without it the run "
+        "is view-only and changes answer 403.",
+    ),
+]

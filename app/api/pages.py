@@ -2,6 +2,7 @@
 
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Cookie, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,7 +13,7 @@ from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.errors import RunNotFoundError
-from app.runs.service import training_spec_of
+from app.runs.service import RunView, training_spec_of
 from app.schemas import RunCreate
 from app.store import StoredRun
 from app.training.listings import ListingSource, compat_v1_listing, tf2_listing
@@ -50,11 +51,20 @@ def _page(
     return response
 
 
+def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
+    """To the new run's page, handing its owner token to the page in the URL's fragment.
+
+    A fragment never reaches a server or its logs; the page keeps the token and removes it
+    from the address, so the link a learner copies is the view-only one.
+    """
+    query = f"?{urlencode({'lang': lang})}" if lang else ""
+    fragment = f"#{urlencode({'owner': view.owner_token})}"
+    return RedirectResponse(run_page_path(view.run.id) + query + fragment, status_code=303)
+
+
 @router.get("/")
 def start_run(service: ServiceDep, lang: str | None = None) -> RedirectResponse:
-    view = service.create(RunCreate())
-    suffix = f"?lang={lang}" if lang else ""
-    return RedirectResponse(run_page_path(view.run.id) + suffix, status_code=303)
+    return owner_redirect(service.create(RunCreate()), lang)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

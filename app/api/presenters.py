@@ -17,6 +17,7 @@ from app.schemas import (
     PointShare,
     PointsPublic,
     RunConfigPublic,
+    RunCreated,
     RunPublic,
     StabilityPublic,
     StepBatchPublic,
@@ -88,7 +89,14 @@ def run_public(view: RunView) -> RunPublic:
         diverged=view.diverged_at is not None,
         diverged_at=view.diverged_at,
         stability=stability_public(view),
+        owned=run.owner_token_hash is not None,
     )
+
+
+def run_created(view: RunView) -> RunCreated:
+    """The new run with its owner token, which only this answer carries."""
+    assert view.owner_token is not None, "only a run just created or forked has a token"
+    return RunCreated(**dict(run_public(view)), owner_token=view.owner_token)
 
 
 def step_batch_public(batch: StepBatch) -> StepBatchPublic:

@@ -8,23 +8,26 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Body, Query, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import ExplainerDep, ServiceDep
+from app.api.deps import ExplainerDep, OwnerTokenHeader, ServiceDep
+from app.api.limits import RateLimited
 from app.api.presenters import (
     as_json,
     current_public,
     graph_public,
     loss_surface_public,
     node_value_public,
+    run_created,
     run_public,
     step_batch_public,
     step_detail_public,
     step_event,
 )
-from app.runs.errors import RunDivergedError, RunRequestError, RunResetError
+from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
 from app.runs.service import RunService
 from app.schemas import (
     CurrentPublic,
@@ -34,6 +37,7 @@ from app.schemas import (
     NodeValuePublic,
     QueryCoordinate,
     RunCreate,
+    RunCreated,
     RunPublic,
     StepBatchPublic,
     StepDetailPublic,
@@ -48,23 +52,34 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 MAX_STREAM_INTERVAL_MS = 1000
 MAX_SURFACE_SIZE = 120
 SSE_PING_SECONDS = 15
+# On shutdown, streams get this long to send their `end` event before they are cancelled; it
+# must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
+STREAM_SHUTDOWN_GRACE_SECONDS = 2.0
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No run with this id."},
     409: {"description": "The run diverged; reset it first."},
     422: {"description": "The request is invalid; `detail` says what to change."},
+    503: {"description": "Too many computations at once; retry after `Retry-After` seconds."},
+}
+# Changes to a run: only its owner may make them.
+_CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    403: {"description": "No or the wrong X-Owner-Token: the link is view-only."},
+    429: {"description": "Too many changes to this run; retry after `Retry-After` seconds."},
 }
 
 
-@router.post("", status_code=201, responses={422: _ERRORS[422]}, response_model=RunPublic)
+@router.post("", status_code=201, responses={422: _ERRORS[422]}, response_model=RunCreated)
 def create_run(
     service: ServiceDep,
     response: Response,
     spec: Annotated[RunCreate | None, Body()] = None,
 ) -> Response:
-    """Create a run; every setting left out is the sample program's."""
+    """Create a run; every setting left out is the sample program's. The answer carries the
+    run's `owner_token`, needed to change it, once: keep it."""
     view = service.create(spec or RunCreate())
-    return as_json(run_public(view), status_code=201, location=f"/api/runs/{view.run.id}")
+    return as_json(run_created(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 
 @router.get("/{run_id}", responses={404: _ERRORS[404]}, response_model=RunPublic)
@@ -73,33 +88,47 @@ def get_run(run_id: str, service: ServiceDep) -> Response:
     return as_json(run_public(service.get(run_id)))
 
 
-@router.post("/{run_id}/step", responses=_ERRORS, response_model=StepBatchPublic)
+@router.post(
+    "/{run_id}/step",
+    responses=_CHANGE_ERRORS,
+    response_model=StepBatchPublic,
+    dependencies=[RateLimited],
+)
 def step_run(
     run_id: str,
     service: ServiceDep,
+    owner_token: OwnerTokenHeader = None,
     request: Annotated[StepRequest | None, Body()] = None,
 ) -> Response:
     """Apply `n` updates (`update_weights.run()` n times) and return what each did."""
+    service.require_owner(run_id, owner_token)
     return as_json(step_batch_public(service.step(run_id, (request or StepRequest()).n)))
 
 
-@router.post("/{run_id}/reset", responses={404: _ERRORS[404]}, response_model=RunPublic)
-def reset_run(run_id: str, service: ServiceDep) -> Response:
+@router.post(
+    "/{run_id}/reset",
+    responses={404: _ERRORS[404], 403: _CHANGE_ERRORS[403], 429: _CHANGE_ERRORS[429]},
+    response_model=RunPublic,
+    dependencies=[RateLimited],
+)
+def reset_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHeader = None) -> Response:
     """Go back to step 0 with the same points and initial weights."""
+    service.require_owner(run_id, owner_token)
     return as_json(run_public(service.reset(run_id)))
 
 
 @router.post(
     "/{run_id}/fork",
     status_code=201,
-    responses={404: {"description": "No such run or step."}, 422: _ERRORS[422]},
-    response_model=RunPublic,
+    responses={404: _ERRORS[404], 422: _ERRORS[422]},
+    response_model=RunCreated,
 )
 def fork_run(run_id: str, request: ForkRequest, service: ServiceDep) -> Response:
     """Continue from step `step` as a new run: the same data and settings, the history up to
-    that step, and every variable (weights and the optimizer's slots) as it stood then."""
+    that step, and every variable (weights and the optimizer's slots) as it stood then.
+    Anyone with the link may fork; the answer carries the fork's own `owner_token`."""
     view = service.fork(run_id, request.step)
-    return as_json(run_public(view), status_code=201, location=f"/api/runs/{view.run.id}")
+    return as_json(run_created(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 
 @router.get("/{run_id}/evaluate", responses=_ERRORS, response_model=CurrentPublic)
@@ -150,38 +179,55 @@ def loss_surface(
     response_class=EventSourceResponse,
     responses={
         200: {"description": "`step` events, one per update, then one `end` event."},
-        **_ERRORS,
+        **_CHANGE_ERRORS,
     },
+    dependencies=[RateLimited],
 )
 async def stream_run(
     run_id: str,
     service: ServiceDep,
+    owner_token: OwnerTokenHeader = None,
     n: int = 50,
     interval_ms: Annotated[int, Query(ge=0, le=MAX_STREAM_INTERVAL_MS)] = 0,
 ) -> EventSourceResponse:
     """Apply up to `n` updates, sending each as an event as soon as it is stored.
 
     `interval_ms` paces the steps so a learner can watch them; closing the connection stops
-    the computation.
+    the computation. A server shutting down ends the stream with a `shutdown` event.
     """
+    await run_in_threadpool(service.require_owner, run_id, owner_token)
     await run_in_threadpool(service.check_can_step, run_id, n)
+    # sse-starlette sets it when the server is told to stop (SIGTERM), then gives the stream
+    # the grace period to end with its final event.
+    shutdown = anyio.Event()
     return EventSourceResponse(
-        _step_events(service, run_id, n, interval_ms / 1000), ping=SSE_PING_SECONDS
+        _step_events(service, run_id, n, interval_ms / 1000, shutdown),
+        ping=SSE_PING_SECONDS,
+        shutdown_event=shutdown,
+        shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
     )
 
 
 async def _step_events(
-    service: RunService, run_id: str, n: int, interval_seconds: float
+    service: RunService, run_id: str, n: int, interval_seconds: float, shutdown: anyio.Event
 ) -> AsyncIterator[ServerSentEvent]:
     last_step: int | None = None
     diverged = False
+    sent = 0
     try:
-        async for outcome in service.stream(run_id, n, interval_seconds):
+        async for outcome in service.stream(run_id, n, interval_seconds, stop=shutdown):
             last_step, diverged = outcome.record.step, outcome.record.diverged
+            sent += 1
             yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
-        end = StreamEnd(
-            reason="diverged" if diverged else "completed", step=last_step, diverged=diverged
-        )
+        if diverged:
+            end = StreamEnd(reason="diverged", step=last_step, diverged=True)
+        elif sent < n and shutdown.is_set():
+            detail = "the server is shutting down; every step sent is stored, run again later"
+            end = StreamEnd(reason="shutdown", step=last_step, diverged=False, detail=detail)
+        else:
+            end = StreamEnd(reason="completed", step=last_step, diverged=False)
+    except ServerBusyError as error:
+        end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
     except RunResetError as error:
         end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
     except RunRequestError as error:

@@ -25,6 +25,53 @@ class RunResetError(RunRequestError):
         super().__init__("the run was reset while this stream was running; it stopped there")
 
 
+class RunFullError(RunRequestError):
+    def __init__(self, last: int, limit: int) -> None:
+        room = f"only {limit - last} more fit" if last < limit else "no more fit"
+        super().__init__(
+            f"this run is full: it keeps at most {limit} steps, has {last}, and {room}; "
+            "fork it at an earlier step or reset it to go on"
+        )
+
+
+class RetryLaterError(RunRequestError):
+    """Refused for now, before anything changed: the same request may succeed after
+    `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerBusyError(RetryLaterError):
+    def __init__(self, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"the server is busy: it runs at most {limit} TensorFlow computations at once; "
+            f"try again in {retry_after} s",
+            retry_after,
+        )
+
+
+class RunRateLimitedError(RetryLaterError):
+    def __init__(self, limit: str, retry_after: int) -> None:
+        super().__init__(
+            f"too many requests to change this run (at most {limit}); try again in {retry_after} s",
+            retry_after,
+        )
+
+
+class RunContendedError(RetryLaterError):
+    """Other server processes kept storing this run's next steps first (several app
+    processes share the database); nothing was stored by this request."""
+
+    def __init__(self, attempts: int) -> None:
+        super().__init__(
+            f"other server processes stepped this run at the same moment {attempts} times "
+            "in a row, so this request stored nothing; try again in 1 s",
+            retry_after=1,
+        )
+
+
 class StepNotFoundError(RunRequestError):
     def __init__(self, step: int, last: int) -> None:
         has = f"this run has steps 1 to {last}" if last else "this run has no steps yet"
@@ -38,3 +85,23 @@ class NodeNotFoundError(RunRequestError):
 
 class InvalidRunRequestError(RunRequestError):
     """The request's values are out of range or inconsistent."""
+
+
+class NotOwnerError(RunRequestError):
+    def __init__(self) -> None:
+        super().__init__(
+            "this is a view-only link: only the browser that created this run can step, run "
+            "or reset it (it sends the run's owner token in the X-Owner-Token header). "
+            "A viewer can replay every step and fork the run to experiment with a copy of "
+            "their own"
+        )
+
+
+class LockedSettingError(InvalidRunRequestError):
+    """A setting the assignment's teacher locked was changed."""
+
+    def __init__(self, setting: str, base_id: str) -> None:
+        super().__init__(
+            f"{setting}: set by your teacher in this assignment and locked; keep the value "
+            f"of run {base_id[:DISPLAYED_ID_LENGTH]!r} (change the other settings freely)"
+        )

@@ -1,13 +1,17 @@
 """Live TensorFlow sessions, kept as a cache in front of the store."""
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 
 from app.training.model import LinearRegressionModel
 
 ModelLoader = Callable[[str], LinearRegressionModel]
+# Entered once a run's lock is held, around loading and using its session; it may refuse by
+# raising, before anything changed (app.runs.limits.ComputeSlots.hold does).
+Admission = Callable[[], AbstractContextManager[object]]
 
 
 class _LiveRun:
@@ -17,6 +21,7 @@ class _LiveRun:
         self.lock = threading.Lock()
         self.model: LinearRegressionModel | None = None
         self.closed = False
+        self.last_used = time.monotonic()
 
 
 class RunRegistry:
@@ -25,10 +30,17 @@ class RunRegistry:
     A run that is not live is rebuilt by `load` (from the store) the next time it is used.
     """
 
-    def __init__(self, capacity: int, load: ModelLoader, keeps_session_on: type[Exception]) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        load: ModelLoader,
+        keeps_session_on: type[Exception],
+        admit: Admission = nullcontext,
+    ) -> None:
         self._capacity = capacity
         self._load = load
         self._keeps_session_on = keeps_session_on
+        self._admit = admit
         self._entries: OrderedDict[str, _LiveRun] = OrderedDict()
         # Guards `_entries` only; never held while TensorFlow runs or a run lock is awaited.
         self._entries_lock = threading.Lock()
@@ -38,26 +50,31 @@ class RunRegistry:
         """Hold the run's lock and give its live model, loading it if needed.
 
         If the body raises anything but `keeps_session_on`, the session may be ahead of the
-        store, so it is dropped and the next use rebuilds it from the store.
+        store, so it is dropped and the next use rebuilds it from the store. Loading and the
+        body run inside `admit()`, entered after the lock: waiting for a run's lock takes no
+        admission.
         """
         while True:
             entry = self._touch(run_id)
             with entry.lock:
                 if entry.closed:  # Evicted while we waited for the lock; take a fresh entry.
                     continue
-                if entry.model is None:
+                with self._admit():
+                    if entry.model is None:
+                        try:
+                            entry.model = self._load(run_id)
+                        except BaseException:
+                            self._close(run_id, entry)
+                            raise
                     try:
-                        entry.model = self._load(run_id)
+                        yield entry.model
+                    except self._keeps_session_on:
+                        raise
                     except BaseException:
                         self._close(run_id, entry)
                         raise
-                try:
-                    yield entry.model
-                except self._keeps_session_on:
-                    raise
-                except BaseException:
-                    self._close(run_id, entry)
-                    raise
+                    finally:
+                        entry.last_used = time.monotonic()
                 return
 
     def add(self, run_id: str, model: LinearRegressionModel) -> None:
@@ -78,6 +95,29 @@ class RunRegistry:
         with self._entries_lock:
             return sum(1 for entry in self._entries.values() if entry.model is not None)
 
+    def close_idle(self, idle_seconds: float) -> int:
+        """Close the sessions unused for `idle_seconds`; return how many were closed.
+
+        A run in use holds its lock, so it is skipped rather than waited for; one touched
+        after it was picked is kept. A checkout that took the entry before it was closed finds
+        it `closed` and loads a fresh one, as after an eviction.
+        """
+        cutoff = time.monotonic() - idle_seconds
+        with self._entries_lock:
+            idle = [(i, e) for i, e in self._entries.items() if e.last_used <= cutoff]
+        closed = 0
+        for run_id, entry in idle:
+            if not entry.lock.acquire(blocking=False):
+                continue
+            try:
+                if entry.last_used <= cutoff and not entry.closed:
+                    # An entry without a session (its admission was refused) is dropped too.
+                    closed += entry.model is not None
+                    self._close(run_id, entry)
+            finally:
+                entry.lock.release()
+        return closed
+
     def close_all(self) -> None:
         with self._entries_lock:
             entries = list(self._entries.items())
@@ -91,6 +131,7 @@ class RunRegistry:
             if entry is None:
                 entry = self._entries[run_id] = _LiveRun()
             self._entries.move_to_end(run_id)
+            entry.last_used = time.monotonic()  # Waiting for its lock is use: not idle.
             victims = []
             while len(self._entries) > self._capacity:
                 victims.append(self._entries.popitem(last=False))

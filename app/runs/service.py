@@ -4,26 +4,35 @@ Each operation computes with the run's live session, persists, and only then ret
 nothing reaches a client that the store does not already hold.
 """
 
+import random
 import secrets
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 
 import anyio
 
 from app.config import Settings
+from app.runs.coherence import Position, SessionPositions
 from app.runs.errors import (
     InvalidRunRequestError,
+    NotOwnerError,
+    RunContendedError,
     RunDivergedError,
+    RunFullError,
     RunNotFoundError,
     RunRequestError,
     RunResetError,
-    StepNotFoundError,
+    ServerBusyError,
 )
+from app.runs.limits import ComputeSlots, RunRateLimiter
+from app.runs.locks import check_locks, locks_of
+from app.runs.owners import may_change, new_owner_token
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
-from app.store import Store, StoredRun, StoredStep
+from app.store import RunSummary, Store, StoredRun, StoredStep
 from app.training.csv_points import parse_points_csv
 from app.training.curvature import Curvature, loss_curvature
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
@@ -40,6 +49,16 @@ from app.training.stability import Stability, stability
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
+# When another process stores a run's next steps first, the loser catches up and computes
+# again, this many times at most. It pauses first, for a random time that grows with each
+# attempt, so that two processes stepping one run in lockstep fall out of it, and catches up
+# after the pause, so that it computes from the freshest state.
+STORE_ATTEMPTS = 8
+STORE_RETRY_PAUSE_SECONDS = 0.002
+# A stream that finds every computation slot taken waits for one, rather than failing
+# mid-way, for up to this long; then it ends with ServerBusyError.
+STREAM_SLOT_WAIT_SECONDS = 10.0
+STREAM_SLOT_POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,8 @@ class RunView:
     history: list[StepRecord]
     current: Evaluation | None
     stability: Stability
+    # Only in the answer that created the run: the store keeps nothing but its hash.
+    owner_token: str | None = None
 
     @property
     def diverged_at(self) -> int | None:
@@ -103,6 +124,22 @@ def refuse_if_diverged(model: LinearRegressionModel) -> None:
         raise RunDivergedError(model.diverged_at)
 
 
+def refuse_if_full(model: LinearRegressionModel, n: int, limit: int) -> None:
+    """Raise RunFullError if `n` more steps would take the run past `limit` steps."""
+    if model.steps_done + n > limit:
+        raise RunFullError(model.steps_done, limit)
+
+
+async def _sleep_unless_stopped(seconds: float, stop: anyio.Event | None) -> bool:
+    """Sleep `seconds`, waking early once `stop` is set; return whether it is set."""
+    if stop is None:
+        await anyio.sleep(seconds)
+        return False
+    with anyio.move_on_after(seconds):
+        await stop.wait()
+    return stop.is_set()
+
+
 def _evaluation_after(outcome: StepOutcome) -> Evaluation | None:
     """What `evaluate()` would read right after this step, taken from the step's own fetch."""
     record = outcome.record
@@ -122,9 +159,19 @@ class RunService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
-        # A refused request leaves the session as it was, so the session is kept.
+        self._slots = ComputeSlots(
+            settings.max_concurrent_computations, settings.compute_wait_seconds
+        )
+        self._rate = RunRateLimiter(settings.run_rate_limit)
+        # Where each live session stands in the store, which other processes may also change.
+        self._positions = SessionPositions(store)
+        # A refused request leaves the session as it was, so the session is kept. Every use
+        # of a session holds a computation slot.
         self._registry = RunRegistry(
-            settings.max_live_runs, self._load_model, keeps_session_on=RunRequestError
+            settings.max_live_runs,
+            self._load_model,
+            keeps_session_on=RunRequestError,
+            admit=self._slots.hold,
         )
 
     def close(self) -> None:
@@ -137,7 +184,25 @@ class RunService:
     def live_sessions(self) -> int:
         return self._registry.live_count()
 
-    def create(self, spec: RunCreate) -> RunView:
+    def close_idle_sessions(self) -> int:
+        """Close the sessions unused for `idle_session_seconds`; return how many."""
+        return self._registry.close_idle(self._settings.idle_session_seconds)
+
+    def count_change(self, run_id: str, owner_token: str | None) -> None:
+        """Count a step, stream or reset request against the run's rate limit.
+
+        Counted per run and owner token, never per address (a class shares one): requests
+        with a wrong token, refused anyway, cannot use up the owner's allowance.
+        """
+        self._rate.hit(run_id, owner_token or "")
+
+    def create(self, spec: RunCreate, locks: Sequence[str] = ()) -> RunView:
+        """Create a run owned by whoever receives the answer's token.
+
+        `locks` lists settings a teacher's assignment keeps; a run `spec.based_on` a locked run
+        inherits its locks and must keep its values of them.
+        """
+        base = self._base_run(spec.based_on)
         data = self._dataset_for(spec)
         training = _training_spec(spec)
         if training.batch_size is not None and training.batch_size > data.size:
@@ -145,7 +210,10 @@ class RunService:
                 f"batch_size: at most the number of points ({data.size}), got {training.batch_size}"
             )
         recipe = spec.points is None and spec.points_csv is None and spec.preset in (None, "sample")
-        model = LinearRegressionModel(data, training)
+        inherited = locks_of(base.config) if base is not None else []
+        owner = new_owner_token()
+        with self._slots.hold():  # Building a graph and its session is the costly part.
+            model = LinearRegressionModel(data, training)
         try:
             if spec.initial_weights is not None:
                 model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
@@ -162,29 +230,47 @@ class RunService:
                     "preset": spec.preset,
                     "forked_from": None,
                     "curvature": astuple(loss_curvature(data, training.loss)),
+                    "locks": list(dict.fromkeys([*inherited, *locks])),
                 },
                 points_x=data.x.tolist(),
                 points_y=data.y.tolist(),
                 initial_state=model.state(),
                 answer=closed_form_answer(data),
+                owner_token_hash=owner.hash,
             )
+            if base is not None:
+                check_locks(base, run)
             current = model.evaluate()
             self._store.add_run(run)
         except BaseException:
             model.close()
             raise
         self._registry.add(run.id, model)
-        return RunView(run=run, history=[], current=current, stability=_run_stability(run))
+        self._positions.moved(model, Position(generation=0, step=0))
+        return RunView(
+            run=run,
+            history=[],
+            current=current,
+            stability=_run_stability(run),
+            owner_token=owner.token,
+        )
 
     def fork(self, run_id: str, step: int) -> RunView:
         """A new run with this run's data, settings and steps 1..`step`, continuing from the
-        full state after `step` (weights and optimizer slots); the original is untouched."""
+        full state after `step` (weights and optimizer slots); the original is untouched.
+
+        Anyone who can see the run may fork it: the fork has an owner token of its own."""
         run = self.require_run(run_id)
+        owner = new_owner_token()
         with self.checkout(run_id):  # No step or reset may change the history while copying.
             last_step = self._store.last_step(run_id)
             last = last_step.step if last_step is not None else 0
             if not 0 <= step <= last:
-                raise StepNotFoundError(step, last)
+                # 422 as for step -1: the run exists, the body asks for a step it does not have
+                # (a 404 would say the run is gone; found by Schemathesis).
+                raise InvalidRunRequestError(
+                    f"step must be from 0 (the start) to {last}, this run's last step"
+                )
             if step > 0 and self._store.state_at(run_id, step) is None:
                 raise InvalidRunRequestError(
                     f"step {step} overflowed, so there is no state to continue from; "
@@ -198,10 +284,23 @@ class RunService:
                 points_y=run.points_y,
                 initial_state=run.initial_state,
                 answer=run.answer,
+                owner_token_hash=owner.hash,
             )
             self._store.add_run(fork, steps_of=(run_id, step))
         # Its session is built from the stored state at `step`, as any evicted run is.
-        return self.get(fork.id)
+        return replace(self.get(fork.id), owner_token=owner.token)
+
+    def summaries(self, limit: int, offset: int = 0) -> list[RunSummary]:
+        """Runs newest first, with where each history stands (the teacher's list)."""
+        return self._store.run_summaries(limit, offset)
+
+    def require_owner(self, run_id: str, token: str | None) -> None:
+        """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
+        owner = self._store.run_owner(run_id)
+        if owner is None:
+            raise RunNotFoundError(run_id)
+        if not may_change(owner.token_hash, token):
+            raise NotOwnerError()
 
     def get(self, run_id: str) -> RunView:
         run = self.require_run(run_id)
@@ -216,6 +315,7 @@ class RunService:
         self._check_step_count(n)
         with self.checkout(run_id) as model:
             refuse_if_diverged(model)
+            refuse_if_full(model, n, self._settings.max_steps_per_run)
 
     def step(
         self,
@@ -231,25 +331,34 @@ class RunService:
         """
         self._check_step_count(n)
         with self.checkout(run_id) as model:
-            if generation is not None and self._store.generation(run_id) != generation:
-                raise RunResetError()
-            refuse_if_diverged(model)
-            # One update runs the learner's own update op; more run in one fused session call.
-            outcomes = [model.step()] if n == 1 else model.run(n, every_prediction)
-            self._store.add_steps(
-                run_id,
-                [StoredStep(o.record, None if o.record.diverged else o.state) for o in outcomes],
-            )
-        return StepBatch(outcomes=outcomes, current=_evaluation_after(outcomes[-1]))
+            start = self._positions.of(model)
+            for attempt in range(1, STORE_ATTEMPTS + 1):
+                if generation is not None and start.generation != generation:
+                    raise RunResetError()
+                refuse_if_diverged(model)
+                refuse_if_full(model, n, self._settings.max_steps_per_run)
+                # One update runs the learner's own update op; more run in one fused call.
+                outcomes = [model.step()] if n == 1 else model.run(n, every_prediction)
+                stored = [
+                    StoredStep(o.record, None if o.record.diverged else o.state) for o in outcomes
+                ]
+                if self._positions.store_steps(run_id, model, start, stored):
+                    return StepBatch(outcomes=outcomes, current=_evaluation_after(outcomes[-1]))
+                # Another process stored first. Whether or not it goes on, the session is
+                # ahead of the store and must hold what the store holds again.
+                time.sleep(random.uniform(0, STORE_RETRY_PAUSE_SECONDS * attempt))
+                start = self._positions.catch_up(run_id, model)
+        raise RunContendedError(STORE_ATTEMPTS)
 
     async def stream(
-        self, run_id: str, n: int, interval_seconds: float
+        self, run_id: str, n: int, interval_seconds: float, stop: anyio.Event | None = None
     ) -> AsyncIterator[StepOutcome]:
         """Yield up to `n` steps one at a time, each stored before it is yielded.
 
         Stops after a step that diverged, and with RunResetError if the run is reset meanwhile.
         If the consumer goes away, the step in progress finishes and is stored, and no further
-        step is computed.
+        step is computed. Once `stop` is set (the server is shutting down), the stream ends
+        after the steps already computed, without waiting for the next one to be due.
         """
         self._check_step_count(n)
         generation = await anyio.to_thread.run_sync(self._store.generation, run_id)
@@ -261,9 +370,9 @@ class RunService:
         sent = 0
         due = anyio.current_time()
         while sent < n:
-            batch = await anyio.to_thread.run_sync(
-                self.step, run_id, min(chunk, n - sent), generation, True
-            )
+            batch = await self._stream_step(run_id, min(chunk, n - sent), generation, stop)
+            if batch is None:
+                return
             for outcome in batch.outcomes:
                 yield outcome
                 sent += 1
@@ -272,7 +381,23 @@ class RunService:
                 if interval_seconds > 0 and sent < n:
                     # Steps are due every interval, however long each took to compute.
                     due += interval_seconds
-                    await anyio.sleep(max(0.0, due - anyio.current_time()))
+                    if await _sleep_unless_stopped(max(0.0, due - anyio.current_time()), stop):
+                        return
+
+    async def _stream_step(
+        self, run_id: str, n: int, generation: int, stop: anyio.Event | None
+    ) -> StepBatch | None:
+        """A stream's next steps, waiting for a computation slot if none is free (see
+        STREAM_SLOT_WAIT_SECONDS); None, with nothing computed, once `stop` is set."""
+        deadline = anyio.current_time() + STREAM_SLOT_WAIT_SECONDS
+        while stop is None or not stop.is_set():
+            try:
+                return await anyio.to_thread.run_sync(self.step, run_id, n, generation, True)
+            except ServerBusyError:
+                if anyio.current_time() >= deadline:
+                    raise
+            await _sleep_unless_stopped(STREAM_SLOT_POLL_SECONDS, stop)
+        return None
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
@@ -284,8 +409,9 @@ class RunService:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""
         run = self.require_run(run_id)
         with self.checkout(run_id) as model:
-            self._store.reset_run(run_id)
+            generation = self._store.reset_run(run_id)
             model.restore(run.initial_state)
+            self._positions.moved(model, Position(generation=generation, step=0))
             current = model.evaluate()
         return RunView(run=run, history=[], current=current, stability=_run_stability(run))
 
@@ -318,12 +444,22 @@ class RunService:
 
     @contextmanager
     def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
-        """Hold the run's lock and give its live model (see RunRegistry.checkout).
+        """Hold the run's lock and give its live model (see RunRegistry.checkout), holding
+        the run's latest stored state (another process may have stored more).
 
-        An unknown run raises RunNotFoundError, from loading it.
+        An unknown run raises RunNotFoundError.
         """
         with self._registry.checkout(run_id) as model:
+            self._positions.catch_up(run_id, model)
             yield model
+
+    def _base_run(self, run_id: str | None) -> StoredRun | None:
+        if run_id is None:
+            return None
+        base = self._store.get_run(run_id)
+        if base is None:
+            raise InvalidRunRequestError(f"based_on: {RunNotFoundError(run_id)}")
+        return base
 
     def require_run(self, run_id: str) -> StoredRun:
         run = self._store.get_run(run_id)
@@ -332,17 +468,6 @@ class RunService:
         return run
 
     def _load_model(self, run_id: str) -> LinearRegressionModel:
-        """Rebuild a run's session from the store, at its last stored state."""
+        """Rebuild a run's session; `checkout` then restores its last stored state."""
         run = self.require_run(run_id)
-        model = LinearRegressionModel(dataset_of(run), training_spec_of(run))
-        # A diverged run keeps no state to continue from; its session idles at the start.
-        state = self._store.last_state(run_id)
-        try:
-            model.restore(state if state is not None else run.initial_state)
-            last = self._store.last_step(run_id)
-            if last is not None and last.diverged:
-                model.diverged_at = last.step
-        except BaseException:
-            model.close()
-            raise
-        return model
+        return LinearRegressionModel(dataset_of(run), training_spec_of(run))

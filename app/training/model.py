@@ -225,6 +225,11 @@ class LinearRegressionModel(SessionOwner):
         self._variables = {v.op.name: _VariableHandles(v) for v in variables}
         self.variable_roles = _variable_roles(optimizer, weights, global_step, variables)
 
+    @property
+    def steps_done(self) -> int:
+        """The run's global step: how many updates its variables have had."""
+        return self._steps_done
+
     def batch_for(self, step: int) -> np.ndarray | None:
         """The points mini-batch step `step` uses; None for full-batch runs."""
         return None if self.spec.batch_size is None else self._schedule(step, 1)[0]

@@ -9,6 +9,7 @@ import { specLike } from "./run-spec.js";
 // A loss that rose at each of this many steps in a row, to above where it started, is
 // diverging; a single rise can be noise or momentum's overshoot.
 const RISING_STEPS = 10;
+const LOCK_ICON = "/static/img/lock.svg";
 
 /** {kind: "overflow" | "rising", step} once the run diverges; null while it does not. */
 export function divergenceOf(state) {
@@ -55,7 +56,7 @@ function paragraph(text, className) {
 async function retry(run, button) {
   button.disabled = true;
   try {
-    const spec = specLike(run, { learning_rate: run.stability.suggested_learning_rate });
+    const spec = specLike(run, { learning_rate: run.stability.suggested_learning_rate, based_on: run.id });
     window.location.assign((await createRun(spec)).url);
   } catch (error) {
     button.disabled = false;
@@ -79,17 +80,27 @@ export function renderDivergence(state) {
   }
   const heading = document.createElement("h2");
   heading.textContent = t("divergence.title");
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "button primary";
-  button.id = "retry-button";
-  button.textContent = t("divergence.retry", { lr: String(state.run.stability.suggested_learning_rate) });
-  button.addEventListener("click", () => retry(state.run, button));
   box.replaceChildren(
     heading,
     paragraph(t(`divergence.${found.kind}`, { step: found.step })),
     ...why(state.run).map((line) => paragraph(line)),
-    button,
-    paragraph(t("divergence.retry_explain"), "explain"),
+    ...retryOffer(state.run),
   );
+}
+
+/** A retry at a stable rate, or, when the assignment locks the rate, why there is none. */
+function retryOffer(run) {
+  if ((run.config.locks || []).includes("learning_rate")) {
+    const note = paragraph(t("lock.retry_locked"), "explain lock-explain");
+    const icon = Object.assign(document.createElement("img"), { className: "lock-icon", src: LOCK_ICON, alt: "" });
+    note.prepend(icon, " ");
+    return [note];
+  }
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "button primary";
+  button.id = "retry-button";
+  button.textContent = t("divergence.retry", { lr: String(run.stability.suggested_learning_rate) });
+  button.addEventListener("click", () => retry(run, button));
+  return [button, paragraph(t("divergence.retry_explain"), "explain")];
 }

@@ -46,6 +46,13 @@ export class Experiment {
     if (problem) showStatus(problem);
     $("new-run-button").addEventListener("click", () => this.settings.open());
     $("edit-csv").addEventListener("click", () => this.settings.open("csv"));
+    if ((this.state.run.config.locks || []).includes("data")) {
+      // The assignment's teacher chose the points: there is nothing to edit them for.
+      for (const id of ["edit-points", "edit-csv"]) {
+        $(id).disabled = true;
+        $(id).title = t("lock.edit_locked");
+      }
+    }
     this.forkButton.addEventListener("click", () => this.fork());
     installPngButtons(this.state.run.id);
   }

@@ -12,6 +12,7 @@ import { FrameScheduler } from "./frames.js";
 import { GraphView } from "./graph-view.js";
 import { t } from "./i18n.js";
 import { installShortcuts } from "./keyboard.js";
+import { adoptOwnerFragment, mayChange } from "./owners.js";
 import { Player } from "./player.js";
 import { rememberRun } from "./recent-runs.js";
 import { RunState } from "./run-state.js";
@@ -30,6 +31,7 @@ import {
   setShareLink,
   showEvalResult,
   showStatus,
+  showViewOnly,
 } from "./view.js";
 
 // Paced so a run takes about two seconds: each of 50 steps visible; 5,000 as fast as they come.
@@ -43,6 +45,9 @@ const CHART_INTERVAL_WHILE_PLAYING_MS = 100;
 const SURFACE_INTERVAL_WHILE_PLAYING_MS = 500;
 
 const state = new RunState(readRunData());
+adoptOwnerFragment(state.run.id); // Before anything asks whether this browser owns the run.
+// A viewer replays, exports, compares and forks; only the run's owner changes it.
+let viewOnly = !mayChange(state.run);
 const details = new DetailCache(state.run.id, scheduleRender);
 const surface = new SurfaceChart("surface-chart", state.run.id, scheduleRender);
 const graph = new GraphView(elements.graphView(), elements.graphNode(), state.run.id);
@@ -102,12 +107,19 @@ function requestExplanations() {
 }
 
 function refreshControls() {
-  setControls({ busy: busy || player.playing, diverged: state.diverged });
+  setControls({ busy: busy || player.playing, diverged: state.diverged, viewOnly });
+  showViewOnly(viewOnly);
   if (state.diverged) showStatus(divergedMessage(state), "diverged");
 }
 
 function reportError(error) {
   showStatus(error instanceof ApiError ? error.message : String(error), "error");
+  // The server says this browser may not change the run (its token is gone or wrong):
+  // keep its message in view and offer what a viewer can do.
+  if (error instanceof ApiError && error.status === 403 && !viewOnly) {
+    viewOnly = true;
+    refreshControls();
+  }
 }
 
 /** Another tab or classmate changed the run: take the server's version. */
@@ -139,6 +151,7 @@ const player = new Player(state.run.id, {
     }
     if (end.reason === "reset") reload().then(() => showStatus(t("status.reset_elsewhere")), reportError);
     else if (end.reason === "error") reportError(new ApiError(0, end.detail));
+    else if (end.reason === "busy" || end.reason === "shutdown") showStatus(t(`status.stream_${end.reason}`, { step: end.step ?? state.lastStep }), "error");
     else if (end.reason === "completed") showStatus(t("status.ran", { n: formatCount(runLength()), step: end.step }));
     narrateStep(state);
     refreshControls();
@@ -176,7 +189,7 @@ function showAction(action) {
 }
 
 async function step() {
-  if (busy || player.playing || state.diverged) return;
+  if (busy || player.playing || state.diverged || viewOnly) return;
   busy = true;
   refreshControls();
   try {
@@ -232,7 +245,7 @@ async function evaluate() {
 }
 
 function run() {
-  if (busy || player.playing || state.diverged) return;
+  if (busy || player.playing || state.diverged || viewOnly) return;
   state.moveTo(state.lastStep);
   const steps = runLength();
   showStatus(t("status.running", { n: formatCount(steps) }));
@@ -248,7 +261,7 @@ function togglePlay() {
 }
 
 async function reset() {
-  if (busy || player.playing) return;
+  if (busy || player.playing || viewOnly) return;
   try {
     state.load(await resetRun(state.run.id));
     details.clear();

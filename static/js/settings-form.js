@@ -1,6 +1,7 @@
 // The settings of a new run, in a dialog prefilled from the run shown, so that "change one
 // thing and run again" is one click. The browser checks ranges first; the server's answer is
-// the truth: a 422 shows its `detail` in the form, which keeps every value.
+// the truth: a 422 shows its `detail` in the form, which keeps every value. In an assignment,
+// the settings the teacher locked are shown locked, and the server holds new runs to them.
 
 import { ApiError, createRun } from "./api.js";
 import { formatNumber } from "./format.js";
@@ -39,6 +40,17 @@ export class SettingsForm {
     this.error = $("new-run-error");
     this.wire();
     this.fill(run);
+    this.lock(run.config.locks || []);
+  }
+
+  /** Disable the controls of the settings `locks` names, and say who set them. */
+  lock(locks) {
+    for (const control of this.form.querySelectorAll("[data-lock]")) {
+      if (locks.includes(control.dataset.lock)) control.disabled = true;
+    }
+    for (const note of this.form.querySelectorAll("[data-lock-note]")) {
+      note.hidden = !locks.includes(note.dataset.lockNote);
+    }
   }
 
   wire() {
@@ -169,6 +181,7 @@ export class SettingsForm {
       loss: f.loss.value,
       batch_size: f.batch.value === "mini" ? numberIn(f.batch_size) : null,
       ...data,
+      based_on: this.run.id, // The server keeps an assignment's locked settings from it.
     };
     if (f.init.value === "typed") spec.initial_weights = { b: numberIn(f.init_b), m: numberIn(f.init_m) };
     return spec;

@@ -26,6 +26,7 @@ export const elements = {
   graphHighlights: () => document.querySelectorAll('input[name="graph-highlight"]'),
   dataTables: () => document.querySelectorAll("details.data-table"),
   evalResult: () => $("evalrun-result"),
+  viewOnly: () => $("view-only"),
 };
 
 export function readRunData() {
@@ -76,14 +77,19 @@ export function divergedMessage(state) {
   return t("status.diverged", { step: state.divergedAt, lr: state.run.config.learning_rate });
 }
 
-/** Enable the buttons that make sense now. */
-export function setControls({ busy, diverged }) {
+/** Enable the buttons that make sense now; a viewer may not change the run. */
+export function setControls({ busy, diverged, viewOnly = false }) {
   for (const control of [elements.step(), elements.run(), elements.runLength(), elements.update()]) {
-    control.disabled = busy || diverged;
+    control.disabled = busy || diverged || viewOnly;
   }
   elements.evaluate().disabled = busy || diverged;
   elements.stop().disabled = !busy;
-  elements.reset().disabled = busy;
+  elements.reset().disabled = busy || viewOnly;
+}
+
+/** The banner that tells a viewer whose run this is and what they can do with it. */
+export function showViewOnly(viewOnly) {
+  elements.viewOnly().hidden = !viewOnly;
 }
 
 const LOSS_FORMULAS = {

@@ -1,7 +1,7 @@
 """Parse a server-sent event stream into (event, data) pairs."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 
@@ -28,3 +28,13 @@ def parse_events(lines: Iterable[str]) -> list[tuple[str, Any]]:
         elif line.startswith("data:"):
             data.append(line.removeprefix("data:").strip())
     return events
+
+
+def parse_events_lazily(lines: Iterable[str]) -> Iterator[tuple[str, Any]]:
+    """Yield events as their blank line arrives, so a test can act in the middle of a stream."""
+    pending = []
+    for line in lines:
+        pending.append(line)
+        if line.strip() == "":
+            yield from parse_events(pending)
+            pending = []

@@ -190,6 +190,9 @@ def test_a_fork_from_step_zero_starts_over_and_forks_refuse_bad_steps(client):
     assert overflowed.status_code == 422
     assert "earlier step" in overflowed.json()["detail"]
     beyond = client.post(f"/api/runs/{original['id']}/fork", json={"step": last + 1})
-    assert beyond.status_code == 404
+    assert beyond.status_code == 422  # The run exists; the step asked for does not.
+    assert beyond.json()["detail"] == (
+        f"step must be from 0 (the start) to {last}, this run's last step"
+    )
     assert client.post(f"/api/runs/{original['id']}/fork", json={"step": -1}).status_code == 422
     assert client.post("/api/runs/nope/fork", json={"step": 0}).status_code == 404

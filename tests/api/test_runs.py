@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from app.training.data import sample_dataset
-from tests.api.sse import parse_events, strict_json
+from tests.api.sse import parse_events, parse_events_lazily, strict_json
 from tests.conftest import TEST_MAX_POINTS, TEST_MAX_STEPS
 
 
@@ -46,6 +46,7 @@ def test_create_defaults_to_the_sample(client):
         "batch_size": None,
         "preset": None,
         "forked_from": None,
+        "locks": [],
         "optimizer_class": "GradientDescentOptimizer",
     }
     data = sample_dataset()
@@ -317,16 +318,6 @@ def test_a_reset_stops_a_stream_that_was_running(client):
     assert "was reset" in events[-1][1]["detail"]
     assert [data["step"] for kind, data in events if kind == "step"] == [1, 2, 3]
     assert client.get(f"/api/runs/{run['id']}").json()["history"] == []
-
-
-def parse_events_lazily(lines):
-    """Yield events as their blank line arrives, so a test can act in the middle of a stream."""
-    pending = []
-    for line in lines:
-        pending.append(line)
-        if line.strip() == "":
-            yield from parse_events(pending)
-            pending = []
 
 
 def test_a_diverged_run_still_refuses_steps_after_its_session_was_rebuilt(client, settings):

@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from tests.api.sse import parse_events
+from tests.owners import keep_owner_tokens
 from tests.server import ServerProcess
 
 CONFIG = {"seed": 3, "learning_rate": 0.003}
@@ -23,15 +24,22 @@ def server(tmp_path, data_dir):
     process.stop()
 
 
+@pytest.fixture
+def http():
+    """A client that keeps each run's owner token, as the page does."""
+    with httpx.Client(timeout=30) as client:
+        yield keep_owner_tokens(client)
+
+
 def records(base_url: str, run_id: str) -> list[dict]:
     return httpx.get(f"{base_url}/api/runs/{run_id}").json()["history"]
 
 
-def test_killed_server_restarts_with_history_intact_and_continues_exactly(server, tmp_path):
+def test_killed_server_restarts_with_history_intact_and_continues_exactly(server, tmp_path, http):
     api = f"{server.base_url}/api/runs"
-    run_id = httpx.post(api, json=CONFIG).json()["id"]
-    httpx.post(f"{api}/{run_id}/step", json={"n": 10}).raise_for_status()
-    with httpx.stream("GET", f"{api}/{run_id}/stream", params={"n": 5}, timeout=30) as response:
+    run_id = http.post(api, json=CONFIG).json()["id"]
+    http.post(f"{api}/{run_id}/step", json={"n": 10}).raise_for_status()
+    with http.stream("GET", f"{api}/{run_id}/stream", params={"n": 5}, timeout=30) as response:
         streamed = parse_events(response.iter_lines())
     assert [kind for kind, _ in streamed] == ["step"] * 5 + ["end"]
     before = records(server.base_url, run_id)
@@ -46,19 +54,19 @@ def test_killed_server_restarts_with_history_intact_and_continues_exactly(server
         assert run_id in page.text
 
         api = f"{restarted.base_url}/api/runs"
-        continued = httpx.post(f"{api}/{run_id}/step", json={"n": 10}).json()["records"]
-        reference_id = httpx.post(api, json=CONFIG).json()["id"]
-        uninterrupted = httpx.post(f"{api}/{reference_id}/step", json={"n": 25}).json()
+        continued = http.post(f"{api}/{run_id}/step", json={"n": 10}).json()["records"]
+        reference_id = http.post(api, json=CONFIG).json()["id"]
+        uninterrupted = http.post(f"{api}/{reference_id}/step", json={"n": 25}).json()
         assert before + continued == uninterrupted["records"]
     finally:
         restarted.stop()
 
 
-def test_closing_the_stream_stops_the_computation(server):
+def test_closing_the_stream_stops_the_computation(server, http):
     api = f"{server.base_url}/api/runs"
-    run_id = httpx.post(api).json()["id"]
+    run_id = http.post(api).json()["id"]
     params = {"n": 500, "interval_ms": 100}
-    with httpx.stream("GET", f"{api}/{run_id}/stream", params=params, timeout=30) as response:
+    with http.stream("GET", f"{api}/{run_id}/stream", params=params, timeout=30) as response:
         received = 0
         for line in response.iter_lines():
             if line.startswith("event: step"):

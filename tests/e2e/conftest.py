@@ -19,12 +19,14 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+TEACHER_TOKEN = "e2e-teacher-token-0123456789"  # Opens /class on the live server.
 
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     base = tmp_path_factory.mktemp("live")
-    server = ServerProcess(base / "data", base / "server.log").start()
+    env = {"STEPWISE_TEACHER_TOKEN": TEACHER_TOKEN}
+    server = ServerProcess(base / "data", base / "server.log", env=env).start()
     yield server
     server.stop()
 

@@ -5,6 +5,8 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.owners import owner_headers
+
 LOADED = "body[data-ready=true][data-loading=false]"
 RECENT_KEY = "stepwise.recentRuns"
 
@@ -13,7 +15,12 @@ def create_run(live_server, learning_rate: float, steps: int = 30, **settings) -
     base = live_server.base_url
     body = {"learning_rate": learning_rate, **settings}
     run = httpx.post(f"{base}/api/runs", json=body).json()
-    response = httpx.post(f"{base}/api/runs/{run['id']}/step", json={"n": steps}, timeout=60)
+    response = httpx.post(
+        f"{base}/api/runs/{run['id']}/step",
+        json={"n": steps},
+        headers=owner_headers(run),
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
     return str(run["id"])
 

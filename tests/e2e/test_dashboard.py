@@ -6,6 +6,8 @@ import time
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.owners import owner_url
+
 READY = "body[data-ready=true]"
 
 
@@ -149,7 +151,7 @@ def test_stop_ends_the_stream_early_and_shows_what_the_server_stored(page, live_
 
 def test_a_diverging_run_says_so(page, live_server, screenshot):
     run = httpx.post(f"{live_server.base_url}/api/runs", json={"learning_rate": 1.0}).json()
-    open_run(page, f"{live_server.base_url}{run['url']}")
+    open_run(page, owner_url(live_server.base_url, run))
     page.click("#run-button")
     status = page.locator("#status")
     expect(status).to_contain_text("diverged at step", timeout=30_000)

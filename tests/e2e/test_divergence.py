@@ -6,12 +6,15 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_dashboard import api_run, format_number, open_run, run_id_of
+from tests.owners import owner_headers
 
 
 def create(live_server, steps: int, **spec) -> dict:
     api = f"{live_server.base_url}/api/runs"
     run = httpx.post(api, json=spec).json()
-    httpx.post(f"{api}/{run['id']}/step", json={"n": steps}).raise_for_status()
+    httpx.post(
+        f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
+    ).raise_for_status()
     return api_run(live_server, run["id"])
 
 

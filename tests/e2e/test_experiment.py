@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_dashboard import READY, api_run, eventually, open_run
+from tests.owners import owner_headers
 
 CSV_POINTS = [(-2.0, -3.5), (0.0, 1.0), (1.5, 4.25), (3.0, 7.0)]
 MALFORMED_CSV = "x,y\n1,2\n3,abc\n"
@@ -20,7 +21,9 @@ def create_run(live_server, steps: int = 0, **spec) -> dict:
     api = f"{live_server.base_url}/api/runs"
     run = httpx.post(api, json=spec).json()
     if steps:
-        httpx.post(f"{api}/{run['id']}/step", json={"n": steps}).raise_for_status()
+        httpx.post(
+            f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
+        ).raise_for_status()
     return run
 
 
@@ -63,8 +66,12 @@ def start_editing(page: Page) -> None:
     next step arrives, and again as edit mode adds its trace, and the plot area moves with it."""
     expect(page.locator("#shares-table tbody tr").first).to_be_visible()
     page.click("#edit-points")
-    page.wait_for_function(
-        "document.getElementById('fit-chart').data.some((t) => t.name === 'your points (edited)')"
+    # Polled from here: wait_for_function evaluates its string inside the page, which the
+    # page's Content-Security-Policy (no 'unsafe-eval') forbids.
+    eventually(
+        lambda: page.evaluate(
+            "document.getElementById('fit-chart').data.some((t) => t.name === 'your points (edited)')"
+        )
     )
 
 
@@ -230,7 +237,11 @@ def test_the_learning_rate_slider_and_field_agree(page, live_server):
 def test_initial_weights_picked_on_the_loss_surface(page, live_server):
     old = create_run(live_server)
     open_run(page, f"{live_server.base_url}{old['url']}")
-    page.wait_for_function("document.getElementById('surface-chart').data?.[0]?.type === 'contour'")
+    eventually(
+        lambda: page.evaluate(
+            "document.getElementById('surface-chart').data?.[0]?.type === 'contour'"
+        )
+    )
     page.click("#new-run-button")
     page.click("#pick-on-surface")
     expect(page.locator("#new-run-dialog")).to_be_hidden()

@@ -12,6 +12,7 @@ from tests.e2e.test_dashboard import (
     readout,
     run_id_of,
 )
+from tests.owners import owner_headers, owner_url
 
 
 def rule_numbers(page: Page, weight: str) -> dict[str, str]:
@@ -35,7 +36,9 @@ def create_run(live_server, steps: int = 0) -> dict:
     api = f"{live_server.base_url}/api/runs"
     run = httpx.post(api).json()
     if steps:
-        httpx.post(f"{api}/{run['id']}/step", json={"n": steps}).raise_for_status()
+        httpx.post(
+            f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
+        ).raise_for_status()
     return run
 
 
@@ -66,7 +69,7 @@ def test_after_step_the_arithmetic_is_the_api_record(page, live_server, screensh
 
 def test_evaluate_reads_without_changing_anything(page, live_server):
     run = create_run(live_server, steps=3)
-    open_run(page, f"{live_server.base_url}{run['url']}")
+    open_run(page, owner_url(live_server.base_url, run))  # It runs the update op at the end.
     shown = {name: readout(page, name) for name in ("step", "loss", "b", "m")}
     page.click("#evaluate-button")
     result = page.locator("#evalrun-result")
@@ -89,7 +92,7 @@ def test_evaluate_reads_without_changing_anything(page, live_server):
 def test_the_timeline_moves_every_panel_to_the_chosen_step(page, live_server):
     run = create_run(live_server, steps=10)
     history = api_run(live_server, run["id"])["history"]
-    open_run(page, f"{live_server.base_url}{run['url']}")
+    open_run(page, owner_url(live_server.base_url, run))  # It steps at the end.
     expect(page.locator("#timeline-label")).to_have_text("Step 10 of 10")
     page.locator("#timeline").fill("3")
     record = history[2]
@@ -192,7 +195,7 @@ def test_chinese_page(page, live_server, screenshot):
 
 def test_data_tables_and_narration(page, live_server):
     run = create_run(live_server, steps=4)
-    open_run(page, f"{live_server.base_url}{run['url']}")
+    open_run(page, owner_url(live_server.base_url, run))  # It steps.
     page.locator('details[data-table="loss"] summary').click()
     rows = page.locator('details[data-table="loss"] tbody tr')
     expect(rows).to_have_count(5)  # Step 0, before any update, then steps 1 to 4.

@@ -1,4 +1,5 @@
 import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -80,4 +81,75 @@ def test_steps_of_one_run_are_serialised(loader):
     for thread in threads:
         thread.join()
     assert sorted(steps) == list(range(1, 21))
+    registry.close_all()
+
+
+def test_idle_sessions_are_closed_and_rebuilt_on_next_use(loader):
+    registry = RunRegistry(capacity=4, load=loader, keeps_session_on=LookupError)
+    for run_id in ["a", "b"]:
+        with registry.checkout(run_id) as model:
+            model.step()
+    assert registry.close_idle(idle_seconds=3600) == 0  # Used just now: kept.
+    assert registry.close_idle(idle_seconds=0) == 2
+    assert registry.live_count() == 0
+    with registry.checkout("a"):
+        pass
+    assert loader.loaded == ["a", "b", "a"]
+    registry.close_all()
+
+
+def test_a_session_in_use_is_not_closed_as_idle(loader):
+    registry = RunRegistry(capacity=4, load=loader, keeps_session_on=LookupError)
+    with registry.checkout("a") as model:
+        assert registry.close_idle(idle_seconds=0) == 0
+        assert model.step().record.step == 1  # Still open.
+    registry.close_all()
+
+
+def test_closing_idle_sessions_never_races_a_checkout(loader):
+    registry = RunRegistry(capacity=4, load=loader, keeps_session_on=LookupError)
+    done = threading.Event()
+
+    def sweep():
+        while not done.is_set():
+            registry.close_idle(idle_seconds=0)
+
+    sweeper = threading.Thread(target=sweep)
+    sweeper.start()
+    try:
+        for _ in range(200):
+            with registry.checkout("a") as model:
+                model.evaluate()  # A closed session would raise here.
+    finally:
+        done.set()
+        sweeper.join()
+    registry.close_all()
+
+
+class Refusal(LookupError):
+    pass
+
+
+def test_admission_is_asked_after_the_lock_and_may_refuse_without_a_change(loader):
+    admitted = []
+    refuse = False
+
+    @contextmanager
+    def admit():
+        if refuse:
+            raise Refusal()
+        admitted.append(True)
+        yield
+
+    registry = RunRegistry(capacity=2, load=loader, keeps_session_on=LookupError, admit=admit)
+    with registry.checkout("a") as model:
+        model.step()
+    refuse = True
+    with pytest.raises(Refusal), registry.checkout("a"):
+        pytest.fail("the body must not run when admission is refused")
+    refuse = False
+    with registry.checkout("a") as model:
+        assert model.evaluate().step == 1  # The same session, untouched.
+    assert loader.loaded == ["a"]
+    assert len(admitted) == 2
     registry.close_all()

@@ -1,0 +1,164 @@
+"""An assignment link's query string, `/new?lr=0.01&optimizer=adam&lock=lr,optimizer`, read
+into the settings of a new run and the settings it locks.
+
+Query values are text: each is converted by the kind of its setting, then the whole is
+checked by `RunCreate` as a JSON body would be. Every error names the query parameter.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from app.runs.errors import InvalidRunRequestError
+from app.runs.locks import LOCKABLE
+from app.schemas import RunCreate
+from app.training.spec import OPTIMIZER_CLASSES, OPTIMIZER_DEFAULTS
+
+Kind = Literal["float", "int", "bool", "text"]
+NOT_SETTINGS = ("lang", "lock")  # Query parameters that are not settings of the run.
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class QuerySetting:
+    """A query parameter: where its value goes in the body of POST /api/runs, and its lock."""
+
+    path: tuple[str, ...]
+    kind: Kind
+    lock: str
+
+
+_OPTIMIZER_PARAM_KINDS: dict[str, Kind] = {
+    name: "bool" if isinstance(default, bool) else "float"
+    for params in OPTIMIZER_DEFAULTS.values()
+    for name, default in params.items()
+}
+
+SETTINGS: dict[str, QuerySetting] = {
+    "lr": QuerySetting(("learning_rate",), "float", "learning_rate"),
+    "learning_rate": QuerySetting(("learning_rate",), "float", "learning_rate"),
+    "optimizer": QuerySetting(("optimizer", "name"), "text", "optimizer"),
+    **{
+        name: QuerySetting(("optimizer", name), kind, "optimizer")
+        for name, kind in _OPTIMIZER_PARAM_KINDS.items()
+    },
+    "loss": QuerySetting(("loss",), "text", "loss"),
+    "batch_size": QuerySetting(("batch_size",), "int", "batch_size"),
+    "seed": QuerySetting(("seed",), "int", "seed"),
+    "num_points": QuerySetting(("num_points",), "int", "data"),
+    "noise": QuerySetting(("noise",), "float", "data"),
+    "x_min": QuerySetting(("x_range", "0"), "float", "data"),
+    "x_max": QuerySetting(("x_range", "1"), "float", "data"),
+    "preset": QuerySetting(("preset",), "text", "data"),
+    # `x,y;x,y;…`: the points themselves, read as CSV lines.
+    "points": QuerySetting(("points_csv",), "text", "data"),
+    "initial_b": QuerySetting(("initial_weights", "b"), "float", "initial_weights"),
+    "initial_m": QuerySetting(("initial_weights", "m"), "float", "initial_weights"),
+}
+_LOCK_NAMES = {**{name: name for name in LOCKABLE}, **{q: s.lock for q, s in SETTINGS.items()}}
+_DEFAULT_X_RANGE = RunCreate.model_fields["x_range"].default
+
+
+@dataclass(frozen=True)
+class Assignment:
+    spec: RunCreate
+    locks: list[str]
+
+
+def _convert(name: str, kind: Kind, text: str) -> Any:
+    try:
+        if kind == "float":
+            return float(text)
+        if kind == "int":
+            return int(text)
+    except ValueError:
+        raise InvalidRunRequestError(f"{name}: {text[:40]!r} is not a {kind} number") from None
+    if kind == "bool":
+        if text.lower() in _TRUE + _FALSE:
+            return text.lower() in _TRUE
+        raise InvalidRunRequestError(f"{name}: write true or false, not {text[:40]!r}")
+    return text.replace(";", "\n") if name == "points" else text
+
+
+def _parse_locks(texts: Sequence[str]) -> list[str]:
+    names = [part.strip() for text in texts for part in text.split(",") if part.strip()]
+    unknown = [name for name in names if name not in _LOCK_NAMES]
+    if unknown:
+        raise InvalidRunRequestError(
+            f"lock: no setting named {unknown[0][:40]!r}; lock any of {', '.join(LOCKABLE)} "
+            "(or a setting's query name, such as lr)"
+        )
+    return list(dict.fromkeys(_LOCK_NAMES[name] for name in names))
+
+
+def _check_optimizer_params(values: dict[str, Any]) -> None:
+    """Name the parameter that the chosen optimizer does not have (or that needs one)."""
+    optimizer = values.get("optimizer")
+    for name in values:
+        if name not in _OPTIMIZER_PARAM_KINDS:
+            continue
+        if optimizer is None:
+            raise InvalidRunRequestError(f"{name}: choose the optimizer it belongs to too")
+        own = OPTIMIZER_DEFAULTS.get(optimizer)
+        if own is not None and name not in own:
+            raise InvalidRunRequestError(
+                f"{name}: {OPTIMIZER_CLASSES[optimizer]} has no such parameter; "
+                f"its parameters are {', '.join(own) or 'none'}"
+            )
+
+
+def _body(values: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name, value in values.items():
+        path = SETTINGS[name].path
+        if path[0] == "x_range":
+            body.setdefault("x_range", list(_DEFAULT_X_RANGE))[int(path[1])] = value
+        elif len(path) == 2:
+            body.setdefault(path[0], {})[path[1]] = value
+        else:
+            body[path[0]] = value
+    return body
+
+
+def _query_name(location: Sequence[int | str], given: Sequence[str]) -> str | None:
+    """The query parameter a validation error is about (pydantic names body fields)."""
+    fields = [str(part) for part in location]
+    exact = [name for name in given if SETTINGS[name].path[-1] in fields]
+    # An unknown optimizer is reported at `optimizer`, the name's parent.
+    within = [name for name in given if SETTINGS[name].path[0] in fields]
+    return next(iter(exact + within), None)
+
+
+def _spec(body: dict[str, Any], given: Sequence[str]) -> RunCreate:
+    try:
+        return RunCreate.model_validate(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = str(first["msg"]).removeprefix("Value error, ")
+        name = _query_name(first["loc"], given)
+        raise InvalidRunRequestError(f"{name}: {message}" if name else message) from None
+
+
+def parse_assignment(items: Sequence[tuple[str, str]]) -> Assignment:
+    """The run an assignment link asks for; InvalidRunRequestError names a bad parameter."""
+    values: dict[str, Any] = {}
+    lock_texts: list[str] = []
+    for name, text in items:
+        if name == "lock":
+            lock_texts.append(text)
+        elif name in NOT_SETTINGS:
+            continue
+        elif name not in SETTINGS:
+            raise InvalidRunRequestError(
+                f"{name[:40]}: not a setting; use any of {', '.join(SETTINGS)}, and lock"
+            )
+        elif name in values:
+            raise InvalidRunRequestError(f"{name}: given twice")
+        else:
+            values[name] = _convert(name, SETTINGS[name].kind, text)
+    if ("initial_b" in values) != ("initial_m" in values):
+        raise InvalidRunRequestError("initial_b, initial_m: give both starting weights or neither")
+    _check_optimizer_params(values)
+    return Assignment(spec=_spec(_body(values), list(values)), locks=_parse_locks(lock_texts))

@@ -1,0 +1,73 @@
+"""Security headers on every response: a strict Content-Security-Policy and its companions.
+
+A pure ASGI middleware rather than Starlette's `BaseHTTPMiddleware`, so server-sent event
+streams pass through untouched (no buffering, no extra task per request).
+
+No CORS middleware is installed on purpose: without `Access-Control-Allow-Origin`, a page on
+another origin can neither read the API's answers nor send the JSON requests that change a run.
+"""
+
+from collections.abc import Iterable
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Every directive is what the pages, Plotly.js and the self-hosted Swagger UI need, no more.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        # Only our own files: no inline script, no eval. The run's data reaches the page as
+        # `<script type="application/json">`, which is data and never executed.
+        "script-src 'self'",
+        # Plotly.js inserts <style> elements and sets style attributes on the SVG it draws;
+        # without 'unsafe-inline' its charts lose their modebar and hover layout.
+        "style-src 'self' 'unsafe-inline'",
+        # Plotly's PNG download draws the chart's SVG from a data: URL into a canvas and saves
+        # a blob: URL; Swagger UI's icons are data: URLs in its stylesheet.
+        "img-src 'self' data: blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    )
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    # The run id in a share link is the only secret a URL carries here (owner tokens stay in
+    # the page's storage or in a fragment, which is never sent). `same-origin` sends no
+    # Referer to any other site, and unlike `no-referrer` keeps the Origin header of the
+    # page's own POST requests, which a same-origin check may rely on.
+    "Referrer-Policy": "same-origin",
+    # Old browsers that do not know `frame-ancestors`.
+    "X-Frame-Options": "DENY",
+    # A window opened from another site cannot script ours, nor ours it.
+    "Cross-Origin-Opener-Policy": "same-origin",
+    # The pages use none of these; the clipboard (Copy link) is left allowed.
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds `headers` to every HTTP response that does not already set them."""
+
+    def __init__(self, app: ASGIApp, headers: Iterable[tuple[str, str]] | None = None) -> None:
+        self.app = app
+        self.headers = list(headers if headers is not None else SECURITY_HEADERS.items())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response_headers = MutableHeaders(scope=message)
+                for name, value in self.headers:
+                    response_headers.setdefault(name, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,39 @@
+"""Settings a teacher locks in an assignment: runs made from a locked run must keep them.
+
+A locked run's config carries `locks`, a list of the names below. A new run `based_on` it
+(the page's New run form, the divergence retry) inherits the locks and must have the same
+value for each; a fork copies the config, locks included.
+"""
+
+from typing import Any
+
+from app.runs.errors import LockedSettingError
+from app.store import StoredRun
+
+# What a lock keeps. `optimizer` covers its parameters; `data` the points however they were
+# given (recipe, preset, list or CSV); `initial_weights` the weights the run started from.
+LOCKABLE = ("learning_rate", "optimizer", "loss", "batch_size", "seed", "data", "initial_weights")
+
+
+def locks_of(config: dict[str, Any]) -> list[str]:
+    """The run's locked settings; runs stored before locks existed have none."""
+    return list(config.get("locks") or [])
+
+
+def _locked_value(setting: str, run: StoredRun) -> Any:
+    # Compared as the run stores them, so every way of giving a value (a preset or the same
+    # points as a list; a seed's random weights or the same weights typed) counts as equal.
+    if setting == "optimizer":
+        return (run.config["optimizer"], run.config["optimizer_params"])
+    if setting == "data":
+        return (run.points_x, run.points_y)
+    if setting == "initial_weights":
+        return run.initial_state["weights"]
+    return run.config.get(setting)
+
+
+def check_locks(base: StoredRun, candidate: StoredRun) -> None:
+    """Raise LockedSettingError naming the first locked setting `candidate` changed."""
+    for setting in locks_of(base.config):
+        if _locked_value(setting, candidate) != _locked_value(setting, base):
+            raise LockedSettingError(setting, base.id)

@@ -1,0 +1,189 @@
+"""Schemathesis against `/openapi.json`: whatever is sent, no answer is a server error, and every
+answer is one the schema documents (status code, content type, body, headers).
+
+Generated run ids are almost never real, which would only fuzz the 404 path; so the cases are
+aimed in turn at their own random id or at one of a few real runs in different states (new,
+stepped with Adam and mini-batches, diverged, one whose owner token is not sent), and the 403,
+409 and 422 paths of real runs are fuzzed too. Stateful scenarios then create runs with
+generated settings and work on them. The examples are bounded and derandomized, so every run
+sends the same requests, in about a minute.
+"""
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.python import asgi
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from app.config import Settings
+from app.main import create_app
+from app.runs.owners import OWNER_HEADER
+from tests.owners import owner_headers
+
+MAX_EXAMPLES = 25
+SCENARIOS = 40
+SCENARIO_STEPS = 8
+# Streams are paced by design; real runs get at most this interval, so a case stays short.
+MAX_STREAM_INTERVAL_MS = 2
+
+
+@dataclass(frozen=True)
+class Target:
+    run_id: str
+    owner_token: str | None
+
+
+def create_target(client: asgi.ASGIClient, steps: int, **spec: object) -> Target:
+    created = client.post("/api/runs", json=spec)
+    assert created.status_code == 201, created.text
+    run = created.json()
+    if steps:
+        url = f"/api/runs/{run['id']}/step"
+        stepped = client.post(url, json={"n": steps}, headers=owner_headers(run))
+        assert stepped.status_code == 200, stepped.text
+    return Target(run["id"], run["owner_token"])
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    app = create_app(
+        Settings(
+            data_dir=tmp_path_factory.mktemp("fuzz") / "data",
+            max_points=50,
+            max_steps_per_request=200,
+            max_live_runs=8,
+            # Fuzzing sends far more requests to one run than a learner would.
+            run_rate_limit="10000/second",
+        )
+    )
+    with asgi.get_client(app) as client:  # Starts the app's lifespan, as a server would.
+        fresh = create_target(client, 0)
+        stepped = create_target(
+            client, 12, optimizer={"name": "adam"}, batch_size=2, loss="mean_squared_error"
+        )
+        diverged = create_target(client, 200, learning_rate=0.05)
+        viewer = Target(create_target(client, 3).run_id, None)
+    # In turn: the generated id (the 404 path), then each real run. The cases come in the
+    # same order on every run (derandomized), so each meets the same run every time.
+    app.state.fuzz_targets = itertools.cycle([None, fresh, stepped, diverged, viewer])
+    yield app
+    asgi.shutdown_lifespans()
+
+
+# The schema is read once at import, from an app whose lifespan never starts (nothing is
+# opened); each case is then sent to `fuzz_app`, which runs as a server would.
+schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
+
+
+def send_owner_token(case: schemathesis.Case, token: str) -> None:
+    """Send `token` as the owner's header, replacing a generated one whatever its name's case."""
+    headers = case.headers or {}
+    case.headers = {k: v for k, v in headers.items() if k.lower() != OWNER_HEADER.lower()}
+    case.headers[OWNER_HEADER] = token
+
+
+def keep_streams_short(case: schemathesis.Case) -> None:
+    """Streams are paced by design: on a real run, a long interval would only make a case slow."""
+    if case.path.endswith("/stream") and case.query and "interval_ms" in case.query:
+        try:
+            interval = int(case.query["interval_ms"])  # Generated as a number or as text.
+        except (TypeError, ValueError):
+            return
+        case.query["interval_ms"] = min(interval, MAX_STREAM_INTERVAL_MS)
+
+
+def aim(case: schemathesis.Case, targets: Iterator[Target | None]) -> None:
+    """Point a case with a run id at the next target: a real run, or its own random id."""
+    if not case.path_parameters or "run_id" not in case.path_parameters:
+        return
+    target = next(targets)
+    if target is None:
+        return  # A random id: the 404 path.
+    case.path_parameters["run_id"] = target.run_id
+    if target.owner_token:  # A viewer keeps a generated (wrong) token, or none.
+        send_owner_token(case, target.owner_token)
+    keep_streams_short(case)
+
+
+HYPOTHESIS_SETTINGS = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # No shrinking: a failure is reported as found, instead of minutes spent minimising it.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@schema.parametrize()
+@settings(HYPOTHESIS_SETTINGS, max_examples=MAX_EXAMPLES)
+def test_no_server_error_and_every_answer_as_documented(case, fuzz_app):
+    aim(case, fuzz_app.state.fuzz_targets)
+    # Every built-in check but one: schema-valid input may still break a rule the schema cannot
+    # state (one source of points, b_min < b_max, n within the server's configured maximum),
+    # and is then rightly refused with 422.
+    case.call_and_validate(app=fuzz_app, excluded_checks=[positive_data_acceptance])
+
+
+def test_scenarios_on_runs_the_fuzzer_creates(fuzz_app):
+    """Stateful: Schemathesis follows the links it infers from the schema (a created run's `id`
+    to every `{run_id}`), so runs with generated settings are stepped, streamed, explained,
+    forked and reset. Like the page, it keeps each created run's owner token and sends it."""
+    tokens: dict[str, str] = {}
+
+    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case):
+            return {"app": fuzz_app}
+
+        def before_call(self, case):
+            run_id = (case.path_parameters or {}).get("run_id")
+            if run_id in tokens:
+                send_owner_token(case, tokens[run_id])
+            keep_streams_short(case)
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            if response.status_code == 201:
+                created = response.json()
+                tokens[created["id"]] = created["owner_token"]
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                excluded_checks=[positive_data_acceptance],
+                transport_kwargs=kwargs,
+                recorder=getattr(self, "recorder", None),
+            )
+
+    Scenario.run(
+        settings=settings(
+            HYPOTHESIS_SETTINGS, max_examples=SCENARIOS, stateful_step_count=SCENARIO_STEPS
+        )
+    )
+
+
+# What Schemathesis found, kept as plain tests.
+
+
+def test_an_optimizer_without_a_name_is_gradient_descent(client):
+    created = client.post("/api/runs", json={"optimizer": {}})
+    assert created.status_code == 201, created.text
+    assert created.json()["config"]["optimizer"] == "gradient_descent"
+    refused = client.post("/api/runs", json={"optimizer": {"name": "sgd"}})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == (
+        "optimizer: name must be one of gradient_descent, momentum, adagrad, rmsprop, adam"
+    )
+
+
+def test_a_body_that_is_not_utf8_is_refused_like_one_that_is_not_json(client):
+    headers = {"Content-Type": "application/json"}
+    for body in (b"\xd7\x12V\xff", b"{not json"):
+        response = client.post("/api/runs", content=body, headers=headers)
+        assert response.status_code == 422
+        assert response.json()["detail"] == "the request body is not valid JSON"

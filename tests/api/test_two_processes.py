@@ -1,0 +1,167 @@
+"""Two real server processes on one database stepping the same run at once, as two replicas
+behind a load balancer that does not route by run (or while a replica restarts) would.
+
+Every step must be stored exactly once, 1..N in order, and the history must be bit for bit
+that of the same run stepped by one process alone.
+"""
+
+import itertools
+import re
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.api.sse import parse_events
+from tests.databases import BACKENDS, fresh_database
+from tests.owners import owner_headers
+from tests.server import ServerProcess
+
+# Adam on mini-batches: after each catch-up the slots (m, v, β powers) and the batch schedule
+# must continue exactly, not only the weights.
+CONFIG = {"optimizer": {"name": "adam"}, "learning_rate": 0.05, "seed": 7, "batch_size": 2}
+REQUESTS_PER_SERVER = 10  # Step requests, n = 1..5 in turn, from two threads per server.
+THREADS_PER_SERVER = 2
+STREAMED_PER_SERVER = 12  # And one unpaced stream per server at the same time.
+TIMEOUT = httpx.Timeout(60.0)
+CONTENDED_RETRIES = 5
+CONFLICT_LOG = re.compile(r"another process stored its steps")
+
+
+class Pair:
+    def __init__(self, servers: list[ServerProcess]) -> None:
+        self.servers = servers
+
+    def api(self, index: int) -> str:
+        return f"{self.servers[index].base_url}/api/runs"
+
+    def conflicts(self) -> int:
+        """Steps refused by the store because the other process stored first (both logs)."""
+        return sum(len(CONFLICT_LOG.findall(s.log_path.read_text())) for s in self.servers)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def pair(request, tmp_path_factory) -> Iterator[Pair]:
+    directory = tmp_path_factory.mktemp(f"two-{request.param}")
+    with fresh_database(request.param, directory / "data") as url:
+        env = {"STEPWISE_DATABASE_URL": url, "STEPWISE_RUN_RATE_LIMIT": "1000/second"}
+        servers: list[ServerProcess] = []
+        try:
+            for name in ("a", "b"):
+                log = directory / f"server-{name}.log"
+                servers.append(ServerProcess(directory / "data", log, env=env).start())
+            yield Pair(servers)
+        finally:
+            for server in servers:
+                server.stop()
+
+
+def create(api: str) -> tuple[str, dict[str, str]]:
+    run = httpx.post(api, json=CONFIG, timeout=TIMEOUT).json()
+    return run["id"], owner_headers(run) if "owner_token" in run else {}
+
+
+def stored(api: str, run_id: str) -> list[dict]:
+    response = httpx.get(f"{api}/{run_id}", timeout=TIMEOUT)
+    response.raise_for_status()
+    return list(response.json()["history"])
+
+
+def uninterrupted(api: str, steps: int) -> list[dict]:
+    """The same run stepped by one process alone, with no other process near it."""
+    run_id, headers = create(api)
+    httpx.post(
+        f"{api}/{run_id}/step", json={"n": steps}, headers=headers, timeout=TIMEOUT
+    ).raise_for_status()
+    return stored(api, run_id)
+
+
+def test_concurrent_steps_from_two_processes_are_stored_once_and_exact(pair):
+    run_id, headers = create(pair.api(0))
+    for server in range(len(pair.servers)):  # Each has the run's session live: none lags.
+        stored(pair.api(server), run_id)
+    answers: list[tuple[str, int, list[dict]]] = []  # (what, status, records received)
+    contended: list[str] = []  # 503 answers: the request lost every race (STORE_ATTEMPTS).
+    answers_lock = threading.Lock()
+    start = threading.Barrier(len(pair.servers) * (THREADS_PER_SERVER + 1))
+
+    def step_requests(server: int, sizes: list[int]) -> None:
+        with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
+            start.wait()
+            for n in sizes:
+                response = client.post(f"{pair.api(server)}/{run_id}/step", json={"n": n})
+                for _ in range(CONTENDED_RETRIES):  # As a client should: see Retry-After.
+                    if response.status_code != 503:
+                        break
+                    with answers_lock:
+                        contended.append(response.json()["detail"])
+                    time.sleep(float(response.headers["Retry-After"]))
+                    response = client.post(f"{pair.api(server)}/{run_id}/step", json={"n": n})
+                records = response.json()["records"] if response.status_code == 200 else []
+                with answers_lock:
+                    answers.append((f"step n={n}", response.status_code, records))
+
+    def stream(server: int) -> None:
+        url = f"{pair.api(server)}/{run_id}/stream"
+        params = {"n": STREAMED_PER_SERVER}
+        start.wait()
+        with httpx.stream("GET", url, params=params, headers=headers, timeout=TIMEOUT) as sse:
+            events = parse_events(sse.iter_lines())
+            status = sse.status_code
+        # A step event is the step's record plus the predictions of its weights.
+        records = [
+            {key: value for key, value in data.items() if key != "predictions"}
+            for kind, data in events
+            if kind == "step"
+        ]
+        kind, end = events[-1]
+        with answers_lock:
+            answers.append((f"stream ({kind}: {end.get('reason')})", status, records))
+
+    sizes = [1 + i % 5 for i in range(REQUESTS_PER_SERVER)]
+    threads = [threading.Thread(target=stream, args=(s,)) for s in range(len(pair.servers))]
+    for server in range(len(pair.servers)):
+        for t in range(THREADS_PER_SERVER):
+            share = sizes[t::THREADS_PER_SERVER]
+            threads.append(threading.Thread(target=step_requests, args=(server, share)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    expected = len(pair.servers) * (sum(sizes) + STREAMED_PER_SERVER)
+    assert len(answers) == len(pair.servers) * (REQUESTS_PER_SERVER + 1)
+    assert [(what, status) for what, status, _ in answers if status != 200] == []
+    assert sorted(what for what, _, _ in answers if what.startswith("stream")) == [
+        "stream (end: completed)"
+    ] * len(pair.servers)
+    history = stored(pair.api(1), run_id)
+    # Steps 1..N, each once and in order, and each answered to exactly one client as stored.
+    assert [record["step"] for record in history] == list(range(1, expected + 1))
+    received = itertools.chain.from_iterable(records for _, _, records in answers)
+    received = sorted(received, key=lambda record: record["step"])
+    assert received == history
+    for _, _, records in answers:  # Each answer is one unbroken stretch of the history.
+        steps = [record["step"] for record in records]
+        assert steps == list(range(steps[0], steps[0] + len(steps)))
+    assert history == uninterrupted(pair.api(0), expected)
+    print(  # Shown with `pytest -s`: how hard the two processes raced.
+        f"\n{len(answers)} requests, {expected} steps, "
+        f"{pair.conflicts()} computations refused by the store and redone, "
+        f"{len(contended)} requests answered 503 and sent again"
+    )
+
+
+def test_a_reset_through_one_process_is_seen_by_the_other(pair):
+    run_id, headers = create(pair.api(0))
+    httpx.post(
+        f"{pair.api(0)}/{run_id}/step", json={"n": 5}, headers=headers, timeout=TIMEOUT
+    ).raise_for_status()
+    httpx.post(f"{pair.api(1)}/{run_id}/reset", headers=headers, timeout=TIMEOUT).raise_for_status()
+    answer = httpx.post(
+        f"{pair.api(0)}/{run_id}/step", json={"n": 3}, headers=headers, timeout=TIMEOUT
+    )
+    assert [record["step"] for record in answer.json()["records"]] == [1, 2, 3]
+    assert stored(pair.api(1), run_id) == uninterrupted(pair.api(1), 3)

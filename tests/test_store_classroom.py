@@ -1,0 +1,104 @@
+"""What the store keeps for owners and teachers: token hashes, the class list in one query,
+and the column added to a database made before it existed."""
+
+import math
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import event
+
+from app.schema_upgrade import SchemaUpgradeError, add_missing_columns
+from app.store import Store, metadata
+from tests.test_store import make_run, make_step
+
+# The runs table as Stepwise made it before owner tokens.
+OLD_RUNS_TABLE = """CREATE TABLE runs (
+    id VARCHAR(64) PRIMARY KEY, created_at DATETIME NOT NULL, config JSON NOT NULL,
+    points_x JSON NOT NULL, points_y JSON NOT NULL, initial_state JSON NOT NULL,
+    answer_b FLOAT NOT NULL, answer_m FLOAT NOT NULL, generation INTEGER NOT NULL)"""
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'stepwise.db'}")
+    yield store
+    store.close()
+
+
+def count_queries(store: Store) -> list[str]:
+    statements: list[str] = []
+    event.listen(store._engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    return statements
+
+
+def test_the_owner_hash_is_kept_and_read_alone(store):
+    store.add_run(replace(make_run("owned"), owner_token_hash="ab" * 32))
+    store.add_run(make_run("legacy"))
+    assert store.get_run("owned").owner_token_hash == "ab" * 32
+    assert store.run_owner("owned").token_hash == "ab" * 32
+    assert store.run_owner("legacy").token_hash is None
+    assert store.run_owner("missing") is None
+
+
+def test_summaries_newest_first_with_the_last_step_in_one_query(store):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for index, run_id in enumerate(["oldest", "middle", "newest"]):
+        config = {"learning_rate": 0.01 * (index + 1), "seed": index, "locks": ["seed"]}
+        store.add_run(
+            replace(make_run(run_id), created_at=start + timedelta(minutes=index), config=config)
+        )
+    store.add_steps("oldest", [make_step(1, 2.0), make_step(2, 1.25)])
+    store.add_steps("middle", [make_step(1, 3.0), make_step(2, math.inf)])  # Overflowed.
+    statements = count_queries(store)
+
+    summaries = store.run_summaries(limit=10)
+
+    assert len(statements) == 1
+    assert [s.id for s in summaries] == ["newest", "middle", "oldest"]
+    newest, middle, oldest = summaries
+    assert (newest.steps, newest.latest_loss, newest.diverged) == (0, None, False)
+    assert (middle.steps, middle.latest_loss, middle.diverged) == (2, None, True)
+    assert (oldest.steps, oldest.latest_loss, oldest.diverged) == (2, 1.25, False)
+    assert oldest.config["locks"] == ["seed"]
+    assert oldest.created_at == start
+
+
+def test_summaries_page_with_limit_and_offset(store):
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for index in range(5):
+        store.add_run(replace(make_run(f"run-{index}"), created_at=start + timedelta(hours=index)))
+    assert [s.id for s in store.run_summaries(limit=2)] == ["run-4", "run-3"]
+    assert [s.id for s in store.run_summaries(limit=2, offset=2)] == ["run-2", "run-1"]
+    assert [s.id for s in store.run_summaries(limit=2, offset=4)] == ["run-0"]
+
+
+def test_a_database_from_before_owner_tokens_gets_the_column_and_keeps_its_runs(tmp_path):
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute(OLD_RUNS_TABLE)
+        connection.execute(
+            "INSERT INTO runs VALUES ('old', '2025-01-01 00:00:00', '{\"seed\": 0}', '[]', '[]', "
+            "'{\"weights\": [[0.0], [0.0]]}', 0, 0, 0)"
+        )
+    store = Store(f"sqlite:///{path}")
+    try:
+        assert store.run_owner("old").token_hash is None  # Anyone may change it, as before.
+        store.add_run(replace(make_run("new"), owner_token_hash="cd" * 32))
+        assert store.run_owner("new").token_hash == "cd" * 32
+        # A second start finds nothing to add.
+        assert add_missing_columns(store._engine, metadata) == []
+    finally:
+        store.close()
+    with sqlite3.connect(path) as connection:
+        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
+    assert columns[-1] == "owner_token_hash"
+
+
+def test_a_column_that_cannot_be_added_in_place_is_refused(tmp_path):
+    path = tmp_path / "odd.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE runs (id VARCHAR(64) PRIMARY KEY)")
+    with pytest.raises(SchemaUpgradeError, match="created_at"):
+        Store(f"sqlite:///{path}")
