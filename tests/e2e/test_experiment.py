@@ -70,7 +70,8 @@ def start_editing(page: Page) -> None:
     # page's Content-Security-Policy (no 'unsafe-eval') forbids.
     eventually(
         lambda: page.evaluate(
-            "document.getElementById('fit-chart').data.some((t) => t.name === 'your points (edited)')"
+            "document.getElementById('fit-chart').data"
+            ".some((t) => t.name === 'your points (edited)')"
         )
     )
 
