@@ -6,7 +6,9 @@ nothing reaches a client that the store does not already hold.
 
 import random
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
@@ -32,7 +34,7 @@ from app.runs.locks import check_locks, locks_of
 from app.runs.owners import may_change, new_owner_token
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
-from app.store import RunSummary, Store, StoredRun, StoredStep
+from app.store import RunOwner, RunSummary, Store, StoredRun, StoredStep
 from app.training.csv_points import parse_points_csv
 from app.training.curvature import Curvature, loss_curvature
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
@@ -49,6 +51,7 @@ from app.training.stability import Stability, stability
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
+OWNER_CACHE_SIZE = 10_000  # Run owners remembered per process (a few MiB at most).
 # When another process stores a run's next steps first, the loser catches up and computes
 # again, this many times at most. It pauses first, for a random time that grows with each
 # attempt, so that two processes stepping one run in lockstep fall out of it, and catches up
@@ -159,6 +162,8 @@ class RunService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
+        self._owners: OrderedDict[str, RunOwner] = OrderedDict()
+        self._owners_lock = threading.Lock()
         self._slots = ComputeSlots(
             settings.max_concurrent_computations, settings.compute_wait_seconds
         )
@@ -296,9 +301,18 @@ class RunService:
 
     def require_owner(self, run_id: str, token: str | None) -> None:
         """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
-        owner = self._store.run_owner(run_id)
+        with self._owners_lock:
+            owner = self._owners.get(run_id)
         if owner is None:
-            raise RunNotFoundError(run_id)
+            owner = self._store.run_owner(run_id)
+            if owner is None:
+                raise RunNotFoundError(run_id)
+            # A run's owner never changes, so every process may remember it: one query less
+            # on every step. Bounded, oldest forgotten first.
+            with self._owners_lock:
+                self._owners[run_id] = owner
+                if len(self._owners) > OWNER_CACHE_SIZE:
+                    self._owners.popitem(last=False)
         if not may_change(owner.token_hash, token):
             raise NotOwnerError()
 
