@@ -1,12 +1,21 @@
-"""Points pasted or uploaded as CSV text: `x,y` per line, with an optional header line."""
+"""Points pasted or uploaded as CSV text: `x,y` per line, with an optional header line.
+
+Every step here is linear in the text's length: the text is a learner's (or anyone's), and the
+standard library's `csv.Sniffer` runs regular expressions whose time grows like the fourth power
+of the number of quote characters, holding the GIL, so one pasted line could stall every user.
+The delimiter is decided by counting characters in the first lines instead.
+"""
 
 import csv
 import io
 import math
+from collections.abc import Iterator
 
 from app.training.data import InvalidDataError
 
 MAX_FIELD_SHOWN = 20  # Longer fields are cut when quoted back in an error message.
+DELIMITERS = (",", ";", "\t")  # In order of preference when several would fit.
+SNIFFED_LINES = 5  # Non-blank lines looked at to decide the delimiter (a header among them).
 
 
 def _shown(field: str) -> str:
@@ -36,20 +45,52 @@ def _is_header(fields: list[str]) -> bool:
     return not any(_is_number(field) for field in fields)
 
 
+def _first_lines(text: str, count: int) -> list[str]:
+    """Up to `count` non-blank lines from the start of `text`, reading no further than needed."""
+    lines: list[str] = []
+    for line in io.StringIO(text):
+        if line.strip():
+            lines.append(line)
+            if len(lines) == count:
+                break
+    return lines
+
+
+def delimiter_of(text: str) -> str:
+    """The delimiter that separates exactly two columns on each of the first lines.
+
+    `1,5;2,5` (decimal commas) is split on `;`, since `,` would give three columns there. When
+    none fits every line, commas: the error then names the first line that is wrong.
+    """
+    lines = _first_lines(text, SNIFFED_LINES)
+    for delimiter in DELIMITERS:
+        if lines and all(line.count(delimiter) == 1 for line in lines):
+            return delimiter
+    return ","
+
+
+def _records(reader: "csv._reader") -> Iterator[list[str]]:
+    """The reader's records; its own errors (a huge field) raised as InvalidDataError."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise InvalidDataError(f"line {reader.line_num}: {error}") from None
+
+
 def parse_points_csv(text: str, max_points: int) -> tuple[list[float], list[float]]:
     """Read x and y from CSV text; raise InvalidDataError naming the line that is wrong.
 
     Commas, semicolons or tabs separate the two columns; blank lines are skipped. The line
     numbers in messages are those a text editor shows.
     """
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
-    except csv.Error:
-        dialect = csv.excel
     xs: list[float] = []
     ys: list[float] = []
-    for index, raw_fields in enumerate(csv.reader(io.StringIO(text), dialect)):
-        line = index + 1
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text))
+    for raw_fields in _records(reader):
+        line = reader.line_num  # A quoted field may span lines: this is the record's last.
         fields = [field.strip() for field in raw_fields]
         if not any(fields):
             continue

@@ -1,0 +1,67 @@
+"""CSV points: the delimiter is found by counting, and no input costs more than linear time."""
+
+import threading
+
+import pytest
+
+from app.training.csv_points import delimiter_of, parse_points_csv
+from app.training.data import InvalidDataError
+
+# Far more than any parse needs; a parser as slow as csv.Sniffer (which took 23 s for 250
+# quotes, growing like their 4th power) would not finish these inputs in days.
+HANG_SECONDS = 30
+
+
+@pytest.mark.parametrize(
+    ("text", "delimiter"),
+    [
+        ("x,y\n1,2\n3,4\n", ","),
+        ("1;2\n3;4", ";"),
+        ("1\t2\n3\t4", "\t"),
+        ("1,5;2,5\n3,0;4,0", ";"),  # Decimal commas: only `;` gives two columns on each line.
+        ("1 2\n3 4", ","),  # Nothing fits: commas, and the error names the line.
+        ("", ","),
+    ],
+)
+def test_the_delimiter_is_the_one_that_gives_two_columns(text, delimiter):
+    assert delimiter_of(text) == delimiter
+
+
+def test_points_are_read_with_a_header_and_blank_lines():
+    assert parse_points_csv("x;y\n\n1;2\n 3 ; 4 \n", 10) == ([1.0, 3.0], [2.0, 4.0])
+
+
+def _parse_in_time(text: str) -> object:
+    """Parse on a thread; fail the test if it has not finished after HANG_SECONDS."""
+    outcome: list[object] = []
+
+    def parse() -> None:
+        try:
+            outcome.append(parse_points_csv(text, 1000))
+        except InvalidDataError as error:
+            outcome.append(error)
+
+    worker = threading.Thread(target=parse, daemon=True)
+    worker.start()
+    worker.join(HANG_SECONDS)
+    assert outcome, "parsing did not finish: super-linear in the input"
+    return outcome[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        ',"",\n' + '"' * 100_000 + "a",  # The input that froze the server, 660 times longer.
+        '"' * 500_000,
+        "1," + '"' * 200_000 + "\n3,4",
+        "x,y\n" + "1,2\n" * 1000 + ";" * 500_000,
+    ],
+)
+def test_pathological_text_is_answered_at_once(text):
+    outcome = _parse_in_time(text)
+    assert isinstance(outcome, (InvalidDataError, tuple))
+
+
+def test_a_field_past_the_csv_limit_names_its_line():
+    with pytest.raises(InvalidDataError, match=r"^line 2: field larger than field limit"):
+        parse_points_csv('1,2\n3,"4' + "x" * 200_000, 100)
