@@ -10,8 +10,12 @@ import csv
 import io
 import math
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from app.training.data import InvalidDataError
+
+if TYPE_CHECKING:
+    from _csv import Reader  # The type csv.reader() returns, named only in the stubs.
 
 MAX_FIELD_SHOWN = 20  # Longer fields are cut when quoted back in an error message.
 DELIMITERS = (",", ";", "\t")  # In order of preference when several would fit.
@@ -69,7 +73,7 @@ def delimiter_of(text: str) -> str:
     return ","
 
 
-def _records(reader: "csv._reader") -> Iterator[list[str]]:
+def _records(reader: "Reader") -> Iterator[list[str]]:
     """The reader's records; its own errors (a huge field) raised as InvalidDataError."""
     while True:
         try:
