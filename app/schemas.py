@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -15,6 +16,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from app.training.presets import PresetName
 from app.training.records import StepRecord, Weights
@@ -35,7 +37,21 @@ QueryCoordinate = Annotated[
     float, Field(ge=-COORDINATE_LIMIT, le=COORDINATE_LIMIT, allow_inf_nan=False)
 ]
 Coordinate = Annotated[QueryCoordinate, Strict()]
-StrictInt = Annotated[int, Strict()]
+
+
+def _whole_float_as_int(value: object) -> object:
+    """JSON Schema counts 2.0 as an integer, so a body's 2.0 is taken as 2; 2.5 is refused."""
+    if not isinstance(value, float) or not math.isfinite(value):
+        return value  # Left to the strict int: an int passes, anything else is refused.
+    if not value.is_integer():
+        raise PydanticCustomError(
+            "int_from_float", "Input should be a whole number, not one with a fractional part"
+        )
+    return int(value)
+
+
+# Every integer of a request body: strict, except that a whole float counts as an integer.
+StrictInt = Annotated[int, Strict(), BeforeValidator(_whole_float_as_int)]
 StrictFloat = Annotated[float, Strict()]
 StrictBool = Annotated[bool, Strict()]
 # Decay rates of the optimizers' running averages: a rate of 1 would never forget.
@@ -351,7 +367,13 @@ class RunPublic(BaseModel):
     points: PointsPublic
     answer: WeightsPublic = Field(description="The closed-form fit, np.polyfit(x, y, 1).")
     initial_weights: WeightsPublic
-    history: list[StepPublic]
+    steps: int = Field(description="How many steps the run has.")
+    history: list[StepPublic] = Field(
+        description="Every step when `history_thinned` is false. A longer history (over 2,000 "
+        "steps) is thinned for drawing: every k-th step from step 1 and the last 500 steps "
+        "all; GET /api/runs/{id}/history reads every step, page by page."
+    )
+    history_thinned: bool
     current: CurrentPublic | None = Field(description="null once the run has diverged.")
     diverged: bool
     diverged_at: int | None
@@ -359,6 +381,15 @@ class RunPublic(BaseModel):
     owned: bool = Field(
         description="Whether changing the run needs its owner token; false for runs stored "
         "before owner tokens existed, which anyone may change."
+    )
+
+
+class HistoryPage(BaseModel):
+    """Consecutive steps of a run's history."""
+
+    records: list[StepPublic]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null when this page holds the last step."
     )
 
 
@@ -389,8 +420,9 @@ class StreamEnd(BaseModel):
     """The final event of a stream."""
 
     reason: str = Field(
-        description="'completed', 'diverged', 'reset', 'error', 'busy' (no computation slot "
-        "came free in time) or 'shutdown' (the server is stopping)."
+        description="'completed', 'diverged', 'reset', 'error' (`detail` says why, e.g. the "
+        "server's disk is full), 'busy' (no computation slot came free in time) or 'shutdown' "
+        "(the server is stopping)."
     )
     step: int | None = Field(description="The last step this stream sent; null if none.")
     diverged: bool
@@ -398,8 +430,13 @@ class StreamEnd(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(description="'ok', or 'unhealthy' while writes are failing.")
     live_sessions: int
+    writable: bool = Field(
+        description="False while writes fail for lack of disk space: steps, new runs, forks "
+        "and resets are refused (507) until a write succeeds again."
+    )
+    detail: str | None = None
 
 
 class PointShare(BaseModel):

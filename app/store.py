@@ -24,6 +24,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     insert,
+    or_,
     select,
     text,
     update,
@@ -34,6 +35,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from app.database import make_engine, schema_lock, single_statement_reads
 from app.schema_upgrade import add_missing_columns
+from app.storage_full import WriteHealth
 from app.training.records import StepRecord, VariableState, Weights
 
 metadata = MetaData()
@@ -73,6 +75,23 @@ steps_table = Table(
     Column("state", JSON),
 )
 
+# One row, rewritten by `Store.ping` while writes are failing for lack of space, to learn
+# when they succeed again without waiting for a learner's write.
+health_probe_table = Table(
+    "health_probe",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("probes", Integer, nullable=False),
+)
+# The same upsert in SQLite's and PostgreSQL's dialects.
+_PROBE_WRITE = text(
+    "INSERT INTO health_probe (id, probes) VALUES (1, 1) "
+    "ON CONFLICT (id) DO UPDATE SET probes = health_probe.probes + 1"
+)
+
+
+# Everything a step record has: the stored state, the heavy part of a row, is left out.
+_RECORD_COLUMNS = [c for c in steps_table.c if c.name not in ("run_id", "state")]
 
 # Statements run on every step, built once: building a statement costs more than running it.
 _RUN_ID: BindParameter[str] = bindparam("run_id")
@@ -216,6 +235,7 @@ class Store:
         self._engine = make_engine(url)
         # For the queries made on every step, where each round trip to the database counts.
         self._reads = single_statement_reads(self._engine)
+        self._writes = WriteHealth(self._engine)  # Whether writes fail for lack of space.
         with schema_lock(self._engine):  # Replicas starting together create the tables once.
             metadata.create_all(self._engine)
             # A database made before a column existed gets it (see app/schema_upgrade.py).
@@ -225,16 +245,30 @@ class Store:
         self._engine.dispose()
 
     def ping(self) -> None:
-        """Raise if the database cannot answer a trivial query."""
+        """Raise if the database cannot answer a trivial query; and while writes are failing
+        for lack of space, raise StorageFullError unless a small write now succeeds."""
         with self._engine.connect() as connection:
             connection.execute(text("SELECT 1"))
+        if self._writes.failing:
+            self._probe_write()
+
+    def _probe_write(self) -> None:
+        with self._writes.tracking():
+            with self._engine.begin() as connection:
+                connection.execute(_PROBE_WRITE)
+            if self._engine.dialect.name == "sqlite":
+                # The probe fits in the room a failed write left in the WAL, however full the
+                # disk; moving the WAL into the database needs room as real writes do, and
+                # until it is moved the WAL only grows. PASSIVE: it never waits for readers.
+                with self._engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def add_run(self, run: StoredRun, steps_of: tuple[str, int] | None = None) -> None:
         """Store a new run; with `steps_of=(run_id, k)`, copy that run's steps 1..k into it.
 
         Both happen in one transaction, so a fork is never stored half copied.
         """
-        with self._engine.begin() as connection:
+        with self._writes.tracking(), self._engine.begin() as connection:
             connection.execute(
                 insert(runs_table).values(
                     id=run.id,
@@ -345,7 +379,7 @@ class Store:
             for s in steps
         ]
         try:
-            with self._engine.begin() as connection:
+            with self._writes.tracking(), self._engine.begin() as connection:
                 connection.execute(_INSERT_STEPS, rows)
                 if generation is not None:  # Read after the insert: see reset_in_transaction.
                     now = connection.execute(_GENERATION, {"run_id": run_id}).scalar()
@@ -372,14 +406,37 @@ class Store:
         state = row.initial_state if row.state is None else row.state
         return RunCheckpoint(head, state)
 
-    def steps(self, run_id: str) -> list[StepRecord]:
-        """Return the run's steps in order; values that were not finite come back as NaN."""
+    def steps(self, run_id: str, after: int = 0, limit: int | None = None) -> list[StepRecord]:
+        """The run's steps after step `after`, in order, at most `limit` of them; values that
+        were not finite come back as NaN. Reads the records only, never the stored states."""
+        query = (
+            select(*_RECORD_COLUMNS)
+            .where(steps_table.c.run_id == run_id, steps_table.c.step > after)
+            .order_by(steps_table.c.step)
+            .limit(limit)
+        )
         with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(steps_table)
-                .where(steps_table.c.run_id == run_id)
-                .order_by(steps_table.c.step)
-            ).all()
+            rows = connection.execute(query).all()
+        return [_record_of(row) for row in rows]
+
+    def thinned_steps(self, run_id: str, last: int, stride: int, recent: int) -> list[StepRecord]:
+        """Steps up to `last`: every `stride`-th from step 1, and the `recent` last ones all.
+
+        A long history's curves need no more (see app.runs.history): one indexed range scan,
+        whatever the history's length, and only the records cross to Python.
+        """
+        step = steps_table.c.step
+        query = (
+            select(*_RECORD_COLUMNS)
+            .where(
+                steps_table.c.run_id == run_id,
+                step <= last,
+                or_(step > last - recent, (step - 1) % stride == 0),
+            )
+            .order_by(step)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
         return [_record_of(row) for row in rows]
 
     def get_step(self, run_id: str, step: int) -> StepRecord | None:
@@ -418,7 +475,7 @@ class Store:
     def reset_run(self, run_id: str) -> int:
         """Delete the run's steps and count the reset, in one transaction; return the new
         generation."""
-        with self._engine.begin() as connection:
+        with self._writes.tracking(), self._engine.begin() as connection:
             return reset_in_transaction(connection, run_id)
 
 

@@ -6,14 +6,16 @@ Routes are plain `def`: reading a run may rebuild its TensorFlow session.
 import csv
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServiceDep
-from app.api.presenters import as_json, run_page_path, run_public
-from app.schemas import RunPublic
+from app.api.presenters import run_page_path, run_public
+from app.runs.service import RunView
+from app.schemas import RunPublic, StepPublic
 from app.store import StoredRun
 from app.training.listings import (
     STEPS,
@@ -80,12 +82,29 @@ def _csv_row(record: StepRecord) -> list[str]:
     return [str(record.step), *map(_csv_value, numbers), "true" if record.diverged else "false"]
 
 
-def _history_csv(history: list[StepRecord]) -> str:
+def _csv_lines(rows: Iterable[Sequence[str]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_csv_row(record) for record in history)
+    csv.writer(out).writerows(rows)
     return out.getvalue()
+
+
+def _history_csv(pages: Iterable[list[StepRecord]]) -> Iterator[str]:
+    """The header, then one chunk of rows per page of the store: memory stays bounded."""
+    yield _csv_lines([CSV_COLUMNS])
+    for page in pages:
+        yield _csv_lines(_csv_row(record) for record in page)
+
+
+def _run_json(view: RunView, pages: Iterable[list[StepRecord]]) -> Iterator[str]:
+    """The run as GET /api/runs/{id} answers it, with every step, written page by page."""
+    public = run_public(view).model_copy(update={"history_thinned": False})
+    fields = public.model_dump_json(exclude={"history"})  # An object: `{...}`.
+    yield fields.removesuffix("}") + ',"history":['
+    separator = ""
+    for page in pages:
+        yield separator + ",".join(StepPublic.of(record).model_dump_json() for record in page)
+        separator = ","
+    yield "]}"
 
 
 @router.get(
@@ -95,16 +114,20 @@ def _history_csv(history: list[StepRecord]) -> str:
 )
 def history_as_csv(run_id: str, service: ServiceDep) -> Response:
     """Every step of the run, one row each, as GET /api/runs/{id} reports them; a value that
-    overflowed is an empty field."""
-    body = _history_csv(service.get(run_id).history)
-    response = Response(body, media_type="text/csv; charset=utf-8")
+    overflowed is an empty field. Streamed: any length costs the server little memory."""
+    service.require_run(run_id)
+    body = _history_csv(service.history.pages(run_id))
+    response = StreamingResponse(body, media_type="text/csv; charset=utf-8")
     return _attachment(response, f"stepwise-{run_id}.csv")
 
 
 @router.get("/{run_id}/history.json", responses=_NOT_FOUND, response_model=RunPublic)
 def history_as_json(run_id: str, service: ServiceDep) -> Response:
-    """The run as GET /api/runs/{id} answers it, as a file to keep."""
-    return _attachment(as_json(run_public(service.get(run_id))), f"stepwise-{run_id}.json")
+    """The run as GET /api/runs/{id} answers it, with every step, as a file to keep."""
+    view = service.get(run_id)
+    body = _run_json(view, service.history.pages(run_id, up_to=view.history.last))
+    response = StreamingResponse(body, media_type="application/json")
+    return _attachment(response, f"stepwise-{run_id}.json")
 
 
 def _training_summary(spec: TrainingSpec, num_points: int) -> str:
@@ -161,9 +184,8 @@ def run_script(
 ) -> Response:
     """A standalone Python script that rebuilds the run and prints the same numbers: by
     default for as many steps as the run has (50 if it has none yet)."""
-    view = service.get(run_id)
-    run = view.run
-    count = steps or len(view.history) or STEPS
+    run = service.require_run(run_id)
+    count = steps or service.last_step(run_id) or STEPS
     source = ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
     page_url = str(request.base_url).rstrip("/") + run_page_path(run.id)
     body = _script_header(run, flavor, count, page_url) + as_text(_LISTINGS[flavor](source, count))

@@ -12,6 +12,7 @@ from app.schemas import (
     CurrentPublic,
     GraphNodePublic,
     GraphPublic,
+    HistoryPage,
     LossSurfacePublic,
     NodeValuePublic,
     PointShare,
@@ -31,7 +32,7 @@ from app.schemas import (
 from app.training.explain import UpdateCheck
 from app.training.graph_view import GraphView
 from app.training.model import Evaluation, LossSurface, StepOutcome
-from app.training.records import Weights
+from app.training.records import StepRecord, Weights
 
 
 def as_json(body: BaseModel, status_code: int = 200, location: str | None = None) -> Response:
@@ -84,13 +85,21 @@ def run_public(view: RunView) -> RunPublic:
         points=PointsPublic(x=run.points_x, y=run.points_y),
         answer=WeightsPublic.of(run.answer),
         initial_weights=WeightsPublic.of(Weights(b=initial[0][0], m=initial[1][0])),
-        history=[StepPublic.of(record) for record in view.history],
+        steps=view.history.last,
+        history=[StepPublic.of(record) for record in view.history.records],
+        history_thinned=view.history.thinned,
         current=None if view.current is None else current_public(view.current),
         diverged=view.diverged_at is not None,
         diverged_at=view.diverged_at,
         stability=stability_public(view),
         owned=run.owner_token_hash is not None,
     )
+
+
+def history_page_public(records: list[StepRecord], limit: int) -> HistoryPage:
+    """A page of `limit` steps at most; a full page may have more after it."""
+    next_after = records[-1].step if len(records) == limit else None
+    return HistoryPage(records=[StepPublic.of(r) for r in records], next_after=next_after)
 
 
 def run_created(view: RunView) -> RunCreated:

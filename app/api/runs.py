@@ -19,6 +19,7 @@ from app.api.presenters import (
     as_json,
     current_public,
     graph_public,
+    history_page_public,
     loss_surface_public,
     node_value_public,
     run_created,
@@ -33,6 +34,7 @@ from app.schemas import (
     CurrentPublic,
     ForkRequest,
     GraphPublic,
+    HistoryPage,
     LossSurfacePublic,
     NodeValuePublic,
     QueryCoordinate,
@@ -44,6 +46,7 @@ from app.schemas import (
     StepRequest,
     StreamEnd,
 )
+from app.storage_full import StorageFullError
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,7 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 MAX_STREAM_INTERVAL_MS = 1000
 MAX_SURFACE_SIZE = 120
+MAX_HISTORY_PAGE = 5000
 SSE_PING_SECONDS = 15
 # On shutdown, streams get this long to send their `end` event before they are cancelled; it
 # must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
@@ -68,9 +72,21 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "No or the wrong X-Owner-Token: the link is view-only."},
     429: {"description": "Too many changes to this run; retry after `Retry-After` seconds."},
 }
+# Routes that store something (a stream reports a full disk in its `end` event instead).
+_STORAGE_FULL: dict[int | str, dict[str, Any]] = {
+    507: {
+        "description": "The server's disk is full: nothing of this request was stored; "
+        "retry after `Retry-After` seconds."
+    },
+}
 
 
-@router.post("", status_code=201, responses={422: _ERRORS[422]}, response_model=RunCreated)
+@router.post(
+    "",
+    status_code=201,
+    responses={422: _ERRORS[422], **_STORAGE_FULL},
+    response_model=RunCreated,
+)
 def create_run(
     service: ServiceDep,
     response: Response,
@@ -84,13 +100,25 @@ def create_run(
 
 @router.get("/{run_id}", responses={404: _ERRORS[404]}, response_model=RunPublic)
 def get_run(run_id: str, service: ServiceDep) -> Response:
-    """The run's settings, points, closed-form answer and full step history."""
+    """The run's settings, points, closed-form answer and step history (thinned when long:
+    see `history_thinned`)."""
     return as_json(run_public(service.get(run_id)))
+
+
+@router.get("/{run_id}/history", responses={404: _ERRORS[404]}, response_model=HistoryPage)
+def history_page(
+    run_id: str,
+    service: ServiceDep,
+    after: Annotated[int, Query(ge=0, description="Steps after this one (0: from the first).")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE)] = 1000,
+) -> Response:
+    """Every stored step, a page at a time, in order; needs no session."""
+    return as_json(history_page_public(service.history_page(run_id, after, limit), limit))
 
 
 @router.post(
     "/{run_id}/step",
-    responses=_CHANGE_ERRORS,
+    responses={**_CHANGE_ERRORS, **_STORAGE_FULL},
     response_model=StepBatchPublic,
     dependencies=[RateLimited],
 )
@@ -107,7 +135,12 @@ def step_run(
 
 @router.post(
     "/{run_id}/reset",
-    responses={404: _ERRORS[404], 403: _CHANGE_ERRORS[403], 429: _CHANGE_ERRORS[429]},
+    responses={
+        404: _ERRORS[404],
+        403: _CHANGE_ERRORS[403],
+        429: _CHANGE_ERRORS[429],
+        **_STORAGE_FULL,
+    },
     response_model=RunPublic,
     dependencies=[RateLimited],
 )
@@ -120,7 +153,7 @@ def reset_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHeader = 
 @router.post(
     "/{run_id}/fork",
     status_code=201,
-    responses={404: _ERRORS[404], 422: _ERRORS[422]},
+    responses={404: _ERRORS[404], 422: _ERRORS[422], **_STORAGE_FULL},
     response_model=RunCreated,
 )
 def fork_run(run_id: str, request: ForkRequest, service: ServiceDep) -> Response:
@@ -230,6 +263,13 @@ async def _step_events(
         end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
     except RunResetError as error:
         end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
+    except StorageFullError:
+        # Reason "error", whose detail the page shows (it would ignore a reason it does not know).
+        detail = (
+            "the server's disk is full: every step sent is stored, the next could not be; "
+            "run again later"
+        )
+        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=detail)
     except RunRequestError as error:
         # E.g. another tab diverged the run while this stream was going.
         end = StreamEnd(

@@ -29,6 +29,7 @@ from app.runs.errors import (
     RunResetError,
     ServerBusyError,
 )
+from app.runs.history import HistoryReader, HistorySummary
 from app.runs.limits import ComputeSlots, RunRateLimiter
 from app.runs.locks import check_locks, locks_of
 from app.runs.owners import may_change, new_owner_token
@@ -66,10 +67,11 @@ STREAM_SLOT_POLL_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class RunView:
-    """A run with its full history and what its session reads now (None once diverged)."""
+    """A run with its history (thinned if long) and what its session reads now (None once
+    diverged)."""
 
     run: StoredRun
-    history: list[StepRecord]
+    history: HistorySummary
     current: Evaluation | None
     stability: Stability
     # Only in the answer that created the run: the store keeps nothing but its hash.
@@ -77,8 +79,9 @@ class RunView:
 
     @property
     def diverged_at(self) -> int | None:
-        if self.history and self.history[-1].diverged:
-            return self.history[-1].step
+        records = self.history.records
+        if records and records[-1].diverged:
+            return records[-1].step
         return None
 
 
@@ -170,6 +173,7 @@ class RunService:
         self._rate = RunRateLimiter(settings.run_rate_limit)
         # Where each live session stands in the store, which other processes may also change.
         self._positions = SessionPositions(store)
+        self.history = HistoryReader(store)
         # A refused request leaves the session as it was, so the session is kept. Every use
         # of a session holds a computation slot.
         self._registry = RunRegistry(
@@ -254,7 +258,7 @@ class RunService:
         self._positions.moved(model, Position(generation=0, step=0))
         return RunView(
             run=run,
-            history=[],
+            history=HistorySummary(records=[], last=0),
             current=current,
             stability=_run_stability(run),
             owner_token=owner.token,
@@ -317,12 +321,22 @@ class RunService:
             raise NotOwnerError()
 
     def get(self, run_id: str) -> RunView:
+        """The run as its session holds it now, with its history up to that step.
+
+        The run's lock is held only to read the session; the history is read after, from the
+        store, so a long history never keeps the run's own steps waiting.
+        """
         run = self.require_run(run_id)
         with self.checkout(run_id) as model:
-            history = self._store.steps(run_id)
-            diverged = bool(history) and history[-1].diverged
-            current = None if diverged else model.evaluate()
+            last = self._positions.of(model).step
+            current = None if model.diverged_at is not None else model.evaluate()
+        history = self.history.summary(run_id, last)
         return RunView(run=run, history=history, current=current, stability=_run_stability(run))
+
+    def history_page(self, run_id: str, after: int, limit: int) -> list[StepRecord]:
+        """At most `limit` stored steps after step `after`; no session is needed."""
+        self.require_run(run_id)
+        return self.history.page(run_id, after, limit)
 
     def check_can_step(self, run_id: str, n: int) -> None:
         """Raise the error a step of `n` updates would meet, without stepping."""
@@ -427,7 +441,8 @@ class RunService:
             model.restore(run.initial_state)
             self._positions.moved(model, Position(generation=generation, step=0))
             current = model.evaluate()
-        return RunView(run=run, history=[], current=current, stability=_run_stability(run))
+        empty = HistorySummary(records=[], last=0)
+        return RunView(run=run, history=empty, current=current, stability=_run_stability(run))
 
     def _dataset_for(self, spec: RunCreate) -> Dataset:
         limit = self._settings.max_points
@@ -474,6 +489,11 @@ class RunService:
         if base is None:
             raise InvalidRunRequestError(f"based_on: {RunNotFoundError(run_id)}")
         return base
+
+    def last_step(self, run_id: str) -> int:
+        """The number of the run's last stored step (0: none); reads no history."""
+        last = self._store.last_step(run_id)
+        return 0 if last is None else last.step
 
     def require_run(self, run_id: str) -> StoredRun:
         run = self._store.get_run(run_id)

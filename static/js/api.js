@@ -51,6 +51,9 @@ async function owned(created) {
 
 export const createRun = (spec) => owned(request("POST", "/api/runs", spec));
 export const getRun = (runId) => request("GET", runPath(runId));
+/** Up to `limit` stored steps after step `after`, in order. */
+export const getHistoryPage = (runId, after, limit) =>
+  request("GET", `${runPath(runId)}/history?${new URLSearchParams({ after, limit })}`);
 /** A new run continuing from the full state after `step` of `runId`; anyone may fork. */
 export const forkRun = (runId, step) => owned(request("POST", `${runPath(runId)}/fork`, { step }));
 export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n }, ownerHeaders(runId));

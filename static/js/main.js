@@ -10,6 +10,7 @@ import { Experiment } from "./experiment.js";
 import { formatNumber } from "./format.js";
 import { FrameScheduler } from "./frames.js";
 import { GraphView } from "./graph-view.js";
+import { HistoryLoader } from "./history-loader.js";
 import { t } from "./i18n.js";
 import { installShortcuts } from "./keyboard.js";
 import { adoptOwnerFragment, mayChange } from "./owners.js";
@@ -52,6 +53,8 @@ const details = new DetailCache(state.run.id, scheduleRender);
 const surface = new SurfaceChart("surface-chart", state.run.id, scheduleRender);
 const graph = new GraphView(elements.graphView(), elements.graphNode(), state.run.id);
 const experiment = new Experiment(state, details, { reportError });
+const historyLoader = new HistoryLoader(state);
+let timelineTarget = null; // The step the timeline was last moved to, while it loads.
 let settleTimer = null;
 let busy = false;
 
@@ -276,8 +279,18 @@ async function reset() {
   refreshControls();
 }
 
-/** Move the timeline; a message about the newest step no longer describes what is shown. */
+/**
+ * Move the timeline; a message about the newest step no longer describes what is shown.
+ * A step a thinned history lacks is loaded first, so no panel shows another step's numbers.
+ */
 function moveTo(k) {
+  timelineTarget = k;
+  if (state.missing(k)) {
+    historyLoader.ensure(k).then(() => {
+      if (timelineTarget === k && !state.missing(k)) moveTo(k);
+    }, reportError);
+    return;
+  }
   state.moveTo(k);
   if (!state.diverged) showStatus("");
   scheduleRender();
@@ -325,13 +338,14 @@ function wire() {
   installShortcuts({ step, run, togglePlay, move });
 }
 
-function start() {
+async function start() {
   setShareLink(window.location.origin + state.run.url);
   renderFacts(state.run);
   wire();
   showStatus("");
   refreshControls();
   experiment.start(); // Moves to ?step=k, so before the first paint.
+  await historyLoader.ensure(state.position).catch(reportError);
   frames.drawAll();
   graph.load().catch(reportError);
   rememberRun(state.run);

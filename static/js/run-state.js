@@ -1,5 +1,7 @@
 // The page's copy of one run: points, answer, step history, what the session reads now, and
 // the step the timeline shows. Every number in it came from the run's TensorFlow session.
+// A long history arrives thinned (every k-th step and the last 500): `history` then holds the
+// steps loaded so far, in order, and `missing(k)` says which step must be fetched to show it.
 
 export class RunState {
   constructor(run) {
@@ -10,6 +12,8 @@ export class RunState {
   load(run) {
     this.run = run;
     this.history = [...run.history];
+    this.thinned = run.history_thinned;
+    this.byStep = new Map(this.history.map((record) => [record.step, record]));
     this.current = run.current;
     this.diverged = run.diverged;
     this.divergedAt = run.diverged_at;
@@ -34,6 +38,7 @@ export class RunState {
   appendBatch(batch) {
     const following = this.following;
     this.history.push(...batch.records);
+    for (const record of batch.records) this.byStep.set(record.step, record);
     this.current = batch.current;
     this.noteDivergence(batch.records[batch.records.length - 1]);
     if (following) this.position = this.lastStep;
@@ -44,6 +49,7 @@ export class RunState {
     const following = this.following;
     const { predictions, ...record } = event;
     this.history.push(record);
+    this.byStep.set(record.step, record);
     this.current = record.diverged
       ? null
       : { step: record.step, weights: record.weights_after, loss: record.loss_after, predictions };
@@ -64,17 +70,31 @@ export class RunState {
   }
 
   record(step) {
-    return step >= 1 && step <= this.history.length ? this.history[step - 1] : null;
+    return this.byStep.get(step) ?? null;
   }
 
-  /** Weights after `k` steps (the initial weights for k = 0). */
+  /** Whether step `k` is in the run but not loaded yet (a thinned history leaves gaps). */
+  missing(k) {
+    return k >= 1 && k <= this.lastStep && !this.byStep.has(k);
+  }
+
+  /** Add consecutive records read from the server's history, keeping steps in order. */
+  merge(records) {
+    const fresh = records.filter((record) => record.step <= this.lastStep && !this.byStep.has(record.step));
+    if (!fresh.length) return;
+    for (const record of fresh) this.byStep.set(record.step, record);
+    this.history = [...this.byStep.values()].sort((a, b) => a.step - b.step);
+    this.thinned = this.history.length < this.lastStep;
+  }
+
+  /** Weights after `k` steps (the initial weights for k = 0); null where not loaded. */
   weightsAt(k) {
-    return k === 0 ? this.run.initial_weights : this.record(k).weights_after;
+    return k === 0 ? this.run.initial_weights : (this.record(k)?.weights_after ?? null);
   }
 
-  /** Loss after `k` steps, or null where unknown or overflowed. */
+  /** Loss after `k` steps, or null where unknown, not loaded or overflowed. */
   lossAt(k) {
-    if (k >= 1) return this.record(k).loss_after;
+    if (k >= 1) return this.record(k)?.loss_after ?? null;
     if (this.history.length) return this.history[0].loss_before;
     return this.current ? this.current.loss : null;
   }
@@ -83,7 +103,7 @@ export class RunState {
   lineAt(k) {
     for (let step = k; step >= 0; step -= 1) {
       const w = this.weightsAt(step);
-      if (w.b !== null && w.m !== null) return { step, weights: w };
+      if (w && w.b !== null && w.m !== null) return { step, weights: w };
     }
     return { step: 0, weights: this.run.initial_weights };
   }

@@ -23,8 +23,15 @@ export function table(headings, rows) {
   return node;
 }
 
-/** Step 0 (the initial weights and the loss before any update), then every step of the history. */
+/** Step 0 (the initial weights and the loss before any update), then every step loaded. */
 export const steps = (state) => [{ step: 0, weights_after: state.run.initial_weights, loss_after: state.lossAt(0) }, ...state.history];
+
+/** A table of steps; a thinned history says which steps it leaves out and where they all are. */
+function stepTable(state, headings, row) {
+  const node = table(headings, steps(state).map(row));
+  if (state.thinned) node.createCaption().textContent = t("table.thinned", { shown: state.history.length, steps: state.lastStep });
+  return node;
+}
 
 const TABLES = {
   fit: (state, predictions) =>
@@ -32,14 +39,10 @@ const TABLES = {
       ["table.x", "table.y", "table.yhat"],
       state.run.points.x.map((x, i) => [x, state.run.points.y[i], predictions ? predictions[i] : null]),
     ),
-  loss: (state) => table(["table.step", "table.loss"], steps(state).map((r) => [String(r.step), r.loss_after])),
-  slope: (state) =>
-    table(["table.step", "table.b", "table.m"], steps(state).map((r) => [String(r.step), r.weights_after.b, r.weights_after.m])),
+  loss: (state) => stepTable(state, ["table.step", "table.loss"], (r) => [String(r.step), r.loss_after]),
+  slope: (state) => stepTable(state, ["table.step", "table.b", "table.m"], (r) => [String(r.step), r.weights_after.b, r.weights_after.m]),
   surface: (state) =>
-    table(
-      ["table.step", "table.b", "table.m", "table.loss"],
-      steps(state).map((r) => [String(r.step), r.weights_after.b, r.weights_after.m, r.loss_after]),
-    ),
+    stepTable(state, ["table.step", "table.b", "table.m", "table.loss"], (r) => [String(r.step), r.weights_after.b, r.weights_after.m, r.loss_after]),
 };
 
 /** Refill the open tables; `predictions` are yhat at the step shown, if known. */
