@@ -23,6 +23,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    func,
     insert,
     or_,
     select,
@@ -157,6 +158,11 @@ class StepConflictError(Exception):
     reset the run meanwhile. Nothing of the batch was stored."""
 
 
+class ForkSourceChangedError(Exception):
+    """A fork was not stored: its source lacks the steps to copy, or the last one overflowed
+    (a reset, perhaps by another process, came first). Nothing of the fork was stored."""
+
+
 @dataclass(frozen=True)
 class RunHead:
     """Where a run's history stands: how often it was reset, and its last step (0: none)."""
@@ -284,14 +290,7 @@ class Store:
                 )
             )
             if steps_of is not None:
-                source_id, last = steps_of
-                copied = [c for c in steps_table.c if c.name != "run_id"]
-                rows = select(bindparam("target", run.id, type_=String), *copied).where(
-                    steps_table.c.run_id == source_id, steps_table.c.step <= last
-                )
-                connection.execute(
-                    insert(steps_table).from_select(["run_id", *(c.name for c in copied)], rows)
-                )
+                _copy_steps(connection, steps_of, run.id)
 
     def get_run(self, run_id: str) -> StoredRun | None:
         with self._engine.connect() as connection:
@@ -477,6 +476,39 @@ class Store:
         generation."""
         with self._writes.tracking(), self._engine.begin() as connection:
             return reset_in_transaction(connection, run_id)
+
+
+def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str) -> None:
+    """Copy steps 1..k of run `source = (run_id, k)` to `target_id` inside the database.
+
+    The rows never cross to Python, so a fork of 100,000 steps costs the database, not the
+    server's memory. The copy is checked in the same transaction: if the source was reset
+    meanwhile, even by another process, or step k overflowed, the fork is refused whole.
+    On PostgreSQL the source's row is locked FOR SHARE first, so a reset (which updates the
+    row) waits for the copy, and the copy waits for a reset under way.
+    """
+    source_id, last = source
+    if connection.dialect.name == "postgresql":
+        connection.execute(_GENERATION.with_for_update(read=True), {"run_id": source_id})
+    copied = [c for c in steps_table.c if c.name != "run_id"]
+    rows = select(bindparam("target", target_id, type_=String), *copied).where(
+        steps_table.c.run_id == source_id, steps_table.c.step <= last
+    )
+    connection.execute(insert(steps_table).from_select(["run_id", *(c.name for c in copied)], rows))
+    # Counted, not taken from the insert's rowcount, which PostgreSQL's driver leaves at -1.
+    count = connection.execute(
+        select(func.count()).select_from(steps_table).where(steps_table.c.run_id == target_id)
+    ).scalar_one()
+    if count != last:  # Steps are numbered 1, 2, … once each: `last` of them is all of them.
+        raise ForkSourceChangedError(f"run {source_id} has no longer steps 1 to {last}")
+    if last > 0:
+        state_missing = connection.execute(
+            select(steps_table.c.state.is_(None)).where(
+                steps_table.c.run_id == target_id, steps_table.c.step == last
+            )
+        ).scalar_one()
+        if state_missing:
+            raise ForkSourceChangedError(f"step {last} of run {source_id} overflowed")
 
 
 def reset_in_transaction(connection: Connection, run_id: str) -> int:

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from app.store import (
+    ForkSourceChangedError,
     RunHead,
     StepConflictError,
     Store,
@@ -162,6 +163,17 @@ def test_floats_round_trip_bit_for_bit(store):
         stored = store.steps("run-1")[-1]
         assert stored == record
     assert [store.state_at("run-1", k) for k in range(1, len(awkward) + 1)] == states
+
+
+def test_a_fork_of_steps_a_reset_removed_is_refused_whole(store):
+    store.add_run(make_run())
+    store.add_steps("run-1", [make_step(1), make_step(2), make_step(3)])
+    store.reset_run("run-1")  # As if another process reset it after the fork looked.
+    store.add_steps("run-1", [make_step(1)])
+    with pytest.raises(ForkSourceChangedError):
+        store.add_run(make_run("fork"), steps_of=("run-1", 2))
+    assert store.get_run("fork") is None
+    assert store.steps("fork") == []
 
 
 def test_fork_copies_the_steps_up_to_k_in_one_transaction(store):

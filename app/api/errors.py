@@ -4,6 +4,7 @@ Echoing input is avoided on purpose: a NaN sent by a client cannot be written as
 """
 
 import logging
+import sys
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from app.runs.errors import (
     NodeNotFoundError,
     NotOwnerError,
     RetryLaterError,
+    RunChangedError,
     RunContendedError,
     RunDivergedError,
     RunFullError,
@@ -27,8 +29,17 @@ from app.runs.errors import (
     ServerBusyError,
     StepNotFoundError,
 )
+from app.storage_full import StorageFullError
 
 logger = logging.getLogger(__name__)
+
+# A full disk is fixed by an operator, not at once: asking clients to wait this long keeps a
+# class's retries from hammering a server that can store nothing.
+STORAGE_FULL_RETRY_AFTER_SECONDS = 30
+STORAGE_FULL_DETAIL = (
+    "the server's disk is full, so nothing of this request was stored (everything stored "
+    f"before is kept); try again in {STORAGE_FULL_RETRY_AFTER_SECONDS} s or later"
+)
 
 _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     RunNotFoundError: 404,
@@ -36,6 +47,7 @@ _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     NodeNotFoundError: 404,
     RunDivergedError: 409,
     RunResetError: 409,
+    RunChangedError: 409,
     RunFullError: 409,
     InvalidRunRequestError: 422,
     RunRateLimitedError: 429,
@@ -75,14 +87,45 @@ async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=headers)
 
 
+def _unreadable_json(cause: BaseException | None) -> str | None:
+    """The `detail` for a JSON body that Python's parser could not read, or None for a 400
+    with any other cause.
+
+    FastAPI answers 422 for a `json.JSONDecodeError` but 400 for whatever else `json.loads`
+    raises: `UnicodeDecodeError` for a body that is not even UTF-8, `ValueError` for an integer
+    beyond Python's limit on digits, `RecursionError` for arrays or objects nested deeper than
+    the interpreter's stack allows.
+    """
+    if isinstance(cause, UnicodeDecodeError):
+        return _BODY_NOT_JSON
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):
+        digits = sys.get_int_max_str_digits()
+        return f"{_BODY_NOT_JSON}: number too large (an integer may have at most {digits} digits)"
+    if isinstance(cause, RecursionError):
+        return f"{_BODY_NOT_JSON}: nested too deeply"
+    return None
+
+
 async def _bad_request(request: Request, exc: Exception) -> Response:
-    """FastAPI answers 400 for a JSON body that is not even UTF-8, but 422 for one that is not
-    JSON: the same mistake, so it gets the same, documented, 422 (found by Schemathesis)."""
+    """A JSON body FastAPI's parser could not read is the same mistake as one that is not JSON,
+    so it gets the same, documented, 422 rather than an undocumented 400 (found by
+    Schemathesis)."""
     assert isinstance(exc, HTTPException)
-    if isinstance(exc.__cause__, UnicodeDecodeError):
-        error = {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}
-        return JSONResponse(status_code=422, content={"detail": _BODY_NOT_JSON, "errors": [error]})
-    return await http_exception_handler(request, exc)
+    detail = _unreadable_json(exc.__cause__)
+    if detail is None:
+        return await http_exception_handler(request, exc)
+    error = {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}
+    return JSONResponse(status_code=422, content={"detail": detail, "errors": [error]})
+
+
+async def _storage_full(_request: Request, _exc: Exception) -> JSONResponse:
+    """507 Insufficient Storage: the write failed for lack of space and was rolled back whole.
+    The store has logged it; this is an answer like any refusal, not a crash."""
+    return JSONResponse(
+        status_code=507,
+        content={"detail": STORAGE_FULL_DETAIL},
+        headers={"Retry-After": str(STORAGE_FULL_RETRY_AFTER_SECONDS)},
+    )
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -98,4 +141,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(400, _bad_request)
     for kind in _SERVICE_ERROR_STATUS:
         app.add_exception_handler(kind, _service_error)
+    app.add_exception_handler(StorageFullError, _storage_full)
     app.add_exception_handler(Exception, _unexpected_error)

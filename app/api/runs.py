@@ -105,7 +105,11 @@ def get_run(run_id: str, service: ServiceDep) -> Response:
     return as_json(run_public(service.get(run_id)))
 
 
-@router.get("/{run_id}/history", responses={404: _ERRORS[404]}, response_model=HistoryPage)
+@router.get(
+    "/{run_id}/history",
+    responses={404: _ERRORS[404], 422: _ERRORS[422]},
+    response_model=HistoryPage,
+)
 def history_page(
     run_id: str,
     service: ServiceDep,

@@ -25,6 +25,14 @@ class RunResetError(RunRequestError):
         super().__init__("the run was reset while this stream was running; it stopped there")
 
 
+class RunChangedError(RunRequestError):
+    def __init__(self) -> None:
+        super().__init__(
+            "the run was reset while it was being forked, so nothing was stored; "
+            "reload it and fork again"
+        )
+
+
 class RunFullError(RunRequestError):
     def __init__(self, last: int, limit: int) -> None:
         room = f"only {limit - last} more fit" if last < limit else "no more fit"

@@ -21,6 +21,7 @@ from app.runs.coherence import Position, SessionPositions
 from app.runs.errors import (
     InvalidRunRequestError,
     NotOwnerError,
+    RunChangedError,
     RunContendedError,
     RunDivergedError,
     RunFullError,
@@ -35,7 +36,7 @@ from app.runs.locks import check_locks, locks_of
 from app.runs.owners import may_change, new_owner_token
 from app.runs.registry import RunRegistry
 from app.schemas import RunCreate
-from app.store import RunOwner, RunSummary, Store, StoredRun, StoredStep
+from app.store import ForkSourceChangedError, RunOwner, RunSummary, Store, StoredRun, StoredStep
 from app.training.csv_points import parse_points_csv
 from app.training.curvature import Curvature, loss_curvature
 from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
@@ -270,32 +271,35 @@ class RunService:
 
         Anyone who can see the run may fork it: the fork has an owner token of its own."""
         run = self.require_run(run_id)
-        owner = new_owner_token()
-        with self.checkout(run_id):  # No step or reset may change the history while copying.
-            last_step = self._store.last_step(run_id)
-            last = last_step.step if last_step is not None else 0
-            if not 0 <= step <= last:
-                # 422 as for step -1: the run exists, the body asks for a step it does not have
-                # (a 404 would say the run is gone; found by Schemathesis).
-                raise InvalidRunRequestError(
-                    f"step must be from 0 (the start) to {last}, this run's last step"
-                )
-            if step > 0 and self._store.state_at(run_id, step) is None:
-                raise InvalidRunRequestError(
-                    f"step {step} overflowed, so there is no state to continue from; "
-                    "fork from an earlier step"
-                )
-            fork = StoredRun(
-                id=_new_run_id(),
-                created_at=datetime.now(UTC),
-                config={**run.config, "forked_from": {"run_id": run_id, "step": step}},
-                points_x=run.points_x,
-                points_y=run.points_y,
-                initial_state=run.initial_state,
-                answer=run.answer,
-                owner_token_hash=owner.hash,
+        last = self.last_step(run_id)
+        if not 0 <= step <= last:
+            # 422 as for step -1: the run exists, the body asks for a step it does not have
+            # (a 404 would say the run is gone; found by Schemathesis).
+            raise InvalidRunRequestError(
+                f"step must be from 0 (the start) to {last}, this run's last step"
             )
+        if step > 0 and self._store.state_at(run_id, step) is None:
+            raise InvalidRunRequestError(
+                f"step {step} overflowed, so there is no state to continue from; "
+                "fork from an earlier step"
+            )
+        owner = new_owner_token()
+        fork = StoredRun(
+            id=_new_run_id(),
+            created_at=datetime.now(UTC),
+            config={**run.config, "forked_from": {"run_id": run_id, "step": step}},
+            points_x=run.points_x,
+            points_y=run.points_y,
+            initial_state=run.initial_state,
+            answer=run.answer,
+            owner_token_hash=owner.hash,
+        )
+        # The steps are copied and checked in one transaction of the store, which no step or
+        # reset (of any process) can interleave with: no lock of this process is needed.
+        try:
             self._store.add_run(fork, steps_of=(run_id, step))
+        except ForkSourceChangedError as error:
+            raise RunChangedError() from error
         # Its session is built from the stored state at `step`, as any evicted run is.
         return replace(self.get(fork.id), owner_token=owner.token)
 

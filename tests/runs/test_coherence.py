@@ -4,18 +4,27 @@ Each service has its own store connection and its own TensorFlow sessions; only 
 is shared. Every history must stay 1..N exactly once, equal to an uninterrupted run's.
 """
 
+import threading
 from dataclasses import astuple
 
 import pytest
 
 from app.config import Settings
-from app.runs.errors import RunContendedError, RunDivergedError, RunResetError
+from app.runs.errors import (
+    InvalidRunRequestError,
+    RunChangedError,
+    RunContendedError,
+    RunDivergedError,
+    RunResetError,
+)
 from app.runs.service import STORE_ATTEMPTS, RunService
 from app.schemas import RunCreate
 from app.store import StepConflictError, Store
 
 # Adam: its slots (m, v and the β powers) must be right after every catch-up, not only w.
 ADAM = {"optimizer": {"name": "adam"}, "learning_rate": 0.05, "seed": 3}
+RESET_CYCLES = 20  # Resets the other process makes while this one forks.
+MAX_FORK_TRIES = 5000
 
 
 class Process:
@@ -150,3 +159,43 @@ def test_over_http_a_request_that_keeps_losing_is_answered_503_with_retry_after(
     assert "other server processes stepped this run" in answer.json()["detail"]
     monkeypatch.undo()
     assert client.post(f"/api/runs/{run_id}/step", json={"n": 1}).json()["records"][0]["step"] == 1
+
+
+def test_fork_and_reset_in_two_processes_never_give_a_half_copied_fork(processes):
+    """One process forks at step 5 again and again while the other resets and steps the run:
+    each fork holds steps 1..5 of one generation whole and continues from step 5's state, or
+    is refused with nothing stored."""
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    b.service.step(run_id, 8)
+    outcomes: list[str] = []
+    cycles: list[int] = []
+    stop = threading.Event()
+
+    def reset_and_step() -> None:
+        while not stop.is_set():
+            b.service.reset(run_id)
+            b.service.step(run_id, 8)
+            cycles.append(1)
+            stop.wait(0.02)  # A moment with the steps in place, so that some forks succeed.
+
+    other = threading.Thread(target=reset_and_step)
+    other.start()
+    try:
+        tries = 0
+        while len(cycles) < RESET_CYCLES and tries < MAX_FORK_TRIES:
+            tries += 1
+            try:
+                fork = a.service.fork(run_id, 5)
+            except (RunChangedError, InvalidRunRequestError):
+                outcomes.append("refused")
+                continue
+            outcomes.append("forked")
+            copied = history(a, fork.run.id)
+            assert [record[0] for record in copied] == [1, 2, 3, 4, 5]
+            assert copied == uninterrupted(a, 5)
+    finally:
+        stop.set()
+        other.join()
+    assert len(cycles) >= RESET_CYCLES
+    assert "forked" in outcomes
