@@ -9,6 +9,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from app.training.model import LinearRegressionModel
 
 ModelLoader = Callable[[str], LinearRegressionModel]
+# Raises if no such run is stored; asked before a run that is not live takes a place.
+RunCheck = Callable[[str], None]
 # Entered once a run's lock is held, around loading and using its session; it may refuse by
 # raising, before anything changed (app.runs.limits.ComputeSlots.hold does).
 Admission = Callable[[], AbstractContextManager[object]]
@@ -36,9 +38,11 @@ class RunRegistry:
         load: ModelLoader,
         keeps_session_on: type[Exception],
         admit: Admission = nullcontext,
+        require: RunCheck | None = None,
     ) -> None:
         self._capacity = capacity
         self._load = load
+        self._require = require
         self._keeps_session_on = keeps_session_on
         self._admit = admit
         self._entries: OrderedDict[str, _LiveRun] = OrderedDict()
@@ -54,6 +58,9 @@ class RunRegistry:
         body run inside `admit()`, entered after the lock: waiting for a run's lock takes no
         admission.
         """
+        if self._require is not None and not self._is_live(run_id):
+            # Before a place is made for it: ids of no run must not evict real sessions.
+            self._require(run_id)
         while True:
             entry = self._touch(run_id)
             with entry.lock:
@@ -90,6 +97,10 @@ class RunRegistry:
         if entry is not None:
             with entry.lock:
                 self._close(run_id, entry)
+
+    def _is_live(self, run_id: str) -> bool:
+        with self._entries_lock:
+            return run_id in self._entries
 
     def live_count(self) -> int:
         with self._entries_lock:

@@ -182,6 +182,7 @@ class RunService:
             self._load_model,
             keeps_session_on=RunRequestError,
             admit=self._slots.hold,
+            require=self._require_stored,
         )
 
     def close(self) -> None:
@@ -309,6 +310,11 @@ class RunService:
 
     def require_owner(self, run_id: str, token: str | None) -> None:
         """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
+        if not may_change(self._owner_of(run_id).token_hash, token):
+            raise NotOwnerError()
+
+    def _owner_of(self, run_id: str) -> RunOwner:
+        """The run's owner, remembered per process; RunNotFoundError if there is no such run."""
         with self._owners_lock:
             owner = self._owners.get(run_id)
         if owner is None:
@@ -321,8 +327,11 @@ class RunService:
                 self._owners[run_id] = owner
                 if len(self._owners) > OWNER_CACHE_SIZE:
                     self._owners.popitem(last=False)
-        if not may_change(owner.token_hash, token):
-            raise NotOwnerError()
+        return owner
+
+    def _require_stored(self, run_id: str) -> None:
+        """Raise RunNotFoundError unless the run is stored (one small query at most)."""
+        self._owner_of(run_id)
 
     def get(self, run_id: str) -> RunView:
         """The run as its session holds it now, with its history up to that step.

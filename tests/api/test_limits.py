@@ -250,3 +250,20 @@ def test_runs_closed_when_idle_continue_exactly(app_with, optimizer):
     uninterrupted = create(reference, **config)
     play(reference, uninterrupted, [action for actions in parts for action in actions])
     assert everything(idle, run_id) == everything(reference, uninterrupted)
+
+
+def test_requests_for_runs_that_do_not_exist_evict_no_session(app_with, monkeypatch):
+    client = app_with(max_live_runs=4)
+    run_ids = [create(client) for _ in range(4)]
+    service = client.app.state.service
+    rebuilt: list[str] = []
+    registry = service._registry
+    load = registry._load
+    monkeypatch.setattr(registry, "_load", lambda run_id: rebuilt.append(run_id) or load(run_id))
+    for index in range(10):
+        for path in ("evaluate", "graph", "steps/1", "surface?b_min=0&b_max=1&m_min=0&m_max=1"):
+            assert client.get(f"/api/runs/no-such-run-{index}/{path}").status_code == 404
+    assert service.live_sessions() == 4
+    for run_id in run_ids:
+        assert step(client, run_id).status_code == 200
+    assert rebuilt == []  # Every session was still live: none had been evicted.
