@@ -1,8 +1,8 @@
 """`/new?lr=0.01&optimizer=adam&lock=lr,optimizer`: an assignment link a teacher hands out.
 
-Each visit starts a run with those settings, whose config keeps the locked ones, and opens it
-as its owner. The run page shows the locked settings as set by the teacher, and the server
-refuses a run made from it (`based_on`) that changes them.
+Each visit by a person (see app.api.navigation) starts a run with those settings, whose config
+keeps the locked ones, and opens it as its owner. The run page shows the locked settings as set
+by the teacher, and the server refuses a run made from it (`based_on`) that changes them.
 """
 
 from typing import Annotated
@@ -12,10 +12,39 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.assignment_query import parse_assignment
 from app.api.deps import ServiceDep
-from app.api.pages import _page, owner_redirect
+from app.api.navigation import is_direct_navigation, is_same_origin_post
+from app.api.pages import LanguageChoice, _page, owner_redirect, refused_post, start_page
 from app.runs.errors import InvalidRunRequestError
+from app.runs.service import RunService
 
 router = APIRouter(include_in_schema=False)
+
+
+def _refused_link(
+    request: Request, error: InvalidRunRequestError, language: LanguageChoice
+) -> HTMLResponse:
+    context = {
+        "title_key": "assignment.bad_title",
+        "body_key": "assignment.bad_body",
+        # The link's `points` reach the service as CSV: name the parameter the link used.
+        "detail": str(error).replace("points_csv:", "points:", 1),
+    }
+    return _page(request, "message.html", context, *language, status_code=422)
+
+
+def _start(
+    request: Request, service: RunService, language: LanguageChoice, started: bool
+) -> RedirectResponse | HTMLResponse:
+    """Start the link's run if `started`, else show the button that starts it; a wrong link
+    is refused either way, before any run exists."""
+    try:
+        assignment = parse_assignment(request.query_params.multi_items())
+        if not started:
+            return start_page(request, language, assignment=True)
+        view = service.create(assignment.spec, locks=assignment.locks)
+    except InvalidRunRequestError as error:
+        return _refused_link(request, error, language)
+    return owner_redirect(view, language[0])
 
 
 @router.get("/new", response_model=None)
@@ -26,16 +55,19 @@ def assignment_run(
     stepwise_lang: Annotated[str | None, Cookie()] = None,
     accept_language: Annotated[str | None, Header()] = None,
 ) -> RedirectResponse | HTMLResponse:
-    try:
-        assignment = parse_assignment(request.query_params.multi_items())
-        view = service.create(assignment.spec, locks=assignment.locks)
-    except InvalidRunRequestError as error:
-        context = {
-            "title_key": "assignment.bad_title",
-            "body_key": "assignment.bad_body",
-            # The link's `points` reach the service as CSV: name the parameter the link used.
-            "detail": str(error).replace("points_csv:", "points:", 1),
-        }
-        language = (lang, stepwise_lang, accept_language)
-        return _page(request, "message.html", context, *language, status_code=422)
-    return owner_redirect(view, lang)
+    language = (lang, stepwise_lang, accept_language)
+    return _start(request, service, language, started=is_direct_navigation(request))
+
+
+@router.post("/new", response_model=None)
+def assignment_run_by_button(
+    request: Request,
+    service: ServiceDep,
+    lang: str | None = None,
+    stepwise_lang: Annotated[str | None, Cookie()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> RedirectResponse | HTMLResponse:
+    language = (lang, stepwise_lang, accept_language)
+    if not is_same_origin_post(request):
+        return refused_post(request, language)
+    return _start(request, service, language, started=True)

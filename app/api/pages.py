@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.deps import ServiceDep
+from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
@@ -24,6 +25,8 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+# `?lang=`, the language cookie and Accept-Language, as a page route receives them.
+LanguageChoice = tuple[str | None, str | None, str | None]
 
 
 def _listing_source(run: StoredRun) -> ListingSource:
@@ -62,8 +65,44 @@ def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
     return RedirectResponse(run_page_path(view.run.id) + query + fragment, status_code=303)
 
 
-@router.get("/")
-def start_run(service: ServiceDep, lang: str | None = None) -> RedirectResponse:
+def start_page(request: Request, language: LanguageChoice, assignment: bool) -> HTMLResponse:
+    """A page whose button starts the run by POST: for requests no person made here."""
+    prefix = "start.assignment_" if assignment else "start."
+    action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    context = {"title_key": f"{prefix}title", "body_key": f"{prefix}body", "action": action}
+    return _page(request, "start.html", context, *language)
+
+
+def refused_post(request: Request, language: LanguageChoice) -> HTMLResponse:
+    """403 for a form POST that another site sent."""
+    context = {"title_key": "start.title", "body_key": "start.refused", "detail": None}
+    return _page(request, "message.html", context, *language, status_code=403)
+
+
+@router.get("/", response_model=None)
+def start_run(
+    request: Request,
+    service: ServiceDep,
+    lang: str | None = None,
+    stepwise_lang: Annotated[str | None, Cookie()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> RedirectResponse | HTMLResponse:
+    """Start a run of the sample for a person who opened `/`; anything else gets a button."""
+    if not is_direct_navigation(request):
+        return start_page(request, (lang, stepwise_lang, accept_language), assignment=False)
+    return owner_redirect(service.create(RunCreate()), lang)
+
+
+@router.post("/", response_model=None)
+def start_run_by_button(
+    request: Request,
+    service: ServiceDep,
+    lang: str | None = None,
+    stepwise_lang: Annotated[str | None, Cookie()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> RedirectResponse | HTMLResponse:
+    if not is_same_origin_post(request):
+        return refused_post(request, (lang, stepwise_lang, accept_language))
     return owner_redirect(service.create(RunCreate()), lang)
 
 

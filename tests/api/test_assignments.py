@@ -4,12 +4,13 @@ import pytest
 
 from app.api.assignment_query import parse_assignment
 from app.runs.errors import InvalidRunRequestError
+from tests.navigation import NAVIGATION
 from tests.owners import owner_headers
 
 
 def open_link(client, **params) -> dict:
     """Follow an assignment link as a student's browser does; the run and its token."""
-    response = client.get("/new", params=params, follow_redirects=False)
+    response = client.get("/new", params=params, headers=NAVIGATION, follow_redirects=False)
     assert response.status_code == 303, response.text
     path, fragment = response.headers["location"].split("#")
     run = client.get("/api" + path.split("?")[0]).json()
@@ -83,7 +84,7 @@ def test_every_setting_can_be_given_in_the_link(client):
     ],
 )
 def test_a_bad_link_names_the_parameter(client, params, named):
-    response = client.get("/new", params=params, follow_redirects=False)
+    response = client.get("/new", params=params, headers=NAVIGATION, follow_redirects=False)
     assert response.status_code == 422
     assert "This assignment link cannot start a run" in response.text
     assert named in response.text.replace("&#39;", "'"), response.text

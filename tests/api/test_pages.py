@@ -7,17 +7,18 @@ import pytest
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGES, choose_language, messages
 from app.training.graph_view import Origin, Unreadable
+from tests.navigation import NAVIGATION
 
 
 def run_page_url(client, **params) -> str:
     """Where `GET /` sends the browser, without the fragment that hands over the token."""
-    response = client.get("/", params=params, follow_redirects=False)
+    response = client.get("/", params=params, headers=NAVIGATION, follow_redirects=False)
     assert response.status_code == 303
     return response.headers["location"].split("#")[0]
 
 
 def test_start_page_creates_a_run_and_redirects_to_its_link(client):
-    response = client.get("/", follow_redirects=False)
+    response = client.get("/", headers=NAVIGATION, follow_redirects=False)
     location, fragment = response.headers["location"].split("#")
     assert re.fullmatch(r"/runs/[A-Za-z0-9_-]{22}", location)
     # The owner token goes to the page in the fragment, which browsers never send on.
@@ -107,3 +108,42 @@ def test_plotly_is_served_by_the_app_compressed_and_revalidated(client):
     )
     assert again.status_code == 304
     assert again.content == b""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # A crawler or a chat app's link preview: no Fetch Metadata at all.
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},  # From another site.
+        {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/", "/new?lr=0.01&lock=lr"])
+def test_only_a_person_opening_the_page_starts_a_run(client, headers, path):
+    before = len(client.app.state.service.summaries(100))
+    page = client.get(path, headers=headers, follow_redirects=False)
+    assert page.status_code == 200
+    assert '<form method="post"' in page.text and 'id="start-run"' in page.text
+    assert len(client.app.state.service.summaries(100)) == before  # No run was created.
+
+
+@pytest.mark.parametrize("path", ["/", "/new?lr=0.01&lock=lr"])
+def test_the_start_button_creates_the_run_from_this_site_only(client, path):
+    service = client.app.state.service
+    before = len(service.summaries(100))
+    own = client.post(path, headers={"Sec-Fetch-Site": "same-origin"}, follow_redirects=False)
+    assert own.status_code == 303
+    assert re.fullmatch(r"/runs/[A-Za-z0-9_-]{22}(\?.*)?#owner=.+", own.headers["location"])
+    old_browser = client.post(path, headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert old_browser.status_code == 303
+    for foreign in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {}):
+        refused = client.post(path, headers=foreign, follow_redirects=False)
+        assert refused.status_code == 403
+    assert len(service.summaries(100)) == before + 2
+
+
+def test_a_wrong_assignment_link_is_refused_before_any_button(client):
+    page = client.get("/new", params={"lr": "fast"}, follow_redirects=False)
+    assert page.status_code == 422
+    assert "lr" in page.text

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from tests.navigation import NAVIGATION
 from tests.server import ServerProcess
 
 # The CSV that took csv.Sniffer 3.2 s at 150 quotes and 23 s at 250, holding the GIL so that
@@ -49,7 +50,7 @@ def test_a_pathological_csv_body_is_refused_while_the_server_keeps_answering(ser
 def test_a_pathological_assignment_link_is_refused_while_the_server_keeps_answering(server):
     answer = _livez_while(
         server.base_url,
-        lambda client: client.get("/new", params={"points": PATHOLOGICAL_CSV}),
+        lambda client: client.get("/new", params={"points": PATHOLOGICAL_CSV}, headers=NAVIGATION),
     )
     assert answer.status_code == 422
     assert "points" in answer.text

@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 
 from app.api.security import SECURITY_HEADERS
 from app.main import create_app
+from tests.navigation import NAVIGATION
 
 OTHER_ORIGIN = "https://elsewhere.example"
 
@@ -76,7 +77,7 @@ def test_run_pages_json_exports_and_streams_carry_the_headers(client, run):
         client.post(f"/api/runs/{run_id}/step", json={"n": 2}),
         client.get(f"/api/runs/{run_id}/history.csv"),
         client.get(f"/api/runs/{run_id}/script.py"),
-        client.get("/", follow_redirects=False),
+        client.get("/", headers=NAVIGATION, follow_redirects=False),
     ]
     with client.stream("GET", f"/api/runs/{run_id}/stream", params={"n": 2}) as streamed:
         streamed.read()
