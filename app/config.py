@@ -68,8 +68,50 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Largest request body; beyond, 413."
     )
+    # Limits per client. A class shares one address, so a browser is told apart by its client
+    # cookie; requests without one (scripts) share their address's allowance.
+    create_rate_limit: str = Field(
+        default="20/minute",
+        description="New runs and forks one browser may start ('limits' notation).",
+    )
+    create_rate_limit_per_address: str = Field(
+        default="600/minute",
+        description="New runs and forks from one address, every browser behind it together.",
+    )
+    max_streams_per_client: int = Field(
+        default=4, ge=1, description="Streams one browser may hold open at once."
+    )
+    max_streams_per_address: int = Field(
+        default=300, ge=1, description="Streams open at once from one address, all together."
+    )
+    stream_send_timeout_seconds: float = Field(
+        default=30,
+        gt=0,
+        description="A stream whose reader takes no data for this long is closed.",
+    )
+    # The HTTP server's own limits (app/serve.py, app/http_limits.py): what a client may hold
+    # open or send before the app sees its request.
+    header_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="A request head not complete this long after its first byte (or after the "
+        "connection opened) closes the connection.",
+    )
+    body_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="A request body that sends no byte for this long is answered 408.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=4096,
+        description="Largest request line and header block; beyond, 431.",
+    )
+    max_header_count: int = Field(
+        default=100, ge=16, description="Most header fields in one request; beyond, 431."
+    )
 
-    @field_validator("run_rate_limit")
+    @field_validator("run_rate_limit", "create_rate_limit", "create_rate_limit_per_address")
     @classmethod
     def _valid_rate(cls, rate: str) -> str:
         parse(rate)  # Raises ValueError on anything but one rate such as "30/second".

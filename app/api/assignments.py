@@ -11,6 +11,7 @@ from fastapi import APIRouter, Cookie, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.assignment_query import parse_assignment
+from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.pages import LanguageChoice, _page, owner_redirect, refused_post, start_page
@@ -41,6 +42,7 @@ def _start(
         assignment = parse_assignment(request.query_params.multi_items())
         if not started:
             return start_page(request, language, assignment=True)
+        count_new_run(request, service)
         view = service.create(assignment.spec, locks=assignment.locks)
     except InvalidRunRequestError as error:
         return _refused_link(request, error, language)

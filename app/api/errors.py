@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 
 from app.api.security import SECURITY_HEADERS
 from app.runs.errors import (
+    CreateRateLimitedError,
     InvalidRunRequestError,
     NodeNotFoundError,
     NotOwnerError,
@@ -28,6 +29,7 @@ from app.runs.errors import (
     RunResetError,
     ServerBusyError,
     StepNotFoundError,
+    TooManyStreamsError,
 )
 from app.storage_full import StorageFullError
 
@@ -51,6 +53,8 @@ _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     RunFullError: 409,
     InvalidRunRequestError: 422,
     RunRateLimitedError: 429,
+    CreateRateLimitedError: 429,
+    TooManyStreamsError: 429,
     ServerBusyError: 503,
     RunContendedError: 503,
     NotOwnerError: 403,

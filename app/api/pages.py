@@ -8,6 +8,7 @@ from fastapi import APIRouter, Cookie, Header, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from app.api.clients import NewRunLimited, count_new_run, give_client_id
 from app.api.deps import ServiceDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
@@ -51,6 +52,7 @@ def _page(
     )
     if lang_query == lang:  # An explicit choice is remembered for the next visit.
         response.set_cookie(LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax")
+    give_client_id(request, response)
     return response
 
 
@@ -90,10 +92,11 @@ def start_run(
     """Start a run of the sample for a person who opened `/`; anything else gets a button."""
     if not is_direct_navigation(request):
         return start_page(request, (lang, stepwise_lang, accept_language), assignment=False)
+    count_new_run(request, service)
     return owner_redirect(service.create(RunCreate()), lang)
 
 
-@router.post("/", response_model=None)
+@router.post("/", response_model=None, dependencies=[NewRunLimited])
 def start_run_by_button(
     request: Request,
     service: ServiceDep,

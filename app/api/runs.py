@@ -11,8 +11,10 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Body, Query, Response
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from app.api.clients import ClientDep, NewRunLimited
 from app.api.deps import ExplainerDep, OwnerTokenHeader, ServiceDep
 from app.api.limits import RateLimited
 from app.api.presenters import (
@@ -29,6 +31,7 @@ from app.api.presenters import (
     step_event,
 )
 from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
+from app.runs.limits import StreamLease
 from app.runs.service import RunService
 from app.schemas import (
     CurrentPublic,
@@ -55,6 +58,9 @@ router = APIRouter(prefix="/api/runs", tags=["runs"])
 MAX_STREAM_INTERVAL_MS = 1000
 MAX_SURFACE_SIZE = 120
 MAX_HISTORY_PAGE = 5000
+# Steps are stored as SQL INTEGER; a larger `after` overflowed SQLite's parameter and answered
+# 500 (found by random fuzzing).
+MAX_STEP_NUMBER = 2**31 - 1
 SSE_PING_SECONDS = 15
 # On shutdown, streams get this long to send their `end` event before they are cancelled; it
 # must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
@@ -65,6 +71,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The run diverged; reset it first."},
     422: {"description": "The request is invalid; `detail` says what to change."},
     503: {"description": "Too many computations at once; retry after `Retry-After` seconds."},
+}
+_NEW_RUN_LIMITED: dict[str, Any] = {
+    "description": "Too many new runs and forks from this browser or address; retry after "
+    "`Retry-After` seconds."
 }
 # Changes to a run: only its owner may make them.
 _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -84,8 +94,9 @@ _STORAGE_FULL: dict[int | str, dict[str, Any]] = {
 @router.post(
     "",
     status_code=201,
-    responses={422: _ERRORS[422], **_STORAGE_FULL},
+    responses={422: _ERRORS[422], 429: _NEW_RUN_LIMITED, **_STORAGE_FULL},
     response_model=RunCreated,
+    dependencies=[NewRunLimited],
 )
 def create_run(
     service: ServiceDep,
@@ -113,7 +124,10 @@ def get_run(run_id: str, service: ServiceDep) -> Response:
 def history_page(
     run_id: str,
     service: ServiceDep,
-    after: Annotated[int, Query(ge=0, description="Steps after this one (0: from the first).")] = 0,
+    after: Annotated[
+        int,
+        Query(ge=0, le=MAX_STEP_NUMBER, description="Steps after this one (0: from the first)."),
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_PAGE)] = 1000,
 ) -> Response:
     """Every stored step, a page at a time, in order; needs no session."""
@@ -157,8 +171,15 @@ def reset_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHeader = 
 @router.post(
     "/{run_id}/fork",
     status_code=201,
-    responses={404: _ERRORS[404], 422: _ERRORS[422], **_STORAGE_FULL},
+    responses={
+        404: _ERRORS[404],
+        409: {"description": "The run was reset while it was being forked; fork again."},
+        422: _ERRORS[422],
+        429: _NEW_RUN_LIMITED,
+        **_STORAGE_FULL,
+    },
     response_model=RunCreated,
+    dependencies=[NewRunLimited],
 )
 def fork_run(run_id: str, request: ForkRequest, service: ServiceDep) -> Response:
     """Continue from step `step` as a new run: the same data and settings, the history up to
@@ -223,6 +244,7 @@ def loss_surface(
 async def stream_run(
     run_id: str,
     service: ServiceDep,
+    client: ClientDep,
     owner_token: OwnerTokenHeader = None,
     n: int = 50,
     interval_ms: Annotated[int, Query(ge=0, le=MAX_STREAM_INTERVAL_MS)] = 0,
@@ -234,15 +256,31 @@ async def stream_run(
     """
     await run_in_threadpool(service.require_owner, run_id, owner_token)
     await run_in_threadpool(service.check_can_step, run_id, n)
+    lease = service.open_stream(client)  # 429 if this client has its streams open already.
     # sse-starlette sets it when the server is told to stop (SIGTERM), then gives the stream
     # the grace period to end with its final event.
     shutdown = anyio.Event()
     return EventSourceResponse(
-        _step_events(service, run_id, n, interval_ms / 1000, shutdown),
+        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, shutdown)),
         ping=SSE_PING_SECONDS,
         shutdown_event=shutdown,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
+        # A reader that stops reading (its buffers full) is dropped, and its stream ends.
+        send_timeout=service.stream_send_timeout,
+        # Also run when the body never starts (the client left first): the place is freed.
+        background=BackgroundTask(lease.release),
     )
+
+
+async def _leased(
+    lease: StreamLease, events: AsyncIterator[ServerSentEvent]
+) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events; its client's place is given back when they end, however."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        lease.release()
 
 
 async def _step_events(

@@ -68,6 +68,25 @@ class RunRateLimitedError(RetryLaterError):
         )
 
 
+class CreateRateLimitedError(RetryLaterError):
+    def __init__(self, limit: str, retry_after: int) -> None:
+        super().__init__(
+            f"too many new runs and forks from here (at most {limit}); try again in "
+            f"{retry_after} s, or go on with a run you already have",
+            retry_after,
+        )
+
+
+class TooManyStreamsError(RetryLaterError):
+    def __init__(self, limit: int, holder: str) -> None:
+        who = "this browser" if holder == "browser" else "this network address"
+        super().__init__(
+            f"{who} already has {limit} runs playing at once, the most allowed; stop one "
+            "(or wait for it to end) and press Run again",
+            retry_after=1,
+        )
+
+
 class RunContendedError(RetryLaterError):
     """Other server processes kept storing this run's next steps first (several app
     processes share the database); nothing was stored by this request."""

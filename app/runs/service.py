@@ -31,7 +31,14 @@ from app.runs.errors import (
     ServerBusyError,
 )
 from app.runs.history import HistoryReader, HistorySummary
-from app.runs.limits import ComputeSlots, RunRateLimiter
+from app.runs.limits import (
+    Client,
+    ClientCreateLimiter,
+    ComputeSlots,
+    RateLimiter,
+    StreamLease,
+    StreamSlots,
+)
 from app.runs.locks import check_locks, locks_of
 from app.runs.owners import may_change, new_owner_token
 from app.runs.registry import RunRegistry
@@ -171,7 +178,13 @@ class RunService:
         self._slots = ComputeSlots(
             settings.max_concurrent_computations, settings.compute_wait_seconds
         )
-        self._rate = RunRateLimiter(settings.run_rate_limit)
+        self._rate = RateLimiter(settings.run_rate_limit)
+        self._creates = ClientCreateLimiter(
+            settings.create_rate_limit, settings.create_rate_limit_per_address
+        )
+        self._streams = StreamSlots(
+            settings.max_streams_per_client, settings.max_streams_per_address
+        )
         # Where each live session stands in the store, which other processes may also change.
         self._positions = SessionPositions(store)
         self.history = HistoryReader(store)
@@ -206,6 +219,18 @@ class RunService:
         with a wrong token, refused anyway, cannot use up the owner's allowance.
         """
         self._rate.hit(run_id, owner_token or "")
+
+    def count_new_run(self, client: Client) -> None:
+        """Count a new run or fork against the client's allowance (CreateRateLimitedError)."""
+        self._creates.hit(client)
+
+    @property
+    def stream_send_timeout(self) -> float:
+        return self._settings.stream_send_timeout_seconds
+
+    def open_stream(self, client: Client) -> StreamLease:
+        """A place for one more open stream of `client` (TooManyStreamsError if none)."""
+        return self._streams.take(client)
 
     def create(self, spec: RunCreate, locks: Sequence[str] = ()) -> RunView:
         """Create a run owned by whoever receives the answer's token.

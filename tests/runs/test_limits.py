@@ -4,7 +4,7 @@ import time
 import pytest
 
 from app.runs.errors import RunRateLimitedError, ServerBusyError
-from app.runs.limits import ComputeSlots, RunRateLimiter
+from app.runs.limits import ComputeSlots, RateLimiter
 
 
 def test_compute_slots_refuse_when_all_are_taken():
@@ -61,7 +61,7 @@ def test_a_burst_waits_for_a_slot_to_come_free():
 
 
 def test_the_rate_limit_counts_each_key_on_its_own():
-    limiter = RunRateLimiter("3/minute")
+    limiter = RateLimiter("3/minute")
     for _ in range(3):
         limiter.hit("run-a", "token")
     with pytest.raises(RunRateLimitedError) as refused:
