@@ -6,7 +6,7 @@ import pytest
 from app.api.clients import CLIENT_COOKIE
 from app.runs.errors import TooManyStreamsError
 from app.runs.limits import Client, StreamSlots
-from tests.api.test_limits import app_with, create  # noqa: F401 (a fixture)
+from tests.api.test_limits import create
 
 
 @pytest.fixture

@@ -5,31 +5,11 @@ import threading
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.main import create_app
 from app.runs import service as run_service
 from tests.api.sse import parse_events, parse_events_lazily
-from tests.owners import keep_owner_tokens
 
 WAIT_SECONDS = 20  # Only an upper bound for waiting on the sweeper; never asserted on.
-
-
-@pytest.fixture
-def app_with(settings, tmp_path):
-    """Start an app with some settings changed, each on its own data directory."""
-    clients = []
-
-    def start(name="app", **changes):
-        changes.setdefault("data_dir", tmp_path / name)
-        client = TestClient(create_app(settings.model_copy(update=changes)))
-        client.__enter__()
-        clients.append(client)
-        return keep_owner_tokens(client)
-
-    yield start
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 def create(client, **config):
