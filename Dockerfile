@@ -33,7 +33,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 
-# One worker: each run's TensorFlow session lives in this process's memory. On SIGTERM
-# (docker stop), open streams get their final event and the server exits within 3 s.
-# Idle connections stay open 75 s, longer than nginx keeps its own (see the Makefile).
-CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000", "--workers", "1", "--timeout-graceful-shutdown", "3", "--timeout-keep-alive", "75"]
+# One process (app/serve.py): each run's TensorFlow session lives in its memory, and the
+# server's limits on request heads and slow clients apply. On SIGTERM (docker stop), open
+# streams get their final event and the server exits within 3 s. Idle connections stay open
+# 75 s, longer than nginx keeps its own (see the Makefile).
+CMD ["python", "-m", "app.serve", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "3", "--timeout-keep-alive", "75"]

@@ -30,9 +30,10 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## Start the dashboard on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve a classroom).
+## Start the dashboard on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve a classroom): one
+## uvicorn process with the HTTP limits of app/serve.py.
 run: $(VENV)/.runtime
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers 1 \
+	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) \
 		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
 ## Run every test: engine, store, API, a real server process, and Chromium in the browser.

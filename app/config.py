@@ -110,6 +110,24 @@ class Settings(BaseSettings):
     max_header_count: int = Field(
         default=100, ge=16, description="Most header fields in one request; beyond, 431."
     )
+    # The store's size and how long it keeps runs (app/retention.py): a class cannot fill the
+    # disk, and runs nobody uses go.
+    storage_budget_mb: float = Field(
+        default=2048,
+        gt=0,
+        description="Size in MiB the store is kept under: the least recently active runs are "
+        "deleted first; if none may go, new runs, forks and steps answer 507.",
+    )
+    retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="Runs not stepped or reset for this many days are deleted; 0 keeps them.",
+    )
+    storage_sweep_seconds: float = Field(
+        default=300,
+        gt=0,
+        description="How often the retention policy and the budget are applied.",
+    )
 
     @field_validator("run_rate_limit", "create_rate_limit", "create_rate_limit_per_address")
     @classmethod

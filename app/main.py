@@ -1,5 +1,6 @@
 """The application factory: `create_app()` wires settings, store, runs and routes."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,14 +13,16 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import assignments, compare, exports, health, pages, runs, teacher
-from app.api.body_limit import BodySizeLimitMiddleware
+from app.api.body_limit import install_body_size_limit
 from app.api.docs import install_api_docs
 from app.api.errors import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
 from app.config import PROJECT_ROOT, Settings, get_settings
+from app.log_redaction import redact_access_log
+from app.retention import StorageKeeper
 from app.runs.explainer import RunExplainer
 from app.runs.service import RunService
-from app.runs.sweeper import sweep_idle_sessions
+from app.runs.sweeper import keep_storage, sweep_idle_sessions
 from app.store import Store
 
 logger = logging.getLogger(__name__)
@@ -30,6 +33,7 @@ PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store opens when the app starts and closes when it stops."""
     settings = settings or get_settings()
+    redact_access_log()  # Old /class?token= links: the token stays out of the log.
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -37,11 +41,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service = RunService(store, settings)
         app.state.service = service
         app.state.explainer = RunExplainer(service, store)
+        # The retention policy and the storage budget; the teacher's page shows its figures.
+        keeper = StorageKeeper.from_settings(store, settings)
+        app.state.storage = keeper
         logger.info("Stepwise store: %s", settings.resolved_database_url())
+        # What start-up loaded (TensorFlow's modules above all) lives as long as the process:
+        # frozen, it is not traversed again by every full collection (bench/table.py, row 10).
+        gc.freeze()
         try:
             async with anyio.create_task_group() as background:
                 background.start_soon(sweep_idle_sessions, service, settings.idle_session_seconds)
+                background.start_soon(keep_storage, keeper)
                 yield
+                keeper.stop()  # A sweep under way ends after its current delete.
                 background.cancel_scope.cancel()
         finally:
             service.close()
@@ -61,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings  # For routes that read a setting (the teacher's page).
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     # Added before the security headers' middleware, so its 413 answers carry them too.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_body_size_limit(app, settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(runs.router)

@@ -3,7 +3,11 @@
 Knows nothing of TensorFlow or HTTP: it keeps plain records and variable states.
 """
 
+import logging
 import math
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,13 +35,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.database import make_engine, schema_lock, single_statement_reads
 from app.schema_upgrade import add_missing_columns
-from app.storage_full import WriteHealth
+from app.storage_full import StorageBudgetFullError, WriteHealth
 from app.training.records import StepRecord, VariableState, Weights
+
+logger = logging.getLogger(__name__)
 
 metadata = MetaData()
 
@@ -56,6 +62,11 @@ runs_table = Table(
     Column("generation", Integer, nullable=False, default=0),
     # SHA-256 (hex) of the owner token, never the token; NULL for runs stored before tokens.
     Column("owner_token_hash", String(64), nullable=True),
+    # When the run was created, or last stepped or reset: what the retention policy and the
+    # storage budget go by (app/retention.py). Written with a step at most once a minute per
+    # run and process (see _ActivityWrites); NULL for runs stored before it was kept, which
+    # count from created_at.
+    Column("last_active_at", DateTime(timezone=True), nullable=True),
 )
 
 steps_table = Table(
@@ -128,6 +139,34 @@ _HEAD = (
     .where(runs_table.c.id == _RUN_ID)
 )
 _CHECKPOINT = _HEAD.add_columns(steps_table.c.state, runs_table.c.initial_state)
+_TOUCH = (
+    update(runs_table)
+    .where(runs_table.c.id == _RUN_ID)
+    .values(last_active_at=bindparam("active_at", type_=DateTime(timezone=True)))
+)
+# The number of runs and of steps. Steps are numbered 1, 2, … once each (add_steps stores a
+# run's next ones, a fork copies 1..k, a reset deletes all), so a run's last step number is its
+# count of steps: one probe of the (run, step) key per run, whatever the histories' length.
+_LAST_STEPS = select(_LAST_STEP_NUMBER.label("last")).select_from(runs_table).subquery()
+_COUNTS = select(func.count(), func.coalesce(func.sum(_LAST_STEPS.c.last), 0)).select_from(
+    _LAST_STEPS
+)
+# PostgreSQL keeps the room of deleted rows for new ones rather than giving it back, so its
+# files do not shrink when runs are deleted: their live part is estimated as rows × (average
+# width of a row's values, from PostgreSQL's statistics + this much for the row's header, its
+# line pointer and its primary key's index entry), at most the files' size. Measured: 233
+# bytes a step with 139 of values, 11.7 MB for 50,000 steps.
+PG_ROW_OVERHEAD_BYTES = 94
+_PG_TABLE_SIZES = text(
+    "SELECT t.name, pg_total_relation_size(to_regclass(t.name)) AS physical, "
+    "(SELECT sum(s.avg_width) FROM pg_stats AS s "
+    "WHERE s.schemaname = current_schema() AND s.tablename = t.name) AS row_width "
+    "FROM (VALUES ('runs'), ('steps')) AS t(name)"
+)
+# How often a step writes its run's last_active_at, at most, per run and process; and how many
+# runs' last such write a process remembers (forgetting one costs one write more).
+ACTIVITY_WRITE_SECONDS = 60.0
+ACTIVITY_MEMORY = 10_000
 
 
 @dataclass(frozen=True)
@@ -161,6 +200,14 @@ class StepConflictError(Exception):
 class ForkSourceChangedError(Exception):
     """A fork was not stored: its source lacks the steps to copy, or the last one overflowed
     (a reset, perhaps by another process, came first). Nothing of the fork was stored."""
+
+
+class RunGoneError(Exception):
+    """The run is no longer stored: the retention policy or the storage budget deleted it,
+    perhaps while this request was under way. Nothing was stored."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no run with id {run_id[:64]!r}")
 
 
 @dataclass(frozen=True)
@@ -209,6 +256,62 @@ class RunSummary:
     diverged: bool
 
 
+@dataclass(frozen=True)
+class StoreUsage:
+    """What the store holds: its size in bytes (what the storage budget counts), its runs and
+    their steps."""
+
+    bytes_used: int
+    runs: int
+    steps: int
+
+
+@dataclass(frozen=True)
+class IdleRun:
+    """A run, when it was last active (created, stepped or reset), and its number of steps."""
+
+    id: str
+    last_active_at: datetime
+    steps: int
+
+
+@dataclass(frozen=True)
+class DeletedRuns:
+    """How many runs, and steps of theirs, were deleted."""
+
+    runs: int = 0
+    steps: int = 0
+
+    def __add__(self, other: "DeletedRuns") -> "DeletedRuns":
+        return DeletedRuns(self.runs + other.runs, self.steps + other.steps)
+
+
+class _ActivityWrites:
+    """When this process last wrote each run's last_active_at, so that steps write it at most
+    once every ACTIVITY_WRITE_SECONDS per run: stepping costs no write of its own."""
+
+    def __init__(self) -> None:
+        self._written: OrderedDict[str, float] = OrderedDict()  # Run id → time.monotonic().
+        self._lock = threading.Lock()
+
+    def due(self, run_id: str, moment: float) -> bool:
+        with self._lock:
+            last = self._written.get(run_id)
+        return last is None or moment - last >= ACTIVITY_WRITE_SECONDS
+
+    def written(self, run_id: str, moment: float) -> None:
+        with self._lock:
+            self._written[run_id] = moment
+            self._written.move_to_end(run_id)
+            if len(self._written) > ACTIVITY_MEMORY:
+                self._written.popitem(last=False)
+
+
+def _last_active() -> ColumnElement[datetime]:
+    """When a run was last active; a run stored before this was kept counts from its creation."""
+    return func.coalesce(runs_table.c.last_active_at, runs_table.c.created_at)
+
+
 def _finite_or_none(value: float) -> float | None:
     # Databases differ on NaN and inf (SQLite turns NaN into NULL); store one spelling: NULL.
     return value if math.isfinite(value) else None
@@ -242,6 +345,15 @@ class Store:
         # For the queries made on every step, where each round trip to the database counts.
         self._reads = single_statement_reads(self._engine)
         self._writes = WriteHealth(self._engine)  # Whether writes fail for lack of space.
+        self._activity = _ActivityWrites()
+        # Set by the storage sweep (app/retention.py) while the store is over its budget and
+        # nothing may be deleted: (the refusal's detail, its Retry-After). Read by every write
+        # that grows the store, so the check costs no query.
+        self._growth_refused: tuple[str, int] | None = None
+        # Rows (runs and steps) this process stored, for the sweep to guess the growth since
+        # it measured. Counted without a lock: a lost increment only makes the guess rougher.
+        self._rows_written = 0
+        self._analyzed_for_usage = False  # PostgreSQL: statistics asked for once, if lacking.
         with schema_lock(self._engine):  # Replicas starting together create the tables once.
             metadata.create_all(self._engine)
             # A database made before a column existed gets it (see app/schema_upgrade.py).
@@ -272,8 +384,12 @@ class Store:
     def add_run(self, run: StoredRun, steps_of: tuple[str, int] | None = None) -> None:
         """Store a new run; with `steps_of=(run_id, k)`, copy that run's steps 1..k into it.
 
-        Both happen in one transaction, so a fork is never stored half copied.
+        Both happen in one transaction, so a fork is never stored half copied. Refused with
+        StorageBudgetFullError while the store is over its budget; RunGoneError if the run to
+        copy from is no longer stored.
         """
+        self._refuse_growth_if_over_budget()
+        moment = time.monotonic()
         with self._writes.tracking(), self._engine.begin() as connection:
             connection.execute(
                 insert(runs_table).values(
@@ -287,10 +403,13 @@ class Store:
                     answer_m=run.answer.m,
                     generation=run.generation,
                     owner_token_hash=run.owner_token_hash,
+                    last_active_at=datetime.now(UTC),
                 )
             )
             if steps_of is not None:
                 _copy_steps(connection, steps_of, run.id)
+        self._activity.written(run.id, moment)
+        self._rows_written += 1 + (0 if steps_of is None else steps_of[1])
 
     def get_run(self, run_id: str) -> StoredRun | None:
         with self._engine.connect() as connection:
@@ -356,10 +475,16 @@ class Store:
         """Store the steps in one transaction: all of them or, on error, none.
 
         Raises StepConflictError if a step of the same number is stored already (the (run,
-        step) key refuses it) or, with `generation`, if the run was reset since then.
+        step) key refuses it) or, with `generation`, if the run was reset since then;
+        RunGoneError if the run is no longer stored; StorageBudgetFullError, before anything,
+        while the store is over its budget. Writes the run's last_active_at too, at most once
+        a minute (ACTIVITY_WRITE_SECONDS) per run and process.
         """
         if not steps:
             return
+        self._refuse_growth_if_over_budget()
+        moment = time.monotonic()
+        touch = self._activity.due(run_id, moment)
         rows = [
             {
                 "run_id": run_id,
@@ -379,13 +504,24 @@ class Store:
         ]
         try:
             with self._writes.tracking(), self._engine.begin() as connection:
+                if touch:  # Before the insert, as a reset starts: see reset_in_transaction.
+                    active_at = datetime.now(UTC)
+                    connection.execute(_TOUCH, {"run_id": run_id, "active_at": active_at})
                 connection.execute(_INSERT_STEPS, rows)
                 if generation is not None:  # Read after the insert: see reset_in_transaction.
                     now = connection.execute(_GENERATION, {"run_id": run_id}).scalar()
+                    if now is None:
+                        raise RunGoneError(run_id)
                     if now != generation:  # Raised inside the block: nothing is committed.
                         raise StepConflictError(f"run {run_id} was reset meanwhile")
         except IntegrityError as error:
+            # The (run, step) key, or the foreign key of a run deleted meanwhile.
+            if self.generation(run_id) is None:
+                raise RunGoneError(run_id) from error
             raise StepConflictError(f"run {run_id} has one of these steps already") from error
+        if touch:
+            self._activity.written(run_id, moment)
+        self._rows_written += len(rows)
 
     def head(self, run_id: str) -> RunHead | None:
         """The run's generation and last step (one small indexed query); None if no run."""
@@ -473,9 +609,117 @@ class Store:
 
     def reset_run(self, run_id: str) -> int:
         """Delete the run's steps and count the reset, in one transaction; return the new
-        generation."""
+        generation. RunGoneError if the run is no longer stored.
+
+        Allowed over the storage budget: it shrinks the store."""
+        moment = time.monotonic()
         with self._writes.tracking(), self._engine.begin() as connection:
-            return reset_in_transaction(connection, run_id)
+            generation = reset_in_transaction(connection, run_id)
+        self._activity.written(run_id, moment)
+        return generation
+
+    # The storage budget and the retention policy (app/retention.py).
+
+    def usage(self) -> StoreUsage:
+        """The store's size in bytes, and its number of runs and of steps, measured cheaply.
+
+        SQLite: the database's pages in use (free pages, left by deletes and reused by the
+        next writes, are not counted). PostgreSQL: each table's live rows estimated from
+        their count and average width, at most the table's files (see PG_ROW_OVERHEAD_BYTES).
+        """
+        with self._engine.connect() as connection:
+            runs, steps = connection.execute(_COUNTS).one()
+            if connection.dialect.name == "sqlite":
+                pages = connection.exec_driver_sql("PRAGMA page_count").scalar_one()
+                free = connection.exec_driver_sql("PRAGMA freelist_count").scalar_one()
+                page_size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+                return StoreUsage((pages - free) * page_size, runs, steps)
+            sizes = {row.name: row for row in connection.execute(_PG_TABLE_SIZES)}
+        rows = {"runs": runs, "steps": steps}
+        lacking = any(rows[name] and sizes[name].row_width is None for name in rows)
+        if lacking and self._analyze_for_usage():
+            return self.usage()
+        used = 0
+        for name, count in rows.items():
+            physical, width = int(sizes[name].physical or 0), sizes[name].row_width
+            live = physical if width is None else count * (int(width) + PG_ROW_OVERHEAD_BYTES)
+            used += min(physical, live)
+        return StoreUsage(used, runs, steps)
+
+    def _analyze_for_usage(self) -> bool:
+        """PostgreSQL: gather the tables' statistics the first time usage() lacks them (its
+        autovacuum keeps them afterwards); whether they were gathered now."""
+        if self._analyzed_for_usage:
+            return False
+        self._analyzed_for_usage = True
+        try:
+            with self._engine.begin() as connection:
+                connection.exec_driver_sql("ANALYZE runs")
+                connection.exec_driver_sql("ANALYZE steps")
+        except DBAPIError as error:  # E.g. a role that does not own the tables.
+            logger.warning("no statistics for the store's size, its files count whole: %s", error)
+            return False
+        return True
+
+    def idle_runs(self, before: datetime, limit: int) -> list[IdleRun]:
+        """Runs last active before `before`, least recently active first, at most `limit`."""
+        query = (
+            select(runs_table.c.id, _last_active().label("active"), _LAST_STEP_NUMBER.label("last"))
+            .where(_last_active() < before)
+            .order_by(_last_active(), runs_table.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [IdleRun(row.id, _utc(row.active), row.last or 0) for row in rows]
+
+    def delete_runs(self, run_ids: Sequence[str], idle_before: datetime) -> DeletedRuns:
+        """Delete those of the runs still last active before `idle_before`, and their steps,
+        in one transaction: steps first, then runs. A run stepped, reset or forked meanwhile
+        is kept, and a step being stored for a run deleted here is refused (RunGoneError).
+
+        On PostgreSQL the runs' rows are locked first, skipping those a transaction holds (a
+        step being stored, a fork being copied): they are in use. SQLite has one writer at a
+        time, which the first delete takes.
+        """
+        if not run_ids:
+            return DeletedRuns()
+        idle = and_(runs_table.c.id.in_(run_ids), _last_active() < idle_before)
+        with self._writes.tracking(), self._engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                locked = select(runs_table.c.id).where(idle).order_by(runs_table.c.id)
+                ids = connection.execute(locked.with_for_update(skip_locked=True)).scalars()
+                idle = runs_table.c.id.in_(list(ids))
+            steps = connection.execute(
+                delete(steps_table).where(
+                    steps_table.c.run_id.in_(select(runs_table.c.id).where(idle))
+                )
+            ).rowcount
+            runs = connection.execute(delete(runs_table).where(idle)).rowcount
+        return DeletedRuns(runs, steps)
+
+    @property
+    def rows_written(self) -> int:
+        """Runs and steps this process has stored since it started (about: see __init__)."""
+        return self._rows_written
+
+    @property
+    def growth_refused(self) -> bool:
+        """Whether writes that grow the store are refused (see refuse_growth)."""
+        return self._growth_refused is not None
+
+    def refuse_growth(self, detail: str, retry_after: int) -> None:
+        """Refuse new runs, forks and steps with StorageBudgetFullError(detail, retry_after)
+        until allow_growth(); resets and deletes go on."""
+        self._growth_refused = (detail, retry_after)
+
+    def allow_growth(self) -> None:
+        self._growth_refused = None
+
+    def _refuse_growth_if_over_budget(self) -> None:
+        refused = self._growth_refused
+        if refused is not None:
+            raise StorageBudgetFullError(*refused)
 
 
 def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str) -> None:
@@ -500,6 +744,8 @@ def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str)
         select(func.count()).select_from(steps_table).where(steps_table.c.run_id == target_id)
     ).scalar_one()
     if count != last:  # Steps are numbered 1, 2, … once each: `last` of them is all of them.
+        if connection.execute(_GENERATION, {"run_id": source_id}).scalar() is None:
+            raise RunGoneError(source_id)  # Deleted by the storage sweep meanwhile.
         raise ForkSourceChangedError(f"run {source_id} has no longer steps 1 to {last}")
     if last > 0:
         state_missing = connection.execute(
@@ -520,12 +766,22 @@ def reset_in_transaction(connection: Connection, run_id: str) -> int:
     steps stored before the lock, and a transaction storing steps after it waits for the reset
     to commit, then reads the new generation and stores nothing (see add_steps). SQLite has
     one writer at a time, which gives the same order.
+
+    The update also marks the run active. A transaction storing steps that marks it too does
+    so first, before its insert: both then start by updating the row, and take turns there
+    instead of each waiting for the other's later lock.
+
+    Raises RunGoneError if the run is not stored (deleted meanwhile).
     """
     connection.execute(
         update(runs_table)
         .where(runs_table.c.id == run_id)
-        .values(generation=runs_table.c.generation + 1)
+        .values(generation=runs_table.c.generation + 1, last_active_at=datetime.now(UTC))
     )
-    generation: int = connection.execute(_GENERATION_FOR_RESET, {"run_id": run_id}).scalar_one()
+    generation: int | None = connection.execute(
+        _GENERATION_FOR_RESET, {"run_id": run_id}
+    ).scalar_one_or_none()
+    if generation is None:
+        raise RunGoneError(run_id)
     connection.execute(delete(steps_table).where(steps_table.c.run_id == run_id))
     return generation

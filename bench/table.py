@@ -32,6 +32,7 @@ RUN_LENGTH = 50
 LIVE_SESSIONS = 500
 CYCLES = 1000
 COLD_STARTS = 3
+GC_SESSIONS = 256  # The default STEPWISE_MAX_LIVE_RUNS.
 DATA_SIZES = (5, 1_000, 100_000, 1_000_000)
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
@@ -231,8 +232,7 @@ def cold_start_row(table: Table) -> None:
             command = [
                 sys.executable,
                 "-m",
-                "uvicorn",
-                "app.main:app",
+                "app.serve",
                 "--port",
                 str(port),
                 "--log-level",
@@ -260,6 +260,36 @@ def growth_row(table: Table) -> None:
     table.add("9. one step by number of points", cells, f"× 5 points: {ratios}")
 
 
+def full_collection_seconds() -> float:
+    times = []
+    for _ in range(BATCHES):
+        start = time.perf_counter()
+        gc.collect()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def gc_row(table: Table) -> None:
+    """A full collection's pause with GC_SESSIONS live sessions, with and without the
+    `gc.freeze()` the app does once started (app/main.py), against the pause with none."""
+    empty = full_collection_seconds()
+    gc.freeze()  # As the app's lifespan does: what is loaded by now is never traversed again.
+    data = sample_dataset()
+    live = [LinearRegressionModel(data, TrainingSpec(LEARNING_RATE, s)) for s in range(GC_SESSIONS)]
+    for model in live:
+        model.step()
+    frozen = full_collection_seconds()
+    gc.unfreeze()
+    unfrozen = full_collection_seconds()
+    for model in live:
+        model.close()
+    table.add(
+        f"10. full GC pause with {GC_SESSIONS} live sessions",
+        f"{ms(unfrozen)}; after gc.freeze() at start-up, as the app does: {ms(frozen)}",
+        f"× none ({ms(empty)}): {unfrozen / empty:.2f}, frozen {frozen / empty:.2f}",
+    )
+
+
 def main() -> None:
     table = Table()
     baseline, single = engine_rows(table)
@@ -267,6 +297,7 @@ def main() -> None:
     memory_rows(table)
     cold_start_row(table)
     growth_row(table)
+    gc_row(table)
     table.print()
 
 

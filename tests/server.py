@@ -13,7 +13,9 @@ import httpx
 from app.config import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 90  # Importing TensorFlow dominates start-up on a busy machine.
-KEEP_ALIVE_SECONDS = 75  # As `make run` and the image serve (see the Makefile).
+# As `make run` and the image serve (see the Makefile).
+SHUTDOWN_SECONDS = 3
+KEEP_ALIVE_SECONDS = 75
 
 
 def free_port() -> int:
@@ -23,7 +25,7 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """`uvicorn app.main:app` on a free loopback port, with its data in `data_dir`."""
+    """`python -m app.serve` on a free loopback port, with its data in `data_dir`."""
 
     def __init__(
         self,
@@ -43,16 +45,17 @@ class ServerProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, command: list[str] | None = None) -> "ServerProcess":
-        """Start `command` (by default uvicorn on this port) and wait until it is healthy."""
+        """Start `command` (by default app.serve on this port) and wait until it is healthy."""
         command = command or [
             sys.executable,
             "-m",
-            "uvicorn",
-            "app.main:app",
+            "app.serve",
             "--host",
             "127.0.0.1",
             "--port",
             str(self.port),
+            "--timeout-graceful-shutdown",
+            str(SHUTDOWN_SECONDS),
             "--timeout-keep-alive",
             str(KEEP_ALIVE_SECONDS),
         ]

@@ -10,7 +10,7 @@ import pytest
 
 from app.api.runs import STREAM_SHUTDOWN_GRACE_SECONDS
 from app.config import PROJECT_ROOT
-from tests.server import KEEP_ALIVE_SECONDS, ServerProcess, free_port
+from tests.server import KEEP_ALIVE_SECONDS, SHUTDOWN_SECONDS, ServerProcess, free_port
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()
 IMAGE_PORT = "8000"
@@ -23,7 +23,13 @@ def exec_form(pattern: str) -> list[str]:
     return list(json.loads(match.group(1)))
 
 
-ENTRY_COMMAND = exec_form(r"^CMD (\[.*\])$")
+def module_command(command: list[str]) -> list[str]:
+    """What `python -m` runs in `command`: tests run it with their own interpreter."""
+    assert command[:2] == ["python", "-m"], command
+    return command[2:]
+
+
+ENTRY_COMMAND = module_command(exec_form(r"^CMD (\[.*\])$"))
 HEALTHCHECK_COMMAND = exec_form(r"^HEALTHCHECK .*\\\n\s+CMD (\[.*\])$")
 
 
@@ -41,7 +47,7 @@ def test_copied_directories_exist():
 def image_server(tmp_path):
     port = free_port()
     command = on_port(ENTRY_COMMAND, port)
-    assert command[:2] == ["uvicorn", "app.main:app"]
+    assert command[0] == "app.serve"  # The server make run and the tests' processes run.
     server = ServerProcess(tmp_path / "data", tmp_path / "image.log", port=port)
     server.start(command=[sys.executable, "-m", *command])
     yield server
@@ -63,7 +69,7 @@ def test_make_run_and_the_image_give_streams_the_same_time_to_end():
     makefile = (PROJECT_ROOT / "Makefile").read_text()
     assert "--timeout-graceful-shutdown $(SHUTDOWN_SECONDS)" in makefile
     make_seconds = re.search(r"^SHUTDOWN_SECONDS := (\S+)$", makefile, flags=re.M)
-    assert make_seconds and float(make_seconds.group(1)) == image_seconds
+    assert make_seconds and float(make_seconds.group(1)) == image_seconds == SHUTDOWN_SECONDS
     # Streams must have sent their final event before uvicorn cancels what is left.
     assert image_seconds > STREAM_SHUTDOWN_GRACE_SECONDS
 
@@ -76,3 +82,8 @@ def test_make_run_the_image_and_the_tests_keep_idle_connections_alike():
     assert make_seconds and int(make_seconds.group(1)) == image_seconds == KEEP_ALIVE_SECONDS
     # Longer than nginx keeps its idle upstream connections (60 s unless deploy/ says more).
     assert image_seconds > 60
+
+
+def test_make_run_serves_as_the_image_and_the_tests_do():
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    assert "$(BIN)/python -m app.serve --host $(HOST) --port $(PORT)" in makefile

@@ -2,8 +2,12 @@
 
 FastAPI's own `max_body_size` answers a declared Content-Length beyond the limit in plain text;
 this middleware answers every case in JSON, like every other error of the API.
+`install_body_size_limit` adds it and documents the 413 for every operation that takes a body.
 """
 
+from typing import Any
+
+from fastapi import FastAPI
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,3 +70,33 @@ class BodySizeLimitMiddleware:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"the request body is larger than {self.max_bytes} bytes, the most accepted"
         await JSONResponse(status_code=413, content={"detail": detail})(scope, receive, send)
+
+
+def install_body_size_limit(app: FastAPI, max_bytes: int) -> None:
+    """Refuse bodies beyond `max_bytes` with 413, and say so in the OpenAPI schema of every
+    operation with a request body (whatever router it comes from, so no route repeats it)."""
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_bytes)
+    too_large = {
+        "description": f"The request body is larger than {max_bytes} bytes, the most accepted "
+        "(`STEPWISE_MAX_BODY_BYTES`).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"detail": {"type": "string"}},
+                    "required": ["detail"],
+                }
+            }
+        },
+    }
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build_openapi()  # Built once, then FastAPI's cached copy: this is idempotent.
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("413", too_large)
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

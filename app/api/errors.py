@@ -31,7 +31,8 @@ from app.runs.errors import (
     StepNotFoundError,
     TooManyStreamsError,
 )
-from app.storage_full import StorageFullError
+from app.storage_full import StorageBudgetFullError, StorageFullError
+from app.store import RunGoneError
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ STORAGE_FULL_DETAIL = (
 
 _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     RunNotFoundError: 404,
+    RunGoneError: 404,  # Deleted by the storage sweep while the request was under way.
     StepNotFoundError: 404,
     NodeNotFoundError: 404,
     RunDivergedError: 409,
@@ -122,13 +124,17 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     return JSONResponse(status_code=422, content={"detail": detail, "errors": [error]})
 
 
-async def _storage_full(_request: Request, _exc: Exception) -> JSONResponse:
-    """507 Insufficient Storage: the write failed for lack of space and was rolled back whole.
-    The store has logged it; this is an answer like any refusal, not a crash."""
+async def _storage_full(_request: Request, exc: Exception) -> JSONResponse:
+    """507 Insufficient Storage: the write failed for lack of space and was rolled back whole,
+    or was refused before it ran because the store is over its storage budget (the error's
+    message says so). The store has logged it; this is an answer like any refusal, not a
+    crash."""
+    if isinstance(exc, StorageBudgetFullError):
+        detail, retry_after = str(exc), exc.retry_after
+    else:
+        detail, retry_after = STORAGE_FULL_DETAIL, STORAGE_FULL_RETRY_AFTER_SECONDS
     return JSONResponse(
-        status_code=507,
-        content={"detail": STORAGE_FULL_DETAIL},
-        headers={"Retry-After": str(STORAGE_FULL_RETRY_AFTER_SECONDS)},
+        status_code=507, content={"detail": detail}, headers={"Retry-After": str(retry_after)}
     )
 
 

@@ -49,7 +49,7 @@ from app.schemas import (
     StepRequest,
     StreamEnd,
 )
-from app.storage_full import StorageFullError
+from app.storage_full import StorageBudgetFullError, StorageFullError
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +85,9 @@ _CHANGE_ERRORS: dict[int | str, dict[str, Any]] = {
 # Routes that store something (a stream reports a full disk in its `end` event instead).
 _STORAGE_FULL: dict[int | str, dict[str, Any]] = {
     507: {
-        "description": "The server's disk is full: nothing of this request was stored; "
-        "retry after `Retry-After` seconds."
+        "description": "The server's disk, or its storage budget (creating, forking and "
+        "stepping only), is full: nothing of this request was stored; retry after "
+        "`Retry-After` seconds."
     },
 }
 
@@ -305,6 +306,8 @@ async def _step_events(
         end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
     except RunResetError as error:
         end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
+    except StorageBudgetFullError as error:
+        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=str(error))
     except StorageFullError:
         # Reason "error", whose detail the page shows (it would ignore a reason it does not know).
         detail = (

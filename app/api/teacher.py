@@ -1,12 +1,14 @@
-"""`/class`: the teacher's page. Every run on this server, newest first, and a form that makes
-assignment links. It exists only when `STEPWISE_TEACHER_TOKEN` is set, and needs that token.
+"""`/class`: the teacher's page. Every run on this server, newest first, a form that makes
+assignment links, and the store's usage against its budget. It exists only when
+`STEPWISE_TEACHER_TOKEN` is set, and needs that token: without it, the page is a sign-in form
+that posts the token (never in an address) to `/class`.
 """
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Cookie, Header, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import APIRouter, Cookie, Depends, Header, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import ServiceDep, SettingsDep
 from app.api.pages import _page
@@ -17,9 +19,12 @@ from app.api.teacher_access import (
     Access,
     access,
     bearer_token,
-    cookie_value,
+    sent_from_this_site,
+    session_cookie,
 )
+from app.config import Settings
 from app.i18n import choose_language, messages
+from app.retention import MIB, StorageKeeper
 from app.runs.locks import LOCKABLE, locks_of
 from app.store import RunSummary
 from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
@@ -32,6 +37,21 @@ _REFUSED: dict[Access, tuple[int, str]] = {
     Access.MISSING: (401, "teacher.locked_title"),
     Access.WRONG: (403, "teacher.wrong_title"),
 }
+
+Language = tuple[str | None, str | None, str | None]
+
+
+# Async, as app.api.deps explains: a plain `def` dependency would cost a thread hop.
+async def _language(
+    lang: str | None = None,
+    stepwise_lang: Annotated[str | None, Cookie()] = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Language:
+    """What `choose_language` weighs: `?lang=`, the remembered choice, the browser's."""
+    return lang, stepwise_lang, accept_language
+
+
+LanguageDep = Annotated[Language, Depends(_language)]
 
 
 def _row(summary: RunSummary) -> dict[str, Any]:
@@ -57,33 +77,57 @@ def _row(summary: RunSummary) -> dict[str, Any]:
     }
 
 
+def _storage(keeper: StorageKeeper) -> dict[str, Any]:
+    """What the page shows of the store: its size against the budget, its runs and steps, the
+    retention policy, and what this process's last sweep did."""
+    usage = keeper.usage()
+    budget = keeper.budget_bytes
+    percent = 100 * usage.bytes_used / budget
+    last = keeper.last_sweep
+    return {
+        "used_mb": f"{usage.bytes_used / MIB:,.1f}",
+        "budget_mb": f"{budget / MIB:,g}",
+        "percent": f"{percent:.1f}",
+        "meter": round(min(percent, 100.0), 1),
+        "runs": f"{usage.runs:,}",
+        "steps": f"{usage.steps:,}",
+        "retention_days": keeper.retention_days,
+        "recent_minutes": round(keeper.recently_active_seconds / 60),
+        "full": last is not None and last.budget_full,
+        "last_sweep": None
+        if last is None
+        else {
+            "time": last.finished_at.strftime("%Y-%m-%d %H:%M"),  # UTC, as the text says.
+            "iso": last.finished_at.isoformat(),
+            "expired_runs": f"{last.expired.runs:,}",
+            "expired_steps": f"{last.expired.steps:,}",
+            "evicted_runs": f"{last.evicted.runs:,}",
+            "evicted_steps": f"{last.evicted.steps:,}",
+            "deleted": last.deleted.runs,
+        },
+    }
+
+
 @router.get("/class", response_model=None)
 def class_page(
     request: Request,
     service: ServiceDep,
     settings: SettingsDep,
+    language: LanguageDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     token: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
     stepwise_teacher: Annotated[str | None, Cookie()] = None,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
-    language = (lang, stepwise_lang, accept_language)
-    if settings.teacher_token is None:  # The feature is off: there is no such page.
-        context = {"title_key": "teacher.off_title", "body_key": "teacher.off_body"}
-        return _page(request, "message.html", context, *language, status_code=404)
-    expected = settings.teacher_token.get_secret_value()
+    expected = _teacher_token(settings)
+    if expected is None:
+        return _off(request, language)
+    # `?token=` is still taken, for links made before the sign-in form; the access log never
+    # shows its value (app.log_redaction), and the answer leaves the address at once.
     shown = token if token is not None else bearer_token(authorization)
     granted = access(expected, shown, stepwise_teacher)
     if granted is not Access.GRANTED:
-        status, title = _REFUSED[granted]
-        context = {"title_key": title, "body_key": "teacher.locked_body"}
-        refused = _page(request, "message.html", context, *language, status_code=status)
-        if status == 401:
-            refused.headers["WWW-Authenticate"] = "Bearer"
-        return refused
+        return _sign_in_form(request, granted, language)
     if token is not None:
         return _signed_in(request, expected)
     summaries = service.summaries(RUNS_PER_PAGE + 1, (page - 1) * RUNS_PER_PAGE)
@@ -93,18 +137,62 @@ def class_page(
         "has_next": len(summaries) > RUNS_PER_PAGE,
         "lockable": LOCKABLE,
         "optimizers": OPTIMIZER_CLASSES,
+        "storage": _storage(request.app.state.storage),
         "messages": messages(choose_language(*language)),
     }
     return _page(request, "class.html", listing, *language)
 
 
-def _signed_in(request: Request, token: str) -> RedirectResponse:
-    """Trade the token in the address for a cookie, and go to the address without it."""
+@router.post("/class", response_model=None)
+async def sign_in(request: Request, settings: SettingsDep, language: LanguageDep) -> Response:
+    """The sign-in form's token, traded for the session cookie."""
+    expected = _teacher_token(settings)
+    if expected is None:
+        return _off(request, language)
+    if not sent_from_this_site(request.headers):
+        raise HTTPException(403, "Sign in from the form on this server's /class page.")
+    # The form's one field, read without a form parser (python-multipart); the body is at
+    # most STEPWISE_MAX_BODY_BYTES. A post without the field is answered as no token at all.
+    form = dict(parse_qsl((await request.body()).decode("utf-8", "replace")))
+    granted = access(expected, form.get("token"), None)
+    if granted is not Access.GRANTED:
+        return _sign_in_form(request, granted, language)
+    return _signed_in(request, expected)
+
+
+def _teacher_token(settings: Settings) -> str | None:
+    """The token that opens the page; None when the feature is off."""
+    return None if settings.teacher_token is None else settings.teacher_token.get_secret_value()
+
+
+def _off(request: Request, language: Language) -> HTMLResponse:
+    """The feature is off: there is no such page."""
+    context = {"title_key": "teacher.off_title", "body_key": "teacher.off_body"}
+    return _page(request, "message.html", context, *language, status_code=404)
+
+
+def _sign_in_form(request: Request, refused: Access, language: Language) -> HTMLResponse:
+    """The sign-in form: 401 when no token was shown, 403 for a wrong one."""
+    status, title = _REFUSED[refused]
+    context = {"title_key": title, "action": _class_address(request)}
+    form = _page(request, "class_sign_in.html", context, *language, status_code=status)
+    if status == 401:
+        form.headers["WWW-Authenticate"] = "Bearer"
+    return form
+
+
+def _class_address(request: Request) -> str:
+    """This page's address without a token: where the form posts, and signing in leads."""
     rest = [(name, value) for name, value in request.query_params.multi_items() if name != "token"]
-    response = RedirectResponse("/class" + (f"?{urlencode(rest)}" if rest else ""), 303)
+    return "/class" + (f"?{urlencode(rest)}" if rest else "")
+
+
+def _signed_in(request: Request, token: str) -> RedirectResponse:
+    """The session cookie for the teacher, and on to the page's address without the token."""
+    response = RedirectResponse(_class_address(request), 303)
     response.set_cookie(
         TEACHER_COOKIE,
-        cookie_value(token),
+        session_cookie(token),
         max_age=TEACHER_COOKIE_SECONDS,
         path="/class",
         httponly=True,

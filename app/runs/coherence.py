@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from app.runs.errors import RunNotFoundError
-from app.store import RunCheckpoint, StepConflictError, Store, StoredStep
+from app.store import RunCheckpoint, RunGoneError, StepConflictError, Store, StoredStep
 from app.training.model import LinearRegressionModel
 
 logger = logging.getLogger(__name__)
@@ -75,10 +75,15 @@ class SessionPositions:
 
         If another process stored a step of the run or reset it since `start`, nothing is
         stored and False is returned: `model` is then ahead of the store, and its next
-        `catch_up` restores it from the store.
+        `catch_up` restores it from the store. If the run was deleted meanwhile (the storage
+        sweep, app/retention.py), nothing is stored and RunNotFoundError is raised at once:
+        there is nothing to catch up with, and the session never writes the run again.
         """
         try:
             self._store.add_steps(run_id, steps, generation=start.generation)
+        except RunGoneError as error:
+            self._positions.pop(model, None)
+            raise RunNotFoundError(run_id) from error
         except StepConflictError:
             self._positions.pop(model, None)
             # Routing one run's requests to one process (deploy/nginx.conf) keeps this rare.

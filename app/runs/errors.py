@@ -60,6 +60,22 @@ class ServerBusyError(RetryLaterError):
         )
 
 
+class RunBusyError(ServerBusyError):
+    """Another server process computed this run for longer than this request could wait for
+    its turn (several app processes share the database); nothing was stored by this request.
+
+    A kind of ServerBusyError: a stream waits through it as through a full server, and ends
+    `busy` if it never gets a turn."""
+
+    def __init__(self, waited_seconds: float, retry_after: int = 1) -> None:
+        RetryLaterError.__init__(
+            self,
+            "another server process is computing this run and did not finish within "
+            f"{waited_seconds:g} s, so this request stored nothing; try again in {retry_after} s",
+            retry_after,
+        )
+
+
 class RunRateLimitedError(RetryLaterError):
     def __init__(self, limit: str, retry_after: int) -> None:
         super().__init__(

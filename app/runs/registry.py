@@ -14,6 +14,9 @@ RunCheck = Callable[[str], None]
 # Entered once a run's lock is held, around loading and using its session; it may refuse by
 # raising, before anything changed (app.runs.limits.ComputeSlots.hold does).
 Admission = Callable[[], AbstractContextManager[object]]
+# Entered for one checkout, once the run's lock is held and before admission; it may refuse
+# by raising, before anything changed (app.runs.run_locks.RunLocks.exclusive does).
+Hold = Callable[[], AbstractContextManager[object]]
 
 
 class _LiveRun:
@@ -50,13 +53,13 @@ class RunRegistry:
         self._entries_lock = threading.Lock()
 
     @contextmanager
-    def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
+    def checkout(self, run_id: str, hold: Hold = nullcontext) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model, loading it if needed.
 
         If the body raises anything but `keeps_session_on`, the session may be ahead of the
         store, so it is dropped and the next use rebuilds it from the store. Loading and the
-        body run inside `admit()`, entered after the lock: waiting for a run's lock takes no
-        admission.
+        body run inside `hold()` then `admit()`, both entered after the lock: waiting for a
+        run's lock takes no admission, and neither does waiting in `hold()`.
         """
         if self._require is not None and not self._is_live(run_id):
             # Before a place is made for it: ids of no run must not evict real sessions.
@@ -66,7 +69,7 @@ class RunRegistry:
             with entry.lock:
                 if entry.closed:  # Evicted while we waited for the lock; take a fresh entry.
                     continue
-                with self._admit():
+                with hold(), self._admit():
                     if entry.model is None:
                         try:
                             entry.model = self._load(run_id)

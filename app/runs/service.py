@@ -10,7 +10,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import astuple, dataclass, replace
 from datetime import UTC, datetime
 
@@ -21,6 +21,7 @@ from app.runs.coherence import Position, SessionPositions
 from app.runs.errors import (
     InvalidRunRequestError,
     NotOwnerError,
+    RunBusyError,
     RunChangedError,
     RunContendedError,
     RunDivergedError,
@@ -42,6 +43,7 @@ from app.runs.limits import (
 from app.runs.locks import check_locks, locks_of
 from app.runs.owners import may_change, new_owner_token
 from app.runs.registry import RunRegistry
+from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
 from app.schemas import RunCreate
 from app.store import ForkSourceChangedError, RunOwner, RunSummary, Store, StoredRun, StoredStep
 from app.training.csv_points import parse_points_csv
@@ -64,13 +66,19 @@ OWNER_CACHE_SIZE = 10_000  # Run owners remembered per process (a few MiB at mos
 # When another process stores a run's next steps first, the loser catches up and computes
 # again, this many times at most. It pauses first, for a random time that grows with each
 # attempt, so that two processes stepping one run in lockstep fall out of it, and catches up
-# after the pause, so that it computes from the freshest state.
+# after the pause, so that it computes from the freshest state. On PostgreSQL the run's lock
+# (app.runs.run_locks) keeps processes from computing one run at once, so this is a safety net
+# that does not trigger; on SQLite (one process) only tests run two processes.
 STORE_ATTEMPTS = 8
 STORE_RETRY_PAUSE_SECONDS = 0.002
-# A stream that finds every computation slot taken waits for one, rather than failing
-# mid-way, for up to this long; then it ends with ServerBusyError.
+# A stream that finds every computation slot taken, or its run being computed by another
+# process, waits and tries again, rather than failing mid-way, for up to this long; then it
+# ends with ServerBusyError (reason `busy`).
 STREAM_SLOT_WAIT_SECONDS = 10.0
 STREAM_SLOT_POLL_SECONDS = 0.05
+# Each try of a stream waits this long at most for another process to finish with the run,
+# so that a stream told to stop (the server is shutting down) ends within its grace period.
+STREAM_LOCK_WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,8 @@ class RunService:
         )
         # Where each live session stands in the store, which other processes may also change.
         self._positions = SessionPositions(store)
+        # One process at a time computes a run (on PostgreSQL; nothing on SQLite).
+        self._run_locks = RunLocks(settings.resolved_database_url())
         self.history = HistoryReader(store)
         # A refused request leaves the session as it was, so the session is kept. Every use
         # of a session holds a computation slot.
@@ -200,6 +210,7 @@ class RunService:
 
     def close(self) -> None:
         self._registry.close_all()
+        self._run_locks.close()
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
@@ -389,14 +400,17 @@ class RunService:
         n: int,
         generation: int | None = None,
         every_prediction: bool = False,
+        lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS,
     ) -> StepBatch:
         """Apply `n` updates (fewer if the run diverges), store them, then return them.
 
         With `generation`, refuse if the run has been reset since that generation. Each
         outcome carries its predictions if `every_prediction`, otherwise only the last.
+        Another process computing the run meanwhile is waited for, up to `lock_wait_seconds`
+        (then RunBusyError).
         """
         self._check_step_count(n)
-        with self.checkout(run_id) as model:
+        with self.checkout(run_id, exclusive=True, lock_wait_seconds=lock_wait_seconds) as model:
             start = self._positions.of(model)
             for attempt in range(1, STORE_ATTEMPTS + 1):
                 if generation is not None and start.generation != generation:
@@ -453,15 +467,21 @@ class RunService:
     async def _stream_step(
         self, run_id: str, n: int, generation: int, stop: anyio.Event | None
     ) -> StepBatch | None:
-        """A stream's next steps, waiting for a computation slot if none is free (see
-        STREAM_SLOT_WAIT_SECONDS); None, with nothing computed, once `stop` is set."""
+        """A stream's next steps, waiting if no computation slot is free or another process
+        is computing the run (see STREAM_SLOT_WAIT_SECONDS); None, with nothing computed, once
+        `stop` is set."""
         deadline = anyio.current_time() + STREAM_SLOT_WAIT_SECONDS
         while stop is None or not stop.is_set():
             try:
-                return await anyio.to_thread.run_sync(self.step, run_id, n, generation, True)
-            except ServerBusyError:
+                return await anyio.to_thread.run_sync(
+                    self.step, run_id, n, generation, True, STREAM_LOCK_WAIT_SECONDS
+                )
+            except ServerBusyError:  # RunBusyError too: another process held the run.
                 if anyio.current_time() >= deadline:
                     raise
+            except RunContendedError as error:  # Lost the store's races (SQLite's processes).
+                if anyio.current_time() >= deadline:
+                    raise RunBusyError(STREAM_SLOT_WAIT_SECONDS) from error
             await _sleep_unless_stopped(STREAM_SLOT_POLL_SECONDS, stop)
         return None
 
@@ -474,7 +494,7 @@ class RunService:
     def reset(self, run_id: str) -> RunView:
         """Go back to step 0 with the same data and initial weights; the history is cleared."""
         run = self.require_run(run_id)
-        with self.checkout(run_id) as model:
+        with self.checkout(run_id, exclusive=True) as model:
             generation = self._store.reset_run(run_id)
             model.restore(run.initial_state)
             self._positions.moved(model, Position(generation=generation, step=0))
@@ -510,13 +530,28 @@ class RunService:
             raise InvalidRunRequestError(f"n must be between 1 and {limit}, got {n}")
 
     @contextmanager
-    def checkout(self, run_id: str) -> Iterator[LinearRegressionModel]:
+    def checkout(
+        self,
+        run_id: str,
+        exclusive: bool = False,
+        lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS,
+    ) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model (see RunRegistry.checkout), holding
         the run's latest stored state (another process may have stored more).
 
+        If `exclusive` (to change the run: a step or a reset), also hold the run's lock across
+        processes (RunLocks.exclusive), waiting up to `lock_wait_seconds` for another process
+        to finish with it (then RunBusyError); it is taken before catching up, so the catch-up
+        sees that process's last steps. Reads need no such lock: they change nothing stored.
         An unknown run raises RunNotFoundError.
         """
-        with self._registry.checkout(run_id) as model:
+
+        def hold() -> AbstractContextManager[object]:
+            if not exclusive:
+                return nullcontext()
+            return self._run_locks.exclusive(run_id, lock_wait_seconds)
+
+        with self._registry.checkout(run_id, hold) as model:
             self._positions.catch_up(run_id, model)
             yield model
 

@@ -1,14 +1,18 @@
-"""Closes TensorFlow sessions nobody has used for a while; their runs are rebuilt on next use."""
+"""Background sweeps: closing TensorFlow sessions nobody has used for a while (their runs are
+rebuilt on next use), and keeping the store to its retention policy and budget."""
 
 import logging
 
 import anyio
 
+from app.retention import StorageKeeper
 from app.runs.service import RunService
 
 logger = logging.getLogger(__name__)
 
 MAX_SWEEP_INTERVAL_SECONDS = 30.0
+# How often the storage keeper is asked whether a sweep is due (a comparison, no I/O).
+STORAGE_CHECK_SECONDS = 5.0
 
 
 async def sweep_idle_sessions(service: RunService, idle_seconds: float) -> None:
@@ -28,3 +32,20 @@ async def sweep_idle_sessions(service: RunService, idle_seconds: float) -> None:
             continue
         if closed:
             logger.info("closed %d idle session(s)", closed)
+
+
+async def keep_storage(keeper: StorageKeeper) -> None:
+    """Sweep the store at once, then whenever `keeper.sweep_due()`; runs until cancelled.
+
+    Each sweep runs in a worker thread: it queries and deletes, which must not hold up the
+    event loop. Call `keeper.stop()` before cancelling, so a sweep under way ends after its
+    current delete rather than keeping the shutdown waiting.
+    """
+    while True:
+        try:
+            await anyio.to_thread.run_sync(keeper.sweep)
+        except Exception:  # One failed sweep must not stop the next ones.
+            logger.exception("the storage sweep failed")
+        await anyio.sleep(STORAGE_CHECK_SECONDS)
+        while not keeper.sweep_due():
+            await anyio.sleep(STORAGE_CHECK_SECONDS)

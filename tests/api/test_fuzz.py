@@ -5,17 +5,25 @@ Generated run ids are almost never real, which would only fuzz the 404 path; so 
 aimed in turn at their own random id or at one of a few real runs in different states (new,
 stepped with Adam and mini-batches, diverged, one whose owner token is not sent), and the 403,
 409 and 422 paths of real runs are fuzzed too. Stateful scenarios then create runs with
-generated settings and work on them. The examples are bounded and derandomized, so every run
-sends the same requests, in about a minute.
+generated settings and work on them.
+
+Both run twice. First derandomized: every run sends the same requests. Then with random
+generation, on an app of its own, from a seed that is new on each run unless
+STEPWISE_FUZZ_SEED gives it; a failure of the random run prints the seed and how to replay it.
 """
 
+import copy
 import itertools
+import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, settings
+from fastapi import FastAPI
+from hypothesis import HealthCheck, Phase, seed, settings
+from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -27,6 +35,10 @@ from tests.owners import owner_headers
 MAX_EXAMPLES = 25
 SCENARIOS = 40
 SCENARIO_STEPS = 8
+RANDOM_MAX_EXAMPLES = 40
+RANDOM_SCENARIOS = 60
+# The random run's seed: new on every run, or the one a failure printed.
+RANDOM_SEED = int(os.environ.get("STEPWISE_FUZZ_SEED") or secrets.randbits(64))
 # Streams are paced by design; real runs get at most this interval, so a case stays short.
 MAX_STREAM_INTERVAL_MS = 2
 
@@ -48,8 +60,7 @@ def create_target(client: asgi.ASGIClient, steps: int, **spec: object) -> Target
     return Target(run["id"], run["owner_token"])
 
 
-@pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory):
+def start_fuzz_app(tmp_path_factory) -> FastAPI:
     app = create_app(
         Settings(
             data_dir=tmp_path_factory.mktemp("fuzz") / "data",
@@ -70,13 +81,49 @@ def fuzz_app(tmp_path_factory):
     # In turn: the generated id (the 404 path), then each real run. The cases come in the
     # same order on every run (derandomized), so each meets the same run every time.
     app.state.fuzz_targets = itertools.cycle([None, fresh, stepped, diverged, viewer])
-    yield app
+    return app
+
+
+@pytest.fixture(scope="module")
+def fuzz_app(tmp_path_factory):
+    yield start_fuzz_app(tmp_path_factory)
     asgi.shutdown_lifespans()
+
+
+@pytest.fixture(scope="module")
+def random_fuzz_app(tmp_path_factory):
+    """The random run's own app, so replaying it alone meets the runs in the same states."""
+    yield start_fuzz_app(tmp_path_factory)
+    asgi.shutdown_lifespans()
+
+
+@pytest.fixture
+def replay_hint():
+    """pytest shows a failing test's output, so a failure of the random run names its seed,
+    however it failed (a check, a server error, or Hypothesis finding the replay flaky)."""
+    print(
+        f"Random generation seed {RANDOM_SEED}. Replay: "
+        f"STEPWISE_FUZZ_SEED={RANDOM_SEED} .venv/bin/pytest tests/api/test_fuzz.py -k random"
+    )
+
+
+def fuzz_config(**options: object) -> SchemathesisConfig:
+    """Schemathesis's defaults, but a schema-violating body may also be refused with 413: one
+    past the size limit (e.g. a `points_csv` beyond its `maxLength`) is, as documented."""
+    defaults = SchemathesisConfig().projects.default.checks.negative_data_rejection
+    refusals = [*defaults.expected_statuses, "413"]
+    checks = {"negative_data_rejection": {"expected-statuses": refusals}}
+    return SchemathesisConfig.from_dict({**options, "checks": checks})
 
 
 # The schema is read once at import, from an app whose lifespan never starts (nothing is
 # opened); each case is then sent to `fuzz_app`, which runs as a server would.
-schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
+OPENAPI = create_app(Settings()).openapi()
+schema = schemathesis.openapi.from_dict(copy.deepcopy(OPENAPI), config=fuzz_config())
+# Schemathesis derives each operation's seed from this one.
+random_schema = schemathesis.openapi.from_dict(
+    copy.deepcopy(OPENAPI), config=fuzz_config(seed=RANDOM_SEED)
+)
 
 
 def send_owner_token(case: schemathesis.Case, token: str) -> None:
@@ -117,27 +164,51 @@ HYPOTHESIS_SETTINGS = settings(
     phases=[Phase.explicit, Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+RANDOM_SETTINGS = settings(HYPOTHESIS_SETTINGS, derandomize=False)
+SCENARIO_SETTINGS = settings(HYPOTHESIS_SETTINGS, stateful_step_count=SCENARIO_STEPS)
+
+
+def call_and_validate(case: schemathesis.Case, app: FastAPI) -> None:
+    aim(case, app.state.fuzz_targets)
+    # Every built-in check but one: schema-valid input may still break a rule the schema cannot
+    # state (one source of points, b_min < b_max, n within the server's configured maximum),
+    # and is then rightly refused with 422.
+    case.call_and_validate(app=app, excluded_checks=[positive_data_acceptance])
 
 
 @schema.parametrize()
 @settings(HYPOTHESIS_SETTINGS, max_examples=MAX_EXAMPLES)
 def test_no_server_error_and_every_answer_as_documented(case, fuzz_app):
-    aim(case, fuzz_app.state.fuzz_targets)
-    # Every built-in check but one: schema-valid input may still break a rule the schema cannot
-    # state (one source of points, b_min < b_max, n within the server's configured maximum),
-    # and is then rightly refused with 422.
-    case.call_and_validate(app=fuzz_app, excluded_checks=[positive_data_acceptance])
+    call_and_validate(case, fuzz_app)
+
+
+@random_schema.parametrize()
+@settings(RANDOM_SETTINGS, max_examples=RANDOM_MAX_EXAMPLES)
+def test_random_no_server_error_and_every_answer_as_documented(case, random_fuzz_app, replay_hint):
+    call_and_validate(case, random_fuzz_app)
 
 
 def test_scenarios_on_runs_the_fuzzer_creates(fuzz_app):
     """Stateful: Schemathesis follows the links it infers from the schema (a created run's `id`
     to every `{run_id}`), so runs with generated settings are stepped, streamed, explained,
-    forked and reset. Like the page, it keeps each created run's owner token and sends it."""
+    forked and reset."""
+    scenario(schema, fuzz_app).run(settings=settings(SCENARIO_SETTINGS, max_examples=SCENARIOS))
+
+
+def test_random_scenarios_on_runs_the_fuzzer_creates(random_fuzz_app, replay_hint):
+    machine = seed(RANDOM_SEED)(scenario(random_schema, random_fuzz_app))
+    random = settings(SCENARIO_SETTINGS, derandomize=False, max_examples=RANDOM_SCENARIOS)
+    machine.run(settings=random)
+
+
+def scenario(api: schemathesis.BaseSchema, app: FastAPI) -> type:
+    """A state machine over `api` that sends every call to `app`. Like the page, it keeps each
+    created run's owner token and sends it."""
     tokens: dict[str, str] = {}
 
-    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+    class Scenario(api.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case):
-            return {"app": fuzz_app}
+            return {"app": app}
 
         def before_call(self, case):
             run_id = (case.path_parameters or {}).get("run_id")
@@ -160,11 +231,7 @@ def test_scenarios_on_runs_the_fuzzer_creates(fuzz_app):
                 recorder=getattr(self, "recorder", None),
             )
 
-    Scenario.run(
-        settings=settings(
-            HYPOTHESIS_SETTINGS, max_examples=SCENARIOS, stateful_step_count=SCENARIO_STEPS
-        )
-    )
+    return Scenario
 
 
 # What Schemathesis found, kept as plain tests.
@@ -187,3 +254,13 @@ def test_a_body_that_is_not_utf8_is_refused_like_one_that_is_not_json(client):
         response = client.post("/api/runs", content=body, headers=headers)
         assert response.status_code == 422
         assert response.json()["detail"] == "the request body is not valid JSON"
+
+
+def test_a_history_page_after_any_storable_step_is_refused_not_a_server_error(client):
+    """Random generation sent `after` past SQLite's INTEGER: a 500."""
+    run_id = client.post("/api/runs").json()["id"]
+    assert client.get(f"/api/runs/{run_id}/history", params={"after": 2**31 - 1}).is_success
+    for after in (2**31, 2**63, 10**30):
+        response = client.get(f"/api/runs/{run_id}/history", params={"after": after})
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"].startswith("after: ")

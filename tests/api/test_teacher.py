@@ -1,20 +1,28 @@
 """The teacher's page /class: off without a token, closed without it, a list of every run."""
 
+import hashlib
+import logging
 import re
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner
 from pydantic import SecretStr
+from uvicorn.config import LOGGING_CONFIG
+from uvicorn.logging import AccessFormatter
 
 from app.api.teacher import RUNS_PER_PAGE
-from app.api.teacher_access import TEACHER_COOKIE
+from app.api.teacher_access import TEACHER_COOKIE, TEACHER_COOKIE_SECONDS
 from app.main import create_app
+from tests.navigation import NAVIGATION
 from tests.owners import keep_owner_tokens
 from tests.test_store import make_run
 
 TEACHER_TOKEN = "teacher-secret-0123456789"
+ACCESS_LOGGER = "uvicorn.access"  # Where uvicorn logs each request.
 
 
 @pytest.fixture
@@ -32,6 +40,11 @@ def listed_ids(html: str) -> list[str]:
     return re.findall(r'<tr data-run="([^"]+)">', html)
 
 
+def sign_in(client: TestClient, token: str = TEACHER_TOKEN, **headers: str):
+    """Post the sign-in form as the browser does, without following the redirect."""
+    return client.post("/class", data={"token": token}, headers=headers, follow_redirects=False)
+
+
 def test_without_a_teacher_token_the_page_does_not_exist(client):
     response = client.get("/class", headers=bearer())
     assert response.status_code == 404
@@ -43,6 +56,7 @@ def test_no_token_is_401_and_a_wrong_one_403(teacher_client):
     assert missing.status_code == 401
     assert missing.headers["www-authenticate"] == "Bearer"
     assert "needs the teacher token" in missing.text
+    assert '<form id="sign-in-form" method="post" action="/class">' in missing.text
     for attempt in [
         teacher_client.get("/class", headers=bearer("wrong")),
         teacher_client.get("/class", params={"token": "wrong"}, follow_redirects=False),
@@ -76,6 +90,125 @@ def test_the_token_in_the_address_becomes_a_strict_http_only_cookie(teacher_clie
     assert teacher_client.get("/class").status_code == 401
 
 
+def test_the_sign_in_form_trades_the_posted_token_for_a_cookie(teacher_client):
+    form = teacher_client.get("/class", params={"lang": "zh", "page": 2})
+    assert form.status_code == 401
+    assert 'action="/class?lang=zh&amp;page=2"' in form.text  # Where the teacher was going.
+    assert '<input type="password" name="token"' in form.text and "<script" not in form.text
+
+    signed_in = sign_in(teacher_client)
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == "/class"
+    cookie = signed_in.headers["set-cookie"]
+    assert cookie.startswith(f"{TEACHER_COOKIE}=") and TEACHER_TOKEN not in cookie
+    assert f"Max-Age={TEACHER_COOKIE_SECONDS}" in cookie and "Path=/class" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
+    page = teacher_client.get("/class")  # With the cookie alone.
+    assert page.status_code == 200 and 'id="assignment-form"' in page.text
+
+    teacher_client.cookies.clear()
+    wrong = sign_in(teacher_client, "not-the-teacher-token")
+    assert wrong.status_code == 403 and TEACHER_COOKIE not in wrong.cookies
+    assert "That teacher token is not right" in wrong.text and 'name="token"' in wrong.text
+    empty = teacher_client.post("/class", content=b"", follow_redirects=False)
+    assert empty.status_code == 401 and TEACHER_COOKIE not in empty.cookies
+
+    back = teacher_client.post(
+        "/class?lang=zh", data={"token": TEACHER_TOKEN}, follow_redirects=False
+    )
+    assert back.headers["location"] == "/class?lang=zh"
+    teacher_client.base_url = teacher_client.base_url.copy_with(scheme="https")
+    assert "Secure" in sign_in(teacher_client).headers["set-cookie"]  # Over HTTPS only.
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},  # Another port or subdomain is another origin.
+        {"Sec-Fetch-Site": "cross-site", "Origin": "http://testserver"},  # The browser's word.
+        {"Origin": "http://evil.example"},  # A browser too old for Sec-Fetch-Site.
+        {"Origin": "http://testserver:8080"},
+        {"Origin": "null"},  # A sandboxed frame or a data: page.
+    ],
+)
+def test_a_sign_in_posted_from_another_site_is_refused(teacher_client, headers):
+    refused = sign_in(teacher_client, **headers)
+    assert refused.status_code == 403
+    assert TEACHER_COOKIE not in refused.cookies and "set-cookie" not in refused.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://testserver"}, {}],
+)
+def test_a_sign_in_from_this_site_or_a_script_is_taken(teacher_client, headers):
+    assert sign_in(teacher_client, **headers).status_code == 303
+
+
+def test_an_old_token_link_leaves_no_token_in_the_access_log(teacher_client, caplog):
+    caplog.set_level(logging.INFO, logger=ACCESS_LOGGER)
+    link = f"/class?lang=zh&token={TEACHER_TOKEN}"
+    answer = teacher_client.get(link, follow_redirects=False)
+    assert (answer.status_code, answer.headers["location"]) == (303, "/class?lang=zh")
+    # The line uvicorn logs for that request, as its protocols log it and it formats it.
+    logging.getLogger(ACCESS_LOGGER).info(
+        '%s - "%s %s HTTP/%s" %d', "10.0.0.7:51234", "GET", link, "1.1", 303
+    )
+    access_format = LOGGING_CONFIG["formatters"]["access"]["fmt"]  # `make run`'s format.
+    line = AccessFormatter(access_format, use_colors=False).format(caplog.records[-1])
+    assert line.endswith('"GET /class?lang=zh&token=[redacted] HTTP/1.1" 303 See Other')
+    assert TEACHER_TOKEN not in caplog.text
+    encoded = f"/class?%74oken={TEACHER_TOKEN}&x=1"  # The app decodes the name: so does this.
+    logging.getLogger(ACCESS_LOGGER).info(
+        '%s - "%s %s HTTP/%s" %d', "a", "GET", encoded, "1.1", 303
+    )
+    assert TEACHER_TOKEN not in caplog.text and "%74oken=[redacted]&x=1" in caplog.text
+
+
+def flip(base64: str) -> str:
+    """Another first character: the last may only carry padding bits."""
+    return ("B" if base64[0] == "A" else "A") + base64[1:]
+
+
+def test_a_tampered_cookie_or_one_of_another_token_is_no_cookie(teacher_client, settings):
+    cookie = sign_in(teacher_client).cookies[TEACHER_COOKIE]
+    payload, timestamp, signature = cookie.split(".")
+    other = settings.model_copy(update={"teacher_token": SecretStr("another-token-0123456789")})
+    with TestClient(create_app(other)) as other_client:
+        other_cookie = sign_in(other_client, "another-token-0123456789").cookies[TEACHER_COOKIE]
+    for forged in [
+        f"{payload}.{timestamp}.{flip(signature)}",
+        f"admin.{timestamp}.{signature}",
+        f"{payload}.{flip(timestamp)}.{signature}",  # Another time, the same signature.
+        other_cookie,  # Changing STEPWISE_TEACHER_TOKEN signs everyone out.
+        "forged",
+    ]:
+        teacher_client.cookies.set(TEACHER_COOKIE, forged, path="/class")
+        assert teacher_client.get("/class").status_code == 401, forged
+    teacher_client.cookies.set(TEACHER_COOKIE, cookie, path="/class")
+    assert teacher_client.get("/class").status_code == 200
+
+
+def test_a_cookie_older_than_twelve_hours_is_refused_by_the_server(teacher_client, monkeypatch):
+    def signed_ago(seconds: int) -> str:
+        """A cookie from a sign-in `seconds` ago: the signer's clock is set back meanwhile."""
+        with monkeypatch.context() as past:
+            ago = int(time.time()) - seconds
+            past.setattr(TimestampSigner, "get_timestamp", lambda _signer: ago)
+            return sign_in(teacher_client).cookies[TEACHER_COOKIE]
+
+    for age, status in [(TEACHER_COOKIE_SECONDS - 60, 200), (TEACHER_COOKIE_SECONDS + 1, 401)]:
+        # Set by hand, as a browser that kept the cookie past its Max-Age would send it.
+        teacher_client.cookies.set(TEACHER_COOKIE, signed_ago(age), path="/class")
+        assert teacher_client.get("/class").status_code == status, age
+
+
+def test_the_old_fixed_hash_cookie_no_longer_opens_the_page(teacher_client):
+    old = hashlib.sha256(f"stepwise-teacher-cookie:{TEACHER_TOKEN}".encode()).hexdigest()
+    teacher_client.cookies.set(TEACHER_COOKIE, old, path="/class")
+    assert teacher_client.get("/class").status_code == 401
+
+
 def test_the_list_shows_each_run_newest_first_with_its_state(teacher_client):
     first = teacher_client.post("/api/runs", json={"learning_rate": 1.0, "batch_size": 2}).json()
     teacher_client.post(f"/api/runs/{first['id']}/step", json={"n": 200}).raise_for_status()
@@ -85,7 +218,7 @@ def test_the_list_shows_each_run_newest_first_with_its_state(teacher_client):
     teacher_client.post(f"/api/runs/{second['id']}/step", json={"n": 3}).raise_for_status()
     fork = teacher_client.post(f"/api/runs/{second['id']}/fork", json={"step": 2}).json()
     assigned = teacher_client.get(
-        "/new", params={"lr": "0.01", "lock": "lr"}, follow_redirects=False
+        "/new", params={"lr": "0.01", "lock": "lr"}, headers=NAVIGATION, follow_redirects=False
     )
     assigned_id = assigned.headers["location"].split("#")[0].rsplit("/", 1)[1]
     second_loss = teacher_client.get(f"/api/runs/{second['id']}").json()["history"][-1]

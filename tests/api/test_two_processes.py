@@ -28,10 +28,15 @@ STREAMED_PER_SERVER = 12  # And one unpaced stream per server at the same time.
 TIMEOUT = httpx.Timeout(60.0)
 CONTENDED_RETRIES = 5
 CONFLICT_LOG = re.compile(r"another process stored its steps")
+LONG_STREAM = 1000  # A stream on one process while the other is sent small step requests.
+FEW_REFUSED = 3  # Of those requests, at most this many may be answered 503 (Retry-After).
+LARGE_REQUESTS = 10  # Requests of LARGE_N steps at once, alternating between the processes.
+LARGE_N = 100
 
 
 class Pair:
-    def __init__(self, servers: list[ServerProcess]) -> None:
+    def __init__(self, backend: str, servers: list[ServerProcess]) -> None:
+        self.backend = backend
         self.servers = servers
 
     def api(self, index: int) -> str:
@@ -52,7 +57,7 @@ def pair(request, tmp_path_factory) -> Iterator[Pair]:
             for name in ("a", "b"):
                 log = directory / f"server-{name}.log"
                 servers.append(ServerProcess(directory / "data", log, env=env).start())
-            yield Pair(servers)
+            yield Pair(request.param, servers)
         finally:
             for server in servers:
                 server.stop()
@@ -152,6 +157,125 @@ def test_concurrent_steps_from_two_processes_are_stored_once_and_exact(pair):
         f"{pair.conflicts()} computations refused by the store and redone, "
         f"{len(contended)} requests answered 503 and sent again"
     )
+
+
+def needs_postgresql(pair: Pair) -> None:
+    if pair.backend != "postgresql":
+        # SQLite is one process's file: nothing there makes two processes take turns.
+        pytest.skip("a run's computation is exclusive across processes on PostgreSQL only")
+
+
+def step_events(events: list[tuple[str, dict]]) -> list[dict]:
+    """The records of a stream's `step` events (a record plus its weights' predictions)."""
+    return [
+        {key: value for key, value in data.items() if key != "predictions"}
+        for kind, data in events
+        if kind == "step"
+    ]
+
+
+def test_a_long_stream_and_small_steps_in_two_processes_take_turns(pair):
+    """A stream of 1,000 on A while B is sent step requests of 1..5 for the same run: the
+    processes take turns (a per-run lock in PostgreSQL) instead of racing, so the stream
+    completes and B's requests are answered, none refused for losing races."""
+    needs_postgresql(pair)
+    run_id, headers = create(pair.api(0))
+    for server in range(len(pair.servers)):
+        stored(pair.api(server), run_id)
+    conflicts_before = pair.conflicts()
+    streamed: list[tuple[str, dict]] = []
+    done = threading.Event()
+    start = threading.Barrier(2)
+
+    def stream() -> None:
+        url = f"{pair.api(0)}/{run_id}/stream"
+        try:
+            start.wait()
+            with httpx.stream(
+                "GET", url, params={"n": LONG_STREAM}, headers=headers, timeout=TIMEOUT
+            ) as sse:
+                streamed.extend(parse_events(sse.iter_lines()))
+        finally:
+            done.set()
+
+    streamer = threading.Thread(target=stream)
+    streamer.start()
+    answers: list[tuple[int, str, list[dict]]] = []  # (status, detail, records) of B's requests
+    with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
+        start.wait()
+        for n in itertools.cycle(range(1, 6)):
+            if done.is_set():
+                break
+            response = client.post(f"{pair.api(1)}/{run_id}/step", json={"n": n})
+            body = response.json()
+            answers.append((response.status_code, body.get("detail", ""), body.get("records", [])))
+    streamer.join(timeout=300)
+
+    kind, end = streamed[-1]
+    records = step_events(streamed)
+    refused = [detail for status, detail, _ in answers if status == 503]
+    print(  # Shown with `pytest -s`.
+        f"\nstream: {len(records)} events, end {end.get('reason')} ({end.get('detail')}); "
+        f"B: {len(answers)} requests, {len(refused)} answered 503; "
+        f"{pair.conflicts() - conflicts_before} computations refused by the store and redone"
+    )
+    assert (kind, end["reason"], len(records)) == ("end", "completed", LONG_STREAM)
+    assert [status for status, _, _ in answers if status not in (200, 503)] == []
+    assert len(refused) <= FEW_REFUSED
+    assert [detail for detail in refused if "at the same moment" in detail] == []
+    b_records = [record for _, _, got in answers for record in got]
+    # They took turns: some of B's steps fall between the stream's first and last.
+    first, last = records[0]["step"], records[-1]["step"]
+    assert any(first < record["step"] < last for record in b_records)
+    history = stored(pair.api(1), run_id)
+    assert [record["step"] for record in history] == list(range(1, len(history) + 1))
+    assert sorted([*records, *b_records], key=lambda record: record["step"]) == history
+    assert history == uninterrupted(pair.api(0), len(history))
+    # Each computed once: the lock, not the store's refusal, kept them apart.
+    assert pair.conflicts() == conflicts_before
+
+
+def test_large_step_requests_alternating_between_processes_all_succeed(pair):
+    """Ten requests of n=100 at once, alternating between A and B: each waits its turn."""
+    needs_postgresql(pair)
+    run_id, headers = create(pair.api(0))
+    for server in range(len(pair.servers)):
+        stored(pair.api(server), run_id)
+    conflicts_before = pair.conflicts()
+    answers: list[tuple[int, dict]] = []
+    answers_lock = threading.Lock()
+    start = threading.Barrier(LARGE_REQUESTS)
+
+    def step(server: int) -> None:
+        with httpx.Client(timeout=TIMEOUT, headers=headers) as client:
+            start.wait()
+            response = client.post(f"{pair.api(server)}/{run_id}/step", json={"n": LARGE_N})
+        with answers_lock:
+            answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=step, args=(i % 2,)) for i in range(LARGE_REQUESTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    refused = [body["detail"] for status, body in answers if status != 200]
+    print(
+        f"\n{LARGE_REQUESTS} requests of n={LARGE_N}: {len(refused)} refused; "
+        f"{pair.conflicts() - conflicts_before} computations refused by the store and redone"
+    )
+    assert len(answers) == LARGE_REQUESTS
+    assert refused == []
+    expected = LARGE_REQUESTS * LARGE_N
+    history = stored(pair.api(1), run_id)
+    assert [record["step"] for record in history] == list(range(1, expected + 1))
+    received = sorted(
+        (record for _, body in answers for record in body["records"]),
+        key=lambda record: record["step"],
+    )
+    assert received == history
+    assert history == uninterrupted(pair.api(1), expected)
+    assert pair.conflicts() == conflicts_before
 
 
 def test_a_reset_through_one_process_is_seen_by_the_other(pair):
