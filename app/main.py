@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             service.close()
             store.close()
+            gc.unfreeze()  # A process that starts apps again (the tests) can free what it held.
 
     app = FastAPI(
         title="Stepwise",

@@ -1,4 +1,6 @@
-"""Writes that fail because the database's disk is full, told apart from other errors.
+"""Writes that fail because the database's disk is full, told apart from other errors; and
+writes refused because the store is over its storage budget (StorageBudgetFullError, raised
+by the store while app/retention.py's sweep finds nothing it may delete).
 
 The store turns such a failure into `StorageFullError` (the API answers it 507 with
 Retry-After) and remembers it in `WriteHealth` until a write succeeds again, which `/healthz`

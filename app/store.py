@@ -167,6 +167,7 @@ _PG_TABLE_SIZES = text(
 # runs' last such write a process remembers (forgetting one costs one write more).
 ACTIVITY_WRITE_SECONDS = 60.0
 ACTIVITY_MEMORY = 10_000
+ANALYZE_RETRY_SECONDS = 600.0
 
 
 @dataclass(frozen=True)
@@ -353,7 +354,7 @@ class Store:
         # Rows (runs and steps) this process stored, for the sweep to guess the growth since
         # it measured. Counted without a lock: a lost increment only makes the guess rougher.
         self._rows_written = 0
-        self._analyzed_for_usage = False  # PostgreSQL: statistics asked for once, if lacking.
+        self._analyzed_at = -math.inf  # PostgreSQL: when usage() last asked for statistics.
         with schema_lock(self._engine):  # Replicas starting together create the tables once.
             metadata.create_all(self._engine)
             # A database made before a column existed gets it (see app/schema_upgrade.py).
@@ -636,27 +637,29 @@ class Store:
                 return StoreUsage((pages - free) * page_size, runs, steps)
             sizes = {row.name: row for row in connection.execute(_PG_TABLE_SIZES)}
         rows = {"runs": runs, "steps": steps}
-        lacking = any(rows[name] and sizes[name].row_width is None for name in rows)
-        if lacking and self._analyze_for_usage():
+        lacking = [name for name in rows if rows[name] and sizes[name].row_width is None]
+        if lacking and self._analyze_for_usage(lacking):
             return self.usage()
         used = 0
         for name, count in rows.items():
             physical, width = int(sizes[name].physical or 0), sizes[name].row_width
             live = physical if width is None else count * (int(width) + PG_ROW_OVERHEAD_BYTES)
-            used += min(physical, live)
+            used += min(physical, live) if count else 0
         return StoreUsage(used, runs, steps)
 
-    def _analyze_for_usage(self) -> bool:
-        """PostgreSQL: gather the tables' statistics the first time usage() lacks them (its
-        autovacuum keeps them afterwards); whether they were gathered now."""
-        if self._analyzed_for_usage:
+    def _analyze_for_usage(self, tables: list[str]) -> bool:
+        """PostgreSQL: gather statistics of tables that have rows but none yet (autovacuum
+        keeps them afterwards), at most every ANALYZE_RETRY_SECONDS; whether it did. Until
+        then, such a table counts as its files' whole size."""
+        moment = time.monotonic()
+        if moment - self._analyzed_at < ANALYZE_RETRY_SECONDS:
             return False
-        self._analyzed_for_usage = True
+        self._analyzed_at = moment
         try:
             with self._engine.begin() as connection:
-                connection.exec_driver_sql("ANALYZE runs")
-                connection.exec_driver_sql("ANALYZE steps")
-        except DBAPIError as error:  # E.g. a role that does not own the tables.
+                for table in tables:  # Names of this module's tables, never a client's text.
+                    connection.exec_driver_sql(f"ANALYZE {table}")
+        except DBAPIError as error:
             logger.warning("no statistics for the store's size, its files count whole: %s", error)
             return False
         return True

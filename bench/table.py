@@ -5,6 +5,7 @@ shifts together, so the ratios are what to read.
 """
 
 import gc
+import importlib
 import os
 import statistics
 import subprocess
@@ -272,6 +273,7 @@ def full_collection_seconds() -> float:
 def gc_row(table: Table) -> None:
     """A full collection's pause with GC_SESSIONS live sessions, with and without the
     `gc.freeze()` the app does once started (app/main.py), against the pause with none."""
+    importlib.import_module("app.main")  # All the server loads, for the collections to traverse.
     empty = full_collection_seconds()
     gc.freeze()  # As the app's lifespan does: what is loaded by now is never traversed again.
     data = sample_dataset()

@@ -93,7 +93,7 @@ def test_a_database_from_before_owner_tokens_gets_the_column_and_keeps_its_runs(
         store.close()
     with sqlite3.connect(path) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
-    assert columns[-1] == "owner_token_hash"
+    assert columns[-2:] == ["owner_token_hash", "last_active_at"]
 
 
 def test_a_column_that_cannot_be_added_in_place_is_refused(tmp_path):

@@ -77,6 +77,12 @@ def _row(summary: RunSummary) -> dict[str, Any]:
     }
 
 
+def _megabytes(size: int) -> str:
+    """A size in MB (MiB), to two decimals below 10 MB: a class's first runs are not 0.0."""
+    megabytes = size / MIB
+    return f"{megabytes:,.1f}" if megabytes >= 10 else f"{megabytes:.2f}"
+
+
 def _storage(keeper: StorageKeeper) -> dict[str, Any]:
     """What the page shows of the store: its size against the budget, its runs and steps, the
     retention policy, and what this process's last sweep did."""
@@ -85,7 +91,7 @@ def _storage(keeper: StorageKeeper) -> dict[str, Any]:
     percent = 100 * usage.bytes_used / budget
     last = keeper.last_sweep
     return {
-        "used_mb": f"{usage.bytes_used / MIB:,.1f}",
+        "used_mb": _megabytes(usage.bytes_used),
         "budget_mb": f"{budget / MIB:,g}",
         "percent": f"{percent:.1f}",
         "meter": round(min(percent, 100.0), 1),

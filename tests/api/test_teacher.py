@@ -11,12 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
 from pydantic import SecretStr
+from sqlalchemy import update
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import AccessFormatter
 
 from app.api.teacher import RUNS_PER_PAGE
 from app.api.teacher_access import TEACHER_COOKIE, TEACHER_COOKIE_SECONDS
 from app.main import create_app
+from app.store import runs_table
 from tests.navigation import NAVIGATION
 from tests.owners import keep_owner_tokens
 from tests.test_store import make_run
@@ -253,3 +255,40 @@ def test_the_list_is_paginated(teacher_client, monkeypatch):
     assert listed_ids(second) == ["run-002", "run-001", "run-000"]
     assert 'href="/class?page=1"' in second and "page=3" not in second
     assert teacher_client.get("/class", params={"page": 0}, headers=bearer()).status_code == 422
+
+
+def test_the_page_shows_the_stores_usage_and_what_the_last_sweep_deleted(teacher_client):
+    keeper = teacher_client.app.state.storage
+    runs = [teacher_client.post("/api/runs", json={}).json() for _ in range(3)]
+    for run, steps in zip(runs, (20, 7, 12), strict=True):
+        response = teacher_client.post(f"/api/runs/{run['id']}/step", json={"n": steps})
+        response.raise_for_status()
+    store = teacher_client.app.state.service._store
+    with store._engine.begin() as connection:  # Nobody has touched the last run for 31 days.
+        connection.execute(
+            update(runs_table)
+            .where(runs_table.c.id == runs[2]["id"])
+            .values(last_active_at=datetime.now(UTC) - timedelta(days=31))
+        )
+    keeper.sweep()
+    usage = keeper.usage()
+
+    html = teacher_client.get("/class", headers=bearer()).text
+
+    storage = re.search(r'<section class="card storage".*?</section>', html, re.S).group(0)
+    used = re.search(r"([\d,.]+) MB of 2,048 MB used \(([\d.]+) %\)", storage)
+    assert used is not None
+    assert abs(float(used.group(1).replace(",", "")) - usage.bytes_used / 1024**2) < 0.01
+    assert used.group(2) == f"{100 * usage.bytes_used / 2048 / 1024**2:.1f}"
+    assert "Runs: 2 · steps: 27" in storage
+    assert "Runs nobody has stepped or reset for 30 days are deleted." in storage
+    assert "Runs unused for 30 days deleted: 1, with 12 steps in all." in storage
+    assert "Runs deleted to stay within the budget" not in storage
+    assert 'id="storage-full"' not in storage
+    assert listed_ids(html) == [runs[1]["id"], runs[0]["id"]]
+
+    keeper.budget_bytes = 1  # Both runs were used in the last ten minutes: none may go.
+    keeper.sweep()
+    zh = teacher_client.get("/class", params={"lang": "zh"}, headers=bearer()).text
+    assert 'id="storage-full" role="alert"' in zh and "存储预算已满" in zh
+    assert "2 个" in zh and "27 步" in zh

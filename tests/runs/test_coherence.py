@@ -5,19 +5,25 @@ is shared. Every history must stay 1..N exactly once, equal to an uninterrupted 
 """
 
 import threading
+import time
 from dataclasses import astuple
 
+import anyio
 import pytest
 
 from app.config import Settings
+from app.runs import service as run_service
 from app.runs.errors import (
     InvalidRunRequestError,
+    RunBusyError,
     RunChangedError,
     RunContendedError,
     RunDivergedError,
     RunResetError,
+    ServerBusyError,
 )
-from app.runs.service import STORE_ATTEMPTS, RunService
+from app.runs.run_locks import RunLocks
+from app.runs.service import STORE_ATTEMPTS, STREAM_LOCK_WAIT_SECONDS, RunService
 from app.schemas import RunCreate
 from app.store import StepConflictError, Store
 
@@ -25,6 +31,7 @@ from app.store import StepConflictError, Store
 ADAM = {"optimizer": {"name": "adam"}, "learning_rate": 0.05, "seed": 3}
 RESET_CYCLES = 20  # Resets the other process makes while this one forks.
 MAX_FORK_TRIES = 5000
+WAIT_SECONDS = 30  # For a thread to get somewhere: only a broken test waits this long.
 
 
 class Process:
@@ -63,6 +70,26 @@ def steps_of(batch) -> list[int]:
     return [outcome.record.step for outcome in batch.outcomes]
 
 
+def without_run_locks(monkeypatch, process: Process) -> None:
+    """Make `process` step runs without their lock across processes, as a replica of a
+    version before the lock would, so that it races the other for the store."""
+    monkeypatch.setattr(process.service, "_run_locks", RunLocks("sqlite://"))
+
+
+def needs_postgresql(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a run's lock across processes is PostgreSQL's (SQLite is one process's)")
+
+
+def streamed(process: Process, run_id: str, n: int) -> list[int]:
+    """The steps of an unpaced stream of `n`, run to its end."""
+
+    async def collect() -> list[int]:
+        return [outcome.record.step async for outcome in process.service.stream(run_id, n, 0)]
+
+    return anyio.run(collect)
+
+
 def test_a_session_behind_the_store_catches_up_before_use(processes, caplog):
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
@@ -93,6 +120,7 @@ def test_a_reset_in_another_process_is_seen(processes):
 
 def test_the_loser_of_a_race_catches_up_and_computes_again(processes, monkeypatch):
     a, b = processes
+    without_run_locks(monkeypatch, b)  # Else B would wait for A's computation to end.
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
     a.service.step(run_id, 2)
     store_steps = a.store.add_steps
@@ -113,6 +141,7 @@ def test_the_loser_of_a_race_catches_up_and_computes_again(processes, monkeypatc
 
 def test_a_request_that_keeps_losing_answers_contended_and_stores_nothing(processes, monkeypatch):
     a, b = processes
+    without_run_locks(monkeypatch, b)
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
     store_steps = a.store.add_steps
 
@@ -129,6 +158,119 @@ def test_a_request_that_keeps_losing_answers_contended_and_stores_nothing(proces
     # A's session holds B's last step: the next request simply continues.
     assert steps_of(a.service.step(run_id, 1)) == [STORE_ATTEMPTS + 1]
     assert history(a, run_id) == uninterrupted(a, STORE_ATTEMPTS + 1)
+
+
+def test_a_step_waits_while_another_process_computes_the_run(
+    processes, database_url, monkeypatch, caplog
+):
+    """B's step waits for A's computation to be stored, then continues from it: nothing is
+    computed twice (no race for the store)."""
+    needs_postgresql(database_url)
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    a.service.step(run_id, 2)
+    b.service.step(run_id, 1)  # Both sessions live.
+    computing, go_on = threading.Event(), threading.Event()
+    store_steps = a.store.add_steps
+
+    def slow_store(*args, **kwargs):
+        computing.set()
+        go_on.wait(WAIT_SECONDS)
+        return store_steps(*args, **kwargs)
+
+    monkeypatch.setattr(a.store, "add_steps", slow_store)
+    batches = {}
+    in_a = threading.Thread(target=lambda: batches.update(a=a.service.step(run_id, 3)))
+    in_b = threading.Thread(target=lambda: batches.update(b=b.service.step(run_id, 2)))
+    in_a.start()
+    assert computing.wait(WAIT_SECONDS)
+    in_b.start()
+    in_b.join(0.3)
+    assert in_b.is_alive()  # Waiting for A's turn to end.
+    go_on.set()
+    in_a.join(WAIT_SECONDS)
+    in_b.join(WAIT_SECONDS)
+    assert steps_of(batches["a"]) == [4, 5, 6]
+    assert steps_of(batches["b"]) == [7, 8]
+    assert history(a, run_id) == uninterrupted(a, 8)
+    assert "another process stored" not in caplog.text
+
+
+def test_a_step_that_does_not_get_its_turn_in_time_is_refused_busy(processes, database_url):
+    needs_postgresql(database_url)
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    with a.service._run_locks.exclusive(run_id):  # A computes the run for longer than B waits.
+        started = time.monotonic()
+        with pytest.raises(RunBusyError) as refused:
+            b.service.step(run_id, 1, lock_wait_seconds=0.2)
+        assert 0.2 <= time.monotonic() - started < 2
+        assert a.service.get(run_id).current.step == 0  # Reads need no turn.
+    assert isinstance(refused.value, ServerBusyError)  # 503, and a stream waits through it.
+    assert refused.value.retry_after == 1
+    assert history(a, run_id) == []
+    assert steps_of(b.service.step(run_id, 1)) == [1]
+    assert history(a, run_id) == uninterrupted(a, 1)
+
+
+def test_a_stream_waits_while_another_process_computes_the_run(processes, database_url):
+    """Longer than one try of the stream waits (STREAM_LOCK_WAIT_SECONDS): it tries again."""
+    needs_postgresql(database_url)
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    holding = threading.Event()
+    hold_seconds = STREAM_LOCK_WAIT_SECONDS + 0.5
+
+    def hold() -> None:
+        with a.service._run_locks.exclusive(run_id):
+            holding.set()
+            time.sleep(hold_seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(WAIT_SECONDS)
+    started = time.monotonic()
+    assert streamed(b, run_id, 5) == [1, 2, 3, 4, 5]
+    assert time.monotonic() - started >= hold_seconds - 0.1
+    holder.join()
+    assert history(a, run_id) == uninterrupted(a, 5)
+
+
+def test_a_stream_that_never_gets_its_turn_ends_busy(processes, database_url, monkeypatch):
+    needs_postgresql(database_url)
+    monkeypatch.setattr(run_service, "STREAM_SLOT_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(run_service, "STREAM_LOCK_WAIT_SECONDS", 0.1)
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    with a.service._run_locks.exclusive(run_id), pytest.raises(RunBusyError):
+        streamed(b, run_id, 5)
+    assert history(a, run_id) == []
+
+
+def test_a_stream_that_loses_races_for_the_store_waits_and_goes_on(processes, monkeypatch):
+    """Without the lock (SQLite; a replica without it): a try that keeps losing (503
+    RunContendedError for a request) is tried again by a stream, which ends `busy` (a
+    ServerBusyError) only if it never gets through."""
+    a, _ = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    step = a.service.step
+    losses = [2]  # Tries that lose every race before the stream's steps go through.
+
+    def losing(*args, **kwargs):
+        if losses[0] > 0:
+            losses[0] -= 1
+            raise RunContendedError(STORE_ATTEMPTS)
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(a.service, "step", losing)
+    assert streamed(a, run_id, 5) == [1, 2, 3, 4, 5]
+    assert losses == [0]
+    monkeypatch.setattr(run_service, "STREAM_SLOT_WAIT_SECONDS", 0.3)
+    losses[0] = 10**6
+    with pytest.raises(RunBusyError):
+        streamed(a, run_id, 5)
+    monkeypatch.undo()
+    assert history(a, run_id) == uninterrupted(a, 5)
 
 
 def test_a_run_that_diverged_in_another_process_is_refused(processes):
@@ -157,6 +299,25 @@ def test_over_http_a_request_that_keeps_losing_is_answered_503_with_retry_after(
     assert answer.status_code == 503
     assert answer.headers["Retry-After"] == "1"
     assert "other server processes stepped this run" in answer.json()["detail"]
+    monkeypatch.undo()
+    assert client.post(f"/api/runs/{run_id}/step", json={"n": 1}).json()["records"][0]["step"] == 1
+
+
+def test_over_http_a_step_that_does_not_get_its_turn_is_answered_503_with_retry_after(
+    client, monkeypatch
+):
+    run_id = client.post("/api/runs").json()["id"]
+    locks = client.app.state.service._run_locks
+
+    def taken(_run_id, wait_seconds):
+        raise RunBusyError(wait_seconds)
+
+    monkeypatch.setattr(locks, "exclusive", taken)
+    answer = client.post(f"/api/runs/{run_id}/step", json={"n": 1})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == "1"
+    assert "another server process is computing this run" in answer.json()["detail"]
+    assert client.get(f"/api/runs/{run_id}").status_code == 200  # Reads take no turn.
     monkeypatch.undo()
     assert client.post(f"/api/runs/{run_id}/step", json={"n": 1}).json()["records"][0]["step"] == 1
 
