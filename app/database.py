@@ -13,8 +13,8 @@ from sqlalchemy.engine import Engine, make_url
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # A server process's connections. A worker thread holds one only while its queries run, so a
-# few serve many requests; 5 kept and 10 more under load let six replicas share PostgreSQL's
-# default of 100 connections with room to spare.
+# few serve many requests. With the 4 that hold runs' locks (app/runs/run_locks.py), 5 kept and
+# 10 more under load let five replicas share PostgreSQL's default of 100 connections.
 POOL_SIZE = 5
 MAX_OVERFLOW = 10
 CONNECT_TIMEOUT_SECONDS = 10  # A database that does not answer fails /healthz, not hangs it.

@@ -2,7 +2,9 @@
 behind a load balancer that does not route by run (or while a replica restarts) would.
 
 Every step must be stored exactly once, 1..N in order, and the history must be bit for bit
-that of the same run stepped by one process alone.
+that of the same run stepped by one process alone. On PostgreSQL the processes take turns
+computing the run (app/runs/run_locks.py): none computes a step twice, none is refused for
+losing a race, and a long stream on one completes while the other is sent steps.
 """
 
 import itertools
