@@ -52,12 +52,18 @@ class SweepReport:
         return self.expired + self.evicted
 
 
+def megabytes(size: float) -> str:
+    """A size in MB (MiB), to two decimals below 10 MB: a class's first runs are not 0.0."""
+    amount = size / MIB
+    return f"{amount:,.1f}" if amount >= 10 else f"{amount:.2f}"
+
+
 def budget_full_detail(used_bytes: int, budget_bytes: int, recently_active_seconds: float) -> str:
     """What a refused write answers (the 507's `detail`)."""
     minutes = round(recently_active_seconds / 60)
     return (
-        f"the server's storage budget is full: its runs take {used_bytes / MIB:,.1f} MB of the "
-        f"{budget_bytes / MIB:,.1f} MB that STEPWISE_STORAGE_BUDGET_MB allows, and every run "
+        f"the server's storage budget is full: its runs take {megabytes(used_bytes)} MB of the "
+        f"{megabytes(budget_bytes)} MB that STEPWISE_STORAGE_BUDGET_MB allows, and every run "
         f"was used in the last {minutes} minutes, so nothing of this request was stored "
         "(everything stored before is kept). The teacher can raise STEPWISE_STORAGE_BUDGET_MB "
         f"or delete runs; runs left for {minutes} minutes are deleted to make room, so try "
@@ -162,14 +168,14 @@ class StorageKeeper:
             logger.info(
                 "storage sweep: deleted %d run(s) with %d step(s) not stepped or reset for "
                 "%d days, and %d run(s) with %d step(s) to keep the store under its budget; "
-                "it holds %.1f of %.1f MB",
+                "it holds %s of %s MB",
                 expired.runs,
                 expired.steps,
                 self.retention_days,
                 evicted.runs,
                 evicted.steps,
-                usage.bytes_used / MIB,
-                self.budget_bytes / MIB,
+                megabytes(usage.bytes_used),
+                megabytes(self.budget_bytes),
             )
         return report
 
@@ -208,11 +214,11 @@ class StorageKeeper:
         if full:
             if not self._store.growth_refused:
                 logger.warning(
-                    "the store (%.1f MB) is over its budget of %.1f MB and every run was used "
+                    "the store (%s MB) is over its budget of %s MB and every run was used "
                     "in the last %d minutes: new runs, forks and steps are refused until one "
                     "may be deleted",
-                    usage.bytes_used / MIB,
-                    self.budget_bytes / MIB,
+                    megabytes(usage.bytes_used),
+                    megabytes(self.budget_bytes),
                     round(self.recently_active_seconds / 60),
                 )
             detail = budget_full_detail(

@@ -24,7 +24,7 @@ from app.api.teacher_access import (
 )
 from app.config import Settings
 from app.i18n import choose_language, messages
-from app.retention import MIB, StorageKeeper
+from app.retention import MIB, StorageKeeper, megabytes
 from app.runs.locks import LOCKABLE, locks_of
 from app.store import RunSummary
 from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
@@ -77,10 +77,10 @@ def _row(summary: RunSummary) -> dict[str, Any]:
     }
 
 
-def _megabytes(size: int) -> str:
-    """A size in MB (MiB), to two decimals below 10 MB: a class's first runs are not 0.0."""
-    megabytes = size / MIB
-    return f"{megabytes:,.1f}" if megabytes >= 10 else f"{megabytes:.2f}"
+def _budget_megabytes(size: int) -> str:
+    """The budget as its setting is written: no decimals if it has none."""
+    whole = round(size / MIB)
+    return f"{whole:,}" if abs(size / MIB - whole) < 0.005 else megabytes(size)
 
 
 def _storage(keeper: StorageKeeper) -> dict[str, Any]:
@@ -91,8 +91,8 @@ def _storage(keeper: StorageKeeper) -> dict[str, Any]:
     percent = 100 * usage.bytes_used / budget
     last = keeper.last_sweep
     return {
-        "used_mb": _megabytes(usage.bytes_used),
-        "budget_mb": f"{budget / MIB:,g}",
+        "used_mb": megabytes(usage.bytes_used),
+        "budget_mb": _budget_megabytes(budget),
         "percent": f"{percent:.1f}",
         "meter": round(min(percent, 100.0), 1),
         "runs": f"{usage.runs:,}",

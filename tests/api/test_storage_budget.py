@@ -83,8 +83,14 @@ def test_a_deleted_run_answers_404_everywhere_and_its_live_session_writes_nothin
         ("POST", f"{url}/fork", {"step": 2}),
         ("GET", f"{url}/evaluate", None),
         ("GET", f"{url}/stream?n=3", None),
+        ("GET", f"{url}/history", None),
         ("GET", f"{url}/history.csv", None),
+        ("GET", f"{url}/history.json", None),
+        ("GET", f"{url}/script.py", None),
         ("GET", f"{url}/steps/1", None),
+        ("GET", f"{url}/graph", None),
+        ("GET", f"{url}/graph/value?node=loss", None),
+        ("GET", f"{url}/surface?b_min=-1&b_max=1&m_min=-1&m_max=1&size=5", None),
         ("GET", f"/runs/{gone['id']}", None),
     ]:
         response = api.request(method, path, json=body)
