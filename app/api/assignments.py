@@ -5,16 +5,15 @@ keeps the locked ones, and opens it as its owner. The run page shows the locked 
 by the teacher, and the server refuses a run made from it (`based_on`) that changes them.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Cookie, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.assignment_query import parse_assignment
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
+from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
-from app.api.pages import LanguageChoice, _page, owner_redirect, refused_post, start_page
+from app.api.pages import _page, owner_redirect, refused_post, start_page
 from app.runs.errors import InvalidRunRequestError
 from app.runs.service import RunService
 
@@ -22,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def _refused_link(
-    request: Request, error: InvalidRunRequestError, language: LanguageChoice
+    request: Request, error: InvalidRunRequestError, language: Language
 ) -> HTMLResponse:
     context = {
         "title_key": "assignment.bad_title",
@@ -34,7 +33,7 @@ def _refused_link(
 
 
 def _start(
-    request: Request, service: RunService, language: LanguageChoice, started: bool
+    request: Request, service: RunService, language: Language, started: bool
 ) -> RedirectResponse | HTMLResponse:
     """Start the link's run if `started`, else show the button that starts it; a wrong link
     is refused either way, before any run exists."""
@@ -53,11 +52,8 @@ def _start(
 def assignment_run(
     request: Request,
     service: ServiceDep,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: LanguageDep,
 ) -> RedirectResponse | HTMLResponse:
-    language = (lang, stepwise_lang, accept_language)
     return _start(request, service, language, started=is_direct_navigation(request))
 
 
@@ -65,11 +61,8 @@ def assignment_run(
 def assignment_run_by_button(
     request: Request,
     service: ServiceDep,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: LanguageDep,
 ) -> RedirectResponse | HTMLResponse:
-    language = (lang, stepwise_lang, accept_language)
     if not is_same_origin_post(request):
         return refused_post(request, language)
     return _start(request, service, language, started=True)

@@ -4,11 +4,10 @@ The page receives only the ids asked for; its script fetches each run from the J
 a run that cannot be loaded is reported on its own while the others are still compared.
 """
 
-from typing import Annotated
-
-from fastapi import APIRouter, Cookie, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.api.language import LanguageDep
 from app.api.pages import _page
 from app.i18n import choose_language, messages
 from app.training.spec import OPTIMIZER_CLASSES
@@ -28,12 +27,9 @@ def requested_run_ids(runs: str | None) -> list[str]:
 @router.get("/compare", response_class=HTMLResponse)
 def compare_page(
     request: Request,
+    language: LanguageDep,
     runs: str | None = None,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
 ) -> HTMLResponse:
-    language = (lang, stepwise_lang, accept_language)
     context = {
         "compare": {
             "run_ids": requested_run_ids(runs),

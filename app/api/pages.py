@@ -1,15 +1,16 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares)."""
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Cookie, Header, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from app.api.clients import NewRunLimited, count_new_run, give_client_id
 from app.api.deps import ServiceDep
+from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
@@ -26,8 +27,6 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
-# `?lang=`, the language cookie and Accept-Language, as a page route receives them.
-LanguageChoice = tuple[str | None, str | None, str | None]
 
 
 def _listing_source(run: StoredRun) -> ListingSource:
@@ -67,7 +66,7 @@ def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
     return RedirectResponse(run_page_path(view.run.id) + query + fragment, status_code=303)
 
 
-def start_page(request: Request, language: LanguageChoice, assignment: bool) -> HTMLResponse:
+def start_page(request: Request, language: Language, assignment: bool) -> HTMLResponse:
     """A page whose button starts the run by POST: for requests no person made here."""
     prefix = "start.assignment_" if assignment else "start."
     action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -75,7 +74,7 @@ def start_page(request: Request, language: LanguageChoice, assignment: bool) -> 
     return _page(request, "start.html", context, *language)
 
 
-def refused_post(request: Request, language: LanguageChoice) -> HTMLResponse:
+def refused_post(request: Request, language: Language) -> HTMLResponse:
     """403 for a form POST that another site sent."""
     context = {"title_key": "start.title", "body_key": "start.refused", "detail": None}
     return _page(request, "message.html", context, *language, status_code=403)
@@ -85,28 +84,24 @@ def refused_post(request: Request, language: LanguageChoice) -> HTMLResponse:
 def start_run(
     request: Request,
     service: ServiceDep,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: LanguageDep,
 ) -> RedirectResponse | HTMLResponse:
     """Start a run of the sample for a person who opened `/`; anything else gets a button."""
     if not is_direct_navigation(request):
-        return start_page(request, (lang, stepwise_lang, accept_language), assignment=False)
+        return start_page(request, language, assignment=False)
     count_new_run(request, service)
-    return owner_redirect(service.create(RunCreate()), lang)
+    return owner_redirect(service.create(RunCreate()), language[0])
 
 
 @router.post("/", response_model=None, dependencies=[NewRunLimited])
 def start_run_by_button(
     request: Request,
     service: ServiceDep,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: LanguageDep,
 ) -> RedirectResponse | HTMLResponse:
     if not is_same_origin_post(request):
-        return refused_post(request, (lang, stepwise_lang, accept_language))
-    return owner_redirect(service.create(RunCreate()), lang)
+        return refused_post(request, language)
+    return owner_redirect(service.create(RunCreate()), language[0])
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -114,11 +109,8 @@ def run_page(
     run_id: str,
     request: Request,
     service: ServiceDep,
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
+    language: LanguageDep,
 ) -> HTMLResponse:
-    language = (lang, stepwise_lang, accept_language)
     try:
         view = service.get(run_id)
     except RunNotFoundError:

@@ -7,10 +7,11 @@ that posts the token (never in an address) to `/class`.
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Cookie, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Cookie, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import ServiceDep, SettingsDep
+from app.api.language import Language, LanguageDep
 from app.api.pages import _page
 from app.api.presenters import run_page_path
 from app.api.teacher_access import (
@@ -37,21 +38,6 @@ _REFUSED: dict[Access, tuple[int, str]] = {
     Access.MISSING: (401, "teacher.locked_title"),
     Access.WRONG: (403, "teacher.wrong_title"),
 }
-
-Language = tuple[str | None, str | None, str | None]
-
-
-# Async, as app.api.deps explains: a plain `def` dependency would cost a thread hop.
-async def _language(
-    lang: str | None = None,
-    stepwise_lang: Annotated[str | None, Cookie()] = None,
-    accept_language: Annotated[str | None, Header()] = None,
-) -> Language:
-    """What `choose_language` weighs: `?lang=`, the remembered choice, the browser's."""
-    return lang, stepwise_lang, accept_language
-
-
-LanguageDep = Annotated[Language, Depends(_language)]
 
 
 def _row(summary: RunSummary) -> dict[str, Any]:
