@@ -6,6 +6,7 @@ is shared. Every history must stay 1..N exactly once, equal to an uninterrupted 
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import astuple
 
 import anyio
@@ -87,7 +88,10 @@ def streamed(process: Process, run_id: str, n: int) -> list[int]:
     async def collect() -> list[int]:
         return [outcome.record.step async for outcome in process.service.stream(run_id, n, 0)]
 
-    return anyio.run(collect)
+    # On a thread of its own: a test before may leave an event loop running in this one
+    # (Playwright's sync API does, for the whole session).
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        return runner.submit(anyio.run, collect).result()
 
 
 def test_a_session_behind_the_store_catches_up_before_use(processes, caplog):
