@@ -16,7 +16,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test lint bench bench-page bench-class chromium clean
+.PHONY: run test test-fast lint bench bench-page bench-class chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: $(VENV)/.runtime
 ## Run every test: engine, store, API, a real server process, and Chromium in the browser.
 test: $(VENV)/.dev chromium
 	$(BIN)/pytest
+
+## The fast tier, after each change: everything in-process (no server process, Chromium,
+## nginx, PostgreSQL or fuzzer), on SQLite.
+test-fast: $(VENV)/.dev
+	$(BIN)/pytest -m "not slow"
 
 ## Lint and type-check the code and the Dockerfile.
 lint: $(VENV)/.dev

@@ -16,7 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 POSTGRES_URL_VARIABLE = "STEPWISE_TEST_POSTGRES_URL"
-BACKENDS = ["sqlite", "postgresql"]
+# PostgreSQL runs in `make test`, not in the fast tier (a server, and slower round trips).
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 SKIP_REASON = (
     f"no PostgreSQL to test on: set {POSTGRES_URL_VARIABLE} to a database's URL, e.g. "
     f'{POSTGRES_URL_VARIABLE}="$(bash .ci/postgres)" (which .ci/run does)'

@@ -25,6 +25,8 @@ from sqlalchemy.engine import make_url
 from app.config import PROJECT_ROOT, Settings
 from tests.server import free_port
 
+pytestmark = pytest.mark.slow  # Starts nginx and server processes: not in the fast tier.
+
 COMPOSE = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
 TLS_COMPOSE = yaml.safe_load((PROJECT_ROOT / "compose.tls.yaml").read_text())
 DEPLOY = PROJECT_ROOT / "deploy"

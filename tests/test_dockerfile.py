@@ -54,6 +54,7 @@ def image_server(tmp_path):
     server.stop()
 
 
+@pytest.mark.slow  # Starts a server process: not in the fast tier.
 def test_entry_command_serves_and_healthcheck_passes(image_server):
     healthcheck = on_port(HEALTHCHECK_COMMAND, image_server.port)
     assert healthcheck[0] == "python"

@@ -18,6 +18,8 @@ from tests.owners import keep_owner_tokens
 from tests.server import ServerProcess, free_port
 from tests.test_dockerfile import ENTRY_COMMAND, on_port
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 CONFIG = {"seed": 5, "learning_rate": 0.003, "optimizer": {"name": "adam"}}
 CONCURRENT_REQUESTS = 20
 KILLED_STREAM_STEPS = 5000

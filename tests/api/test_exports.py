@@ -145,6 +145,7 @@ SCRIPTS = {  # Each flavour twice, each kind of run once.
 }
 
 
+@pytest.mark.slow  # Runs each script in a Python of its own, TensorFlow imported each time.
 def test_downloaded_scripts_print_the_runs_history(client, tmp_path):
     run_ids = runs_to_export(client)
     scripts = {}

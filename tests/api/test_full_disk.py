@@ -25,6 +25,8 @@ from tests.api.sse import parse_events
 from tests.owners import keep_owner_tokens
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 RETRY_AFTER = "30"
 _WRITES = ("INSERT", "UPDATE", "DELETE")
 

@@ -32,6 +32,8 @@ from app.main import create_app
 from app.runs.owners import OWNER_HEADER
 from tests.owners import owner_headers
 
+pytestmark = pytest.mark.slow  # Starts the fuzzer: not in the fast tier.
+
 MAX_EXAMPLES = 25
 SCENARIOS = 40
 SCENARIO_STEPS = 8

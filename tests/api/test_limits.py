@@ -188,6 +188,7 @@ def everything(client, run_id):
     return run["history"], run["current"], detail["variables_after"]
 
 
+@pytest.mark.slow  # Rebuilds a session at every step, for each optimizer.
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: o["name"])
 def test_runs_evicted_at_every_turn_continue_exactly(app_with, optimizer):
     configs = [
@@ -216,6 +217,7 @@ def wait_until_no_session_is_live(client):
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # Rebuilds a session at every step, for each optimizer.
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=lambda o: o["name"])
 def test_runs_closed_when_idle_continue_exactly(app_with, optimizer):
     config = {"optimizer": optimizer, "learning_rate": 0.01, "seed": 4}

@@ -9,6 +9,8 @@ import pytest
 from tests.navigation import NAVIGATION
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 # The CSV that took csv.Sniffer 3.2 s at 150 quotes and 23 s at 250, holding the GIL so that
 # every request waited: at 2,000 quotes the old parser would take days.
 QUOTES = 2000

@@ -17,6 +17,8 @@ import pytest
 
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 TIMEOUT_SECONDS = 1  # The server's head and body timeouts here, so the tests are quick.
 MAX_HEADER_BYTES = 16 * 1024
 MAX_HEADER_COUNT = 100

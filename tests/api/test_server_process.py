@@ -9,6 +9,8 @@ from tests.api.sse import parse_events
 from tests.owners import keep_owner_tokens
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 CONFIG = {"seed": 3, "learning_rate": 0.003}
 
 

@@ -8,6 +8,8 @@ import pytest
 
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 SEND_TIMEOUT_SECONDS = 1
 STEPS = 10_000  # About 4 MB of events: far more than the socket buffers hold.
 WAIT_SECONDS = 60  # Only bounds a broken server's test; never asserted as a speed.

@@ -21,6 +21,8 @@ from tests.databases import BACKENDS, fresh_database
 from tests.owners import owner_headers
 from tests.server import ServerProcess
 
+pytestmark = pytest.mark.slow  # Starts server processes: not in the fast tier.
+
 # Adam on mini-batches: after each catch-up the slots (m, v, β powers) and the batch schedule
 # must continue exactly, not only the weights.
 CONFIG = {"optimizer": {"name": "adam"}, "learning_rate": 0.05, "seed": 7, "batch_size": 2}

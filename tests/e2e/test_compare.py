@@ -3,9 +3,12 @@
 import re
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.owners import owner_headers
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 LOADED = "body[data-ready=true][data-loading=false]"
 RECENT_KEY = "stepwise.recentRuns"

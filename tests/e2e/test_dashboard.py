@@ -4,9 +4,12 @@ import re
 import time
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.owners import owner_url
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 READY = "body[data-ready=true]"
 

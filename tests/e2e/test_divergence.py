@@ -2,11 +2,14 @@
 an adaptive optimizer's step shows its slot variables."""
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.test_dashboard import api_run, format_number, open_run, run_id_of
 from tests.owners import owner_headers
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 
 def create(live_server, steps: int, **spec) -> dict:

@@ -1,6 +1,7 @@
 """The page answers "how does update_weights.run() change weights?" with the run's numbers."""
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_dashboard import (
@@ -13,6 +14,8 @@ from tests.e2e.test_dashboard import (
     run_id_of,
 )
 from tests.owners import owner_headers, owner_url
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 
 def rule_numbers(page: Page, weight: str) -> dict[str, str]:

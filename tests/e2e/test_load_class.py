@@ -7,6 +7,8 @@ import pytest
 
 from bench.load_class import ACTIONS, STEPS, STREAMED, memory_kib, play_class, require_loopback
 
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
+
 
 def test_a_small_class_finishes_without_an_error(live_server):
     # In a thread of its own: Playwright's sync API may hold this thread's event loop.

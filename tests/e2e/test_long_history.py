@@ -1,9 +1,12 @@
 """A long run's page: drawn from a thinned history, and every step shown with its own numbers."""
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.test_dashboard import READY, chart_data, format_number
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 STEPS = 2600  # Thinned: every 2nd step up to 2,100, then all.
 

@@ -3,10 +3,13 @@
 import json
 
 import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, TEACHER_TOKEN
 from tests.e2e.test_dashboard import READY, api_run, open_run, run_id_of
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 OWNER_KEY = "stepwise.ownerTokens"
 VIEWER_BANNER = "You are viewing someone else's run"

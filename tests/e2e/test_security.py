@@ -18,6 +18,8 @@ from tests.e2e.test_compare import LOADED, create_run
 from tests.e2e.test_dashboard import READY, open_run, run_id_of
 from tests.e2e.test_experiment import follow_to_new_run
 
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
+
 WIDTHS = [1440, 375]
 RUN_CHARTS = ["fit-chart", "loss-chart", "slope-chart", "surface-chart"]
 COMPARE_CHARTS = ["compare-loss-chart", "compare-path-chart"]

@@ -1,11 +1,14 @@
 """The teacher signs in with the form on /class, in Chromium under the real policy, and the
 token appears in no address the browser requests nor in the server's log."""
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import TEACHER_TOKEN
 from tests.e2e.test_dashboard import READY
 from tests.e2e.test_security import watched_page
+
+pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 SUBMIT = '#sign-in-form button[type="submit"]'
 

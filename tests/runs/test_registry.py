@@ -106,6 +106,7 @@ def test_a_session_in_use_is_not_closed_as_idle(loader):
     registry.close_all()
 
 
+@pytest.mark.slow  # Rebuilds a TensorFlow session up to 200 times.
 def test_closing_idle_sessions_never_races_a_checkout(loader):
     registry = RunRegistry(capacity=4, load=loader, keeps_session_on=LookupError)
     done = threading.Event()

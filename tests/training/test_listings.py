@@ -86,6 +86,7 @@ def engine_trajectory(source: ListingSource) -> np.ndarray:
     return np.array([[r.step, r.loss_after, r.weights_after.b, r.weights_after.m] for r in records])
 
 
+@pytest.mark.slow  # Runs each listing in a Python of its own, TensorFlow imported each time.
 @pytest.mark.parametrize("source_id", SOURCES)
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_listing_prints_the_runs_trajectory(printed, flavour, source_id):
