@@ -14,7 +14,9 @@ SECRET_PARAMETERS = frozenset({"token"})
 REDACTED = "[redacted]"
 
 # One `name=value` of a query; the value ends where the query or the log's quoting does.
-_PARAMETER = re.compile(r"(?<=[?&])([^&=\s\"#]+)=([^&\s\"#]*)")
+# Names stop at `?` too: each `?` or `&` starts a match, and a name that could run over the
+# next start would make a query of many `?` cost quadratic time (on the event loop).
+_PARAMETER = re.compile(r"(?<=[?&])([^&=\s\"#?]+)=([^&\s\"#]*)")
 
 
 def redact(text: str) -> str:

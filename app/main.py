@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.api import assignments, compare, exports, health, pages, runs, teacher
 from app.api.body_limit import install_body_size_limit
+from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
 from app.api.errors import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     # Added before the security headers' middleware, so its 413 answers carry them too.
     install_body_size_limit(app, settings.max_body_bytes)
+    app.add_middleware(CrossSiteRefusal)  # Inside the security headers: its 403 carries them.
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(runs.router)

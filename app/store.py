@@ -382,8 +382,14 @@ class Store:
                 with self._engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def add_run(self, run: StoredRun, steps_of: tuple[str, int] | None = None) -> None:
-        """Store a new run; with `steps_of=(run_id, k)`, copy that run's steps 1..k into it.
+    def add_run(
+        self,
+        run: StoredRun,
+        steps_of: tuple[str, int] | None = None,
+        source_generation: int | None = None,
+    ) -> None:
+        """Store a new run; with `steps_of=(run_id, k)`, copy that run's steps 1..k into it,
+        and with `source_generation`, only if that run has not been reset since.
 
         Both happen in one transaction, so a fork is never stored half copied. Refused with
         StorageBudgetFullError while the store is over its budget; RunGoneError if the run to
@@ -408,7 +414,7 @@ class Store:
                 )
             )
             if steps_of is not None:
-                _copy_steps(connection, steps_of, run.id)
+                _copy_steps(connection, steps_of, run.id, source_generation)
         self._activity.written(run.id, moment)
         self._rows_written += 1 + (0 if steps_of is None else steps_of[1])
 
@@ -725,7 +731,9 @@ class Store:
             raise StorageBudgetFullError(*refused)
 
 
-def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str) -> None:
+def _copy_steps(
+    connection: Connection, source: tuple[str, int], target_id: str, generation: int | None
+) -> None:
     """Copy steps 1..k of run `source = (run_id, k)` to `target_id` inside the database.
 
     The rows never cross to Python, so a fork of 100,000 steps costs the database, not the
@@ -735,8 +743,17 @@ def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str)
     row) waits for the copy, and the copy waits for a reset under way.
     """
     source_id, last = source
-    if connection.dialect.name == "postgresql":
-        connection.execute(_GENERATION.with_for_update(read=True), {"run_id": source_id})
+    # On SQLite the transaction already holds the write lock (the fork's row is inserted).
+    read = (
+        _GENERATION.with_for_update(read=True)
+        if connection.dialect.name == "postgresql"
+        else _GENERATION
+    )
+    now = connection.execute(read, {"run_id": source_id}).scalar()
+    if now is None:
+        raise RunGoneError(source_id)  # Deleted by the storage sweep meanwhile.
+    if generation is not None and now != generation:  # Reset (and maybe stepped) since.
+        raise ForkSourceChangedError(f"run {source_id} was reset since its steps were read")
     copied = [c for c in steps_table.c if c.name != "run_id"]
     rows = select(bindparam("target", target_id, type_=String), *copied).where(
         steps_table.c.run_id == source_id, steps_table.c.step <= last
@@ -747,8 +764,6 @@ def _copy_steps(connection: Connection, source: tuple[str, int], target_id: str)
         select(func.count()).select_from(steps_table).where(steps_table.c.run_id == target_id)
     ).scalar_one()
     if count != last:  # Steps are numbered 1, 2, … once each: `last` of them is all of them.
-        if connection.execute(_GENERATION, {"run_id": source_id}).scalar() is None:
-            raise RunGoneError(source_id)  # Deleted by the storage sweep meanwhile.
         raise ForkSourceChangedError(f"run {source_id} has no longer steps 1 to {last}")
     if last > 0:
         state_missing = connection.execute(

@@ -176,6 +176,17 @@ def test_a_fork_of_steps_a_reset_removed_is_refused_whole(store):
     assert store.steps("fork") == []
 
 
+def test_a_fork_of_a_run_reset_and_stepped_again_since_it_was_read_is_refused(store):
+    store.add_run(make_run())
+    store.add_steps("run-1", [make_step(1), make_step(2)])
+    generation = store.head("run-1").generation  # The fork reads the run here…
+    store.reset_run("run-1")  # …then another process resets it and steps it as far again.
+    store.add_steps("run-1", [make_step(1), make_step(2)])
+    with pytest.raises(ForkSourceChangedError):
+        store.add_run(make_run("fork"), steps_of=("run-1", 2), source_generation=generation)
+    assert store.get_run("fork") is None
+
+
 def test_fork_copies_the_steps_up_to_k_in_one_transaction(store):
     store.add_run(make_run())
     store.add_steps("run-1", [make_step(1), make_step(2), make_step(3)])

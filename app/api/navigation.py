@@ -15,13 +15,30 @@ _OWN_SITES = frozenset({"none", "same-origin"})
 
 
 def is_direct_navigation(request: Request) -> bool:
-    """Whether the request is a person opening this address in a browser tab themselves."""
+    """Whether the request is a person opening this address in a browser tab themselves.
+
+    Not a prefetch or prerender of the address bar's guess (`Sec-Purpose`), which would start
+    a run while the learner is still typing.
+    """
     headers = request.headers
     return (
         headers.get("sec-fetch-mode") == "navigate"
         and headers.get("sec-fetch-dest", "document") == "document"
         and headers.get("sec-fetch-site") in _OWN_SITES
+        and "sec-purpose" not in headers
     )
+
+
+def is_cross_site(request: Request) -> bool:
+    """Whether a page of another site sent the request, as far as the browser says.
+
+    A script or a command-line client sends neither header, and is not another site's page.
+    """
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site not in _OWN_SITES
+    origin = request.headers.get("origin")
+    return origin is not None and origin != _own_origin(request)
 
 
 def is_same_origin_post(request: Request) -> bool:

@@ -308,7 +308,10 @@ class RunService:
 
         Anyone who can see the run may fork it: the fork has an owner token of its own."""
         run = self.require_run(run_id)
-        last = self.last_step(run_id)
+        head = self._store.head(run_id)
+        if head is None:
+            raise RunNotFoundError(run_id)
+        last = head.step
         if not 0 <= step <= last:
             # 422 as for step -1: the run exists, the body asks for a step it does not have
             # (a 404 would say the run is gone; found by Schemathesis).
@@ -334,7 +337,7 @@ class RunService:
         # The steps are copied and checked in one transaction of the store, which no step or
         # reset (of any process) can interleave with: no lock of this process is needed.
         try:
-            self._store.add_run(fork, steps_of=(run_id, step))
+            self._store.add_run(fork, steps_of=(run_id, step), source_generation=head.generation)
         except ForkSourceChangedError as error:
             raise RunChangedError() from error
         # Its session is built from the stored state at `step`, as any evicted run is.

@@ -285,12 +285,17 @@ async function reset() {
  */
 function moveTo(k) {
   timelineTarget = k;
-  if (state.missing(k)) {
-    historyLoader.ensure(k).then(() => {
-      if (timelineTarget === k && !state.missing(k)) moveTo(k);
-    }, reportError);
+  if (!historyLoader.lacks(k)) {
+    show(k);
     return;
   }
+  historyLoader.ensure(k).then(() => {
+    // Only the latest move counts; a step that never came (the run was reset) is not shown.
+    if (timelineTarget === k) show(state.missing(k) ? state.lastStep : k);
+  }, reportError);
+}
+
+function show(k) {
   state.moveTo(k);
   if (!state.diverged) showStatus("");
   scheduleRender();
@@ -346,6 +351,8 @@ async function start() {
   refreshControls();
   experiment.start(); // Moves to ?step=k, so before the first paint.
   await historyLoader.ensure(state.position).catch(reportError);
+  // The step asked for never came (the run was reset or deleted meanwhile): show the newest.
+  if (state.missing(state.position)) state.moveTo(state.lastStep);
   frames.drawAll();
   graph.load().catch(reportError);
   rememberRun(state.run);

@@ -117,6 +117,7 @@ def test_plotly_is_served_by_the_app_compressed_and_revalidated(client):
         {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"},
         {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"},  # From another site.
         {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"},
+        {**NAVIGATION, "Sec-Purpose": "prefetch;prerender"},  # The address bar's guess.
     ],
 )
 @pytest.mark.parametrize("path", ["/", "/new?lr=0.01&lock=lr"])

@@ -135,3 +135,30 @@ def test_an_unexpected_error_answers_500_with_the_headers(settings):
     assert response.status_code == 500
     assert response.json() == {"detail": "internal server error"}
     assert_security_headers(response)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors"},
+        {"Sec-Fetch-Site": "same-site"},
+        {"Origin": "https://evil.example"},  # An older browser: Origin alone.
+    ],
+)
+def test_another_sites_page_cannot_change_anything_through_the_api(client, headers):
+    run_id = client.post("/api/runs", json={}).json()["id"]
+    before = client.get(f"/api/runs/{run_id}").json()
+    for path in ("/api/runs", f"/api/runs/{run_id}/step", f"/api/runs/{run_id}/fork"):
+        empty = client.post(path, headers=headers)  # A no-cors fetch: no body, no JSON type.
+        assert empty.status_code == 403, path
+        assert "another site" in empty.json()["detail"]
+        assert empty.headers["content-security-policy"]
+    assert client.get(f"/api/runs/{run_id}").json() == before
+    assert len(client.app.state.service.summaries(100)) == 1
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://testserver"}]
+)
+def test_the_sites_own_pages_and_programs_may(client, headers):
+    assert client.post("/api/runs", headers=headers).status_code == 201
