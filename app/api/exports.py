@@ -14,7 +14,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServiceDep
 from app.api.presenters import run_page_path, run_public
-from app.runs.service import RunView
+from app.runs.views import RunView
 from app.schemas import RunPublic, StepPublic
 from app.store import StoredRun
 from app.training.listings import (

@@ -16,7 +16,7 @@ from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.errors import RunNotFoundError
-from app.runs.service import RunView, training_spec_of
+from app.runs.views import RunView, training_spec_of
 from app.schemas import RunCreate
 from app.store import StoredRun
 from app.training.listings import ListingSource, compat_v1_listing, tf2_listing

@@ -7,7 +7,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from app.runs.explainer import NodeReading, StepDetail
-from app.runs.service import RunView, StepBatch
+from app.runs.views import RunView, StepBatch
 from app.schemas import (
     CurrentPublic,
     GraphNodePublic,

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFoundError
-from app.runs.service import RunService, dataset_of, refuse_if_diverged, training_spec_of
+from app.runs.guards import refuse_if_diverged
+from app.runs.service import RunService
+from app.runs.views import dataset_of, training_spec_of
 from app.store import Store
 from app.training.explain import UpdateCheck, check_update
 from app.training.graph_view import GraphNode, GraphView, Unreadable

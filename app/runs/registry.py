@@ -9,8 +9,9 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from app.training.model import LinearRegressionModel
 
 ModelLoader = Callable[[str], LinearRegressionModel]
-# Raises if no such run is stored; asked before a run that is not live takes a place.
-RunCheck = Callable[[str], None]
+# Raises if no such run is stored; asked before a run that is not live takes a place. What
+# it returns is not used.
+RunCheck = Callable[[str], object]
 # Entered once a run's lock is held, around loading and using its session; it may refuse by
 # raising, before anything changed (app.runs.limits.ComputeSlots.hold does).
 Admission = Callable[[], AbstractContextManager[object]]

@@ -1,37 +1,38 @@
-"""What a learner does to a run: create, view, step, stream, evaluate and reset it.
+"""What a learner does to a run: create, view, step, stream, evaluate, reset and fork it.
 
 Each operation computes with the run's live session, persists, and only then returns, so
-nothing reaches a client that the store does not already hold.
+nothing reaches a client that the store does not already hold. What a request turns into is
+in app.runs.creation, the refusals before a step in app.runs.guards, the pacing of a stream in
+app.runs.streaming, and what the service answers with in app.runs.views.
 """
 
 import random
-import secrets
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import astuple, dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 
 import anyio
 
 from app.config import Settings
 from app.runs.coherence import Position, SessionPositions
+from app.runs.creation import (
+    dataset_for,
+    forked_run,
+    new_stored_run,
+    refuse_batch_larger_than_data,
+    training_spec_for,
+)
 from app.runs.errors import (
     InvalidRunRequestError,
-    NotOwnerError,
-    RunBusyError,
     RunChangedError,
     RunContendedError,
-    RunDivergedError,
-    RunFullError,
     RunNotFoundError,
     RunRequestError,
     RunResetError,
-    ServerBusyError,
 )
-from app.runs.history import HistoryReader, HistorySummary
+from app.runs.guards import refuse_bad_step_count, refuse_if_diverged, refuse_if_full
+from app.runs.history import HistoryReader
 from app.runs.limits import (
     Client,
     ClientCreateLimiter,
@@ -41,28 +42,24 @@ from app.runs.limits import (
     StreamSlots,
 )
 from app.runs.locks import check_locks, locks_of
-from app.runs.owners import may_change, new_owner_token
+from app.runs.owners import RunOwners, new_owner_token
 from app.runs.registry import RunRegistry
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
-from app.schemas import RunCreate
-from app.store import ForkSourceChangedError, RunOwner, RunSummary, Store, StoredRun, StoredStep
-from app.training.csv_points import parse_points_csv
-from app.training.curvature import Curvature, loss_curvature
-from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
-from app.training.explain import closed_form_answer
-from app.training.model import (
-    Evaluation,
-    LinearRegressionModel,
-    StepOutcome,
+from app.runs.streaming import stream_steps
+from app.runs.views import (
+    NO_HISTORY,
+    RunView,
+    StepBatch,
+    dataset_of,
+    evaluation_after,
+    run_stability,
+    training_spec_of,
 )
-from app.training.presets import preset_dataset
+from app.schemas import RunCreate
+from app.store import ForkSourceChangedError, RunSummary, Store, StoredRun, StoredStep
+from app.training.model import Evaluation, LinearRegressionModel, StepOutcome
 from app.training.records import StepRecord, Weights
-from app.training.spec import TrainingSpec
-from app.training.stability import Stability, stability
 
-RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
-STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
-OWNER_CACHE_SIZE = 10_000  # Run owners remembered per process (a few MiB at most).
 # When another process stores a run's next steps first, the loser catches up and computes
 # again, this many times at most. It pauses first, for a random time that grows with each
 # attempt, so that two processes stepping one run in lockstep fall out of it, and catches up
@@ -71,108 +68,6 @@ OWNER_CACHE_SIZE = 10_000  # Run owners remembered per process (a few MiB at mos
 # that does not trigger; on SQLite (one process) only tests run two processes.
 STORE_ATTEMPTS = 8
 STORE_RETRY_PAUSE_SECONDS = 0.002
-# A stream that finds every computation slot taken, or its run being computed by another
-# process, waits and tries again, rather than failing mid-way, for up to this long; then it
-# ends with ServerBusyError (reason `busy`).
-STREAM_SLOT_WAIT_SECONDS = 10.0
-STREAM_SLOT_POLL_SECONDS = 0.05
-# Each try of a stream waits this long at most for another process to finish with the run,
-# so that a stream told to stop (the server is shutting down) ends within its grace period.
-STREAM_LOCK_WAIT_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class RunView:
-    """A run with its history (thinned if long) and what its session reads now (None once
-    diverged)."""
-
-    run: StoredRun
-    history: HistorySummary
-    current: Evaluation | None
-    stability: Stability
-    # Only in the answer that created the run: the store keeps nothing but its hash.
-    owner_token: str | None = None
-
-    @property
-    def diverged_at(self) -> int | None:
-        records = self.history.records
-        if records and records[-1].diverged:
-            return records[-1].step
-        return None
-
-
-@dataclass(frozen=True)
-class StepBatch:
-    outcomes: list[StepOutcome]
-    current: Evaluation | None
-
-
-def _new_run_id() -> str:
-    return secrets.token_urlsafe(RUN_ID_BYTES)
-
-
-def dataset_of(run: StoredRun) -> Dataset:
-    return validated_dataset(run.points_x, run.points_y)
-
-
-def training_spec_of(run: StoredRun) -> TrainingSpec:
-    return TrainingSpec.from_config(run.config)
-
-
-def _training_spec(spec: RunCreate) -> TrainingSpec:
-    return TrainingSpec(
-        learning_rate=spec.learning_rate,
-        seed=spec.seed,
-        optimizer=spec.optimizer.name,
-        optimizer_params=spec.optimizer.params(),
-        loss=spec.loss,
-        batch_size=spec.batch_size,
-    )
-
-
-def _run_stability(run: StoredRun) -> Stability:
-    """The run's stable learning rates, from the curvature stored when it was created."""
-    stored = run.config.get("curvature")
-    if stored is None:  # Stored before curvature was kept: computed again (the data are fixed).
-        curvature = loss_curvature(dataset_of(run), training_spec_of(run).loss)
-    else:
-        curvature = Curvature(smallest=stored[0], largest=stored[1])
-    return stability(training_spec_of(run), curvature)
-
-
-def refuse_if_diverged(model: LinearRegressionModel) -> None:
-    """Raise RunDivergedError if the run's values overflowed: it must be reset first."""
-    if model.diverged_at is not None:
-        raise RunDivergedError(model.diverged_at)
-
-
-def refuse_if_full(model: LinearRegressionModel, n: int, limit: int) -> None:
-    """Raise RunFullError if `n` more steps would take the run past `limit` steps."""
-    if model.steps_done + n > limit:
-        raise RunFullError(model.steps_done, limit)
-
-
-async def _sleep_unless_stopped(seconds: float, stop: anyio.Event | None) -> bool:
-    """Sleep `seconds`, waking early once `stop` is set; return whether it is set."""
-    if stop is None:
-        await anyio.sleep(seconds)
-        return False
-    with anyio.move_on_after(seconds):
-        await stop.wait()
-    return stop.is_set()
-
-
-def _evaluation_after(outcome: StepOutcome) -> Evaluation | None:
-    """What `evaluate()` would read right after this step, taken from the step's own fetch."""
-    record = outcome.record
-    if record.diverged:
-        return None
-    return Evaluation(
-        step=record.step,
-        weights=record.weights_after,
-        loss=record.loss_after,
-        predictions=outcome.predictions,
-    )
 
 
 class RunService:
@@ -181,8 +76,7 @@ class RunService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
-        self._owners: OrderedDict[str, RunOwner] = OrderedDict()
-        self._owners_lock = threading.Lock()
+        self._owners = RunOwners(store)
         self._slots = ComputeSlots(
             settings.max_concurrent_computations, settings.compute_wait_seconds
         )
@@ -205,7 +99,7 @@ class RunService:
             self._load_model,
             keeps_session_on=RunRequestError,
             admit=self._slots.hold,
-            require=self._require_stored,
+            require=self._owners.owner_of,  # Raises for ids of no stored run.
         )
 
     def close(self) -> None:
@@ -250,13 +144,9 @@ class RunService:
         inherits its locks and must keep its values of them.
         """
         base = self._base_run(spec.based_on)
-        data = self._dataset_for(spec)
-        training = _training_spec(spec)
-        if training.batch_size is not None and training.batch_size > data.size:
-            raise InvalidRunRequestError(
-                f"batch_size: at most the number of points ({data.size}), got {training.batch_size}"
-            )
-        recipe = spec.points is None and spec.points_csv is None and spec.preset in (None, "sample")
+        data = dataset_for(spec, self._settings.max_points)
+        training = training_spec_for(spec)
+        refuse_batch_larger_than_data(training, data)
         inherited = locks_of(base.config) if base is not None else []
         owner = new_owner_token()
         with self._slots.hold():  # Building a graph and its session is the costly part.
@@ -264,26 +154,8 @@ class RunService:
         try:
             if spec.initial_weights is not None:
                 model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
-            run = StoredRun(
-                id=_new_run_id(),
-                created_at=datetime.now(UTC),
-                config={
-                    **training.as_config(),
-                    "num_points": data.size,
-                    "noise": spec.noise if recipe else None,
-                    "x_range": list(spec.x_range) if recipe else None,
-                    "custom_points": not recipe,
-                    "custom_initial_weights": spec.initial_weights is not None,
-                    "preset": spec.preset,
-                    "forked_from": None,
-                    "curvature": astuple(loss_curvature(data, training.loss)),
-                    "locks": list(dict.fromkeys([*inherited, *locks])),
-                },
-                points_x=data.x.tolist(),
-                points_y=data.y.tolist(),
-                initial_state=model.state(),
-                answer=closed_form_answer(data),
-                owner_token_hash=owner.hash,
+            run = new_stored_run(
+                spec, data, training, model.state(), [*inherited, *locks], owner.hash
             )
             if base is not None:
                 check_locks(base, run)
@@ -296,9 +168,9 @@ class RunService:
         self._positions.moved(model, Position(generation=0, step=0))
         return RunView(
             run=run,
-            history=HistorySummary(records=[], last=0),
+            history=NO_HISTORY,
             current=current,
-            stability=_run_stability(run),
+            stability=run_stability(run),
             owner_token=owner.token,
         )
 
@@ -324,16 +196,7 @@ class RunService:
                 "fork from an earlier step"
             )
         owner = new_owner_token()
-        fork = StoredRun(
-            id=_new_run_id(),
-            created_at=datetime.now(UTC),
-            config={**run.config, "forked_from": {"run_id": run_id, "step": step}},
-            points_x=run.points_x,
-            points_y=run.points_y,
-            initial_state=run.initial_state,
-            answer=run.answer,
-            owner_token_hash=owner.hash,
-        )
+        fork = forked_run(run, step, owner.hash)
         # The steps are copied and checked in one transaction of the store, which no step or
         # reset (of any process) can interleave with: no lock of this process is needed.
         try:
@@ -349,28 +212,7 @@ class RunService:
 
     def require_owner(self, run_id: str, token: str | None) -> None:
         """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
-        if not may_change(self._owner_of(run_id).token_hash, token):
-            raise NotOwnerError()
-
-    def _owner_of(self, run_id: str) -> RunOwner:
-        """The run's owner, remembered per process; RunNotFoundError if there is no such run."""
-        with self._owners_lock:
-            owner = self._owners.get(run_id)
-        if owner is None:
-            owner = self._store.run_owner(run_id)
-            if owner is None:
-                raise RunNotFoundError(run_id)
-            # A run's owner never changes, so every process may remember it: one query less
-            # on every step. Bounded, oldest forgotten first.
-            with self._owners_lock:
-                self._owners[run_id] = owner
-                if len(self._owners) > OWNER_CACHE_SIZE:
-                    self._owners.popitem(last=False)
-        return owner
-
-    def _require_stored(self, run_id: str) -> None:
-        """Raise RunNotFoundError unless the run is stored (one small query at most)."""
-        self._owner_of(run_id)
+        self._owners.require_owner(run_id, token)
 
     def get(self, run_id: str) -> RunView:
         """The run as its session holds it now, with its history up to that step.
@@ -383,7 +225,7 @@ class RunService:
             last = self._positions.of(model).step
             current = None if model.diverged_at is not None else model.evaluate()
         history = self.history.summary(run_id, last)
-        return RunView(run=run, history=history, current=current, stability=_run_stability(run))
+        return RunView(run=run, history=history, current=current, stability=run_stability(run))
 
     def history_page(self, run_id: str, after: int, limit: int) -> list[StepRecord]:
         """At most `limit` stored steps after step `after`; no session is needed."""
@@ -426,7 +268,7 @@ class RunService:
                     StoredStep(o.record, None if o.record.diverged else o.state) for o in outcomes
                 ]
                 if self._positions.store_steps(run_id, model, start, stored):
-                    return StepBatch(outcomes=outcomes, current=_evaluation_after(outcomes[-1]))
+                    return StepBatch(outcomes=outcomes, current=evaluation_after(outcomes[-1]))
                 # Another process stored first. Whether or not it goes on, the session is
                 # ahead of the store and must hold what the store holds again.
                 time.sleep(random.uniform(0, STORE_RETRY_PAUSE_SECONDS * attempt))
@@ -447,46 +289,8 @@ class RunService:
         generation = await anyio.to_thread.run_sync(self._store.generation, run_id)
         if generation is None:
             raise RunNotFoundError(run_id)
-        # A paced stream computes each step when it is due, so closing it stops at once;
-        # an unpaced one computes chunks of steps in one session call each.
-        chunk = 1 if interval_seconds > 0 else STREAM_CHUNK
-        sent = 0
-        due = anyio.current_time()
-        while sent < n:
-            batch = await self._stream_step(run_id, min(chunk, n - sent), generation, stop)
-            if batch is None:
-                return
-            for outcome in batch.outcomes:
-                yield outcome
-                sent += 1
-                if outcome.record.diverged:
-                    return
-                if interval_seconds > 0 and sent < n:
-                    # Steps are due every interval, however long each took to compute.
-                    due += interval_seconds
-                    if await _sleep_unless_stopped(max(0.0, due - anyio.current_time()), stop):
-                        return
-
-    async def _stream_step(
-        self, run_id: str, n: int, generation: int, stop: anyio.Event | None
-    ) -> StepBatch | None:
-        """A stream's next steps, waiting if no computation slot is free or another process
-        is computing the run (see STREAM_SLOT_WAIT_SECONDS); None, with nothing computed, once
-        `stop` is set."""
-        deadline = anyio.current_time() + STREAM_SLOT_WAIT_SECONDS
-        while stop is None or not stop.is_set():
-            try:
-                return await anyio.to_thread.run_sync(
-                    self.step, run_id, n, generation, True, STREAM_LOCK_WAIT_SECONDS
-                )
-            except ServerBusyError:  # RunBusyError too: another process held the run.
-                if anyio.current_time() >= deadline:
-                    raise
-            except RunContendedError as error:  # Lost the store's races (SQLite's processes).
-                if anyio.current_time() >= deadline:
-                    raise RunBusyError(STREAM_SLOT_WAIT_SECONDS) from error
-            await _sleep_unless_stopped(STREAM_SLOT_POLL_SECONDS, stop)
-        return None
+        async for outcome in stream_steps(self.step, run_id, n, generation, interval_seconds, stop):
+            yield outcome
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""
@@ -502,35 +306,10 @@ class RunService:
             model.restore(run.initial_state)
             self._positions.moved(model, Position(generation=generation, step=0))
             current = model.evaluate()
-        empty = HistorySummary(records=[], last=0)
-        return RunView(run=run, history=empty, current=current, stability=_run_stability(run))
-
-    def _dataset_for(self, spec: RunCreate) -> Dataset:
-        limit = self._settings.max_points
-        if spec.preset is not None and spec.preset != "sample":
-            return preset_dataset(spec.preset, spec.seed)
-        field = "points_csv" if spec.points_csv is not None else "points"
-        try:
-            if spec.points_csv is not None:
-                return validated_dataset(*parse_points_csv(spec.points_csv, limit))
-            if spec.points is not None:
-                if len(spec.points) > limit:
-                    raise InvalidDataError(
-                        f"at most {limit} points per run, got {len(spec.points)}"
-                    )
-                return validated_dataset([p.x for p in spec.points], [p.y for p in spec.points])
-        except InvalidDataError as error:
-            raise InvalidRunRequestError(f"{field}: {error}") from error
-        if spec.num_points > limit:
-            raise InvalidRunRequestError(
-                f"num_points: at most {limit} points per run, got {spec.num_points}"
-            )
-        return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
+        return RunView(run=run, history=NO_HISTORY, current=current, stability=run_stability(run))
 
     def _check_step_count(self, n: int) -> None:
-        limit = self._settings.max_steps_per_request
-        if not 1 <= n <= limit:
-            raise InvalidRunRequestError(f"n must be between 1 and {limit}, got {n}")
+        refuse_bad_step_count(n, self._settings.max_steps_per_request)
 
     @contextmanager
     def checkout(

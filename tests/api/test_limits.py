@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.runs import service as run_service
+from app.runs import streaming
 from tests.api.sse import parse_events, parse_events_lazily
 
 WAIT_SECONDS = 20  # Only an upper bound for waiting on the sweeper; never asserted on.
@@ -151,7 +151,7 @@ def test_a_stream_waits_for_a_computation_slot_instead_of_failing(app_with):
 
 
 def test_a_stream_that_gets_no_slot_in_time_ends_busy(app_with, monkeypatch):
-    monkeypatch.setattr(run_service, "STREAM_SLOT_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(streaming, "STREAM_SLOT_WAIT_SECONDS", 0.3)
     client = app_with(max_concurrent_computations=1, compute_wait_seconds=0)
     run_id = create(client)
     events = hold_slot_after(client, run_id, 2, 2.0, {"n": 6, "interval_ms": 20})

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from app.config import Settings
-from app.runs import service as run_service
+from app.runs import streaming
 from app.runs.errors import (
     InvalidRunRequestError,
     RunBusyError,
@@ -24,7 +24,8 @@ from app.runs.errors import (
     ServerBusyError,
 )
 from app.runs.run_locks import RunLocks
-from app.runs.service import STORE_ATTEMPTS, STREAM_LOCK_WAIT_SECONDS, RunService
+from app.runs.service import STORE_ATTEMPTS, RunService
+from app.runs.streaming import STREAM_LOCK_WAIT_SECONDS
 from app.schemas import RunCreate
 from app.store import StepConflictError, Store
 
@@ -242,8 +243,8 @@ def test_a_stream_waits_while_another_process_computes_the_run(processes, databa
 
 def test_a_stream_that_never_gets_its_turn_ends_busy(processes, database_url, monkeypatch):
     needs_postgresql(database_url)
-    monkeypatch.setattr(run_service, "STREAM_SLOT_WAIT_SECONDS", 0.5)
-    monkeypatch.setattr(run_service, "STREAM_LOCK_WAIT_SECONDS", 0.1)
+    monkeypatch.setattr(streaming, "STREAM_SLOT_WAIT_SECONDS", 0.5)
+    monkeypatch.setattr(streaming, "STREAM_LOCK_WAIT_SECONDS", 0.1)
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
     with a.service._run_locks.exclusive(run_id), pytest.raises(RunBusyError):
@@ -269,7 +270,7 @@ def test_a_stream_that_loses_races_for_the_store_waits_and_goes_on(processes, mo
     monkeypatch.setattr(a.service, "step", losing)
     assert streamed(a, run_id, 5) == [1, 2, 3, 4, 5]
     assert losses == [0]
-    monkeypatch.setattr(run_service, "STREAM_SLOT_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(streaming, "STREAM_SLOT_WAIT_SECONDS", 0.3)
     losses[0] = 10**6
     with pytest.raises(RunBusyError):
         streamed(a, run_id, 5)
