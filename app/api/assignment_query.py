@@ -57,6 +57,8 @@ SETTINGS: dict[str, QuerySetting] = {
     "initial_b": QuerySetting(("initial_weights", "b"), "float", "initial_weights"),
     "initial_m": QuerySetting(("initial_weights", "m"), "float", "initial_weights"),
 }
+# The query parameter a field of the request body is given by, where their names differ.
+QUERY_NAMES = {"points_csv": "points"}
 _LOCK_NAMES = {**{name: name for name in LOCKABLE}, **{q: s.lock for q, s in SETTINGS.items()}}
 _DEFAULT_X_RANGE = RunCreate.model_fields["x_range"].default
 

@@ -8,7 +8,7 @@ by the teacher, and the server refuses a run made from it (`based_on`) that chan
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api.assignment_query import parse_assignment
+from app.api.assignment_query import QUERY_NAMES, parse_assignment
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
@@ -20,14 +20,20 @@ from app.runs.service import RunService
 router = APIRouter(include_in_schema=False)
 
 
+def _in_link_terms(error: InvalidRunRequestError) -> str:
+    """The error, naming the link's query parameter rather than the API's field (the link's
+    `points` reach the service as `points_csv`)."""
+    parameter = QUERY_NAMES.get(error.field or "", error.field)
+    return f"{parameter}: {error.problem}" if parameter else str(error)
+
+
 def _refused_link(
     request: Request, error: InvalidRunRequestError, language: Language
 ) -> HTMLResponse:
     context = {
         "title_key": "assignment.bad_title",
         "body_key": "assignment.bad_body",
-        # The link's `points` reach the service as CSV: name the parameter the link used.
-        "detail": str(error).replace("points_csv:", "points:", 1),
+        "detail": _in_link_terms(error),
     }
     return _page(request, "message.html", context, *language, status_code=422)
 

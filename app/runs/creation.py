@@ -51,10 +51,10 @@ def dataset_for(spec: RunCreate, max_points: int) -> Dataset:
                 )
             return validated_dataset([p.x for p in spec.points], [p.y for p in spec.points])
     except InvalidDataError as error:
-        raise InvalidRunRequestError(f"{field}: {error}") from error
+        raise InvalidRunRequestError(str(error), field=field) from error
     if spec.num_points > max_points:
         raise InvalidRunRequestError(
-            f"num_points: at most {max_points} points per run, got {spec.num_points}"
+            f"at most {max_points} points per run, got {spec.num_points}", field="num_points"
         )
     return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
 
@@ -62,7 +62,8 @@ def dataset_for(spec: RunCreate, max_points: int) -> Dataset:
 def refuse_batch_larger_than_data(training: TrainingSpec, data: Dataset) -> None:
     if training.batch_size is not None and training.batch_size > data.size:
         raise InvalidRunRequestError(
-            f"batch_size: at most the number of points ({data.size}), got {training.batch_size}"
+            f"at most the number of points ({data.size}), got {training.batch_size}",
+            field="batch_size",
         )
 
 

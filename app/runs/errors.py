@@ -127,7 +127,16 @@ class NodeNotFoundError(RunRequestError):
 
 
 class InvalidRunRequestError(RunRequestError):
-    """The request's values are out of range or inconsistent."""
+    """The request's values are out of range or inconsistent.
+
+    With `field`, the message is said of that field of the request (`field: problem`); a page
+    that names the field otherwise (an assignment link's query) uses `field` and `problem`.
+    """
+
+    def __init__(self, problem: str, field: str | None = None) -> None:
+        super().__init__(f"{field}: {problem}" if field else problem)
+        self.field = field
+        self.problem = problem
 
 
 class NotOwnerError(RunRequestError):
