@@ -8,14 +8,13 @@ import pytest
 
 from app.runs import streaming
 from tests.api.sse import parse_events, parse_events_lazily
+from tests.runs_api import create_run
 
 WAIT_SECONDS = 20  # Only an upper bound for waiting on the sweeper; never asserted on.
 
 
-def create(client, **config):
-    response = client.post("/api/runs", json=config)
-    assert response.status_code == 201, response.text
-    return response.json()["id"]
+def create(client, **config) -> str:
+    return create_run(client, **config)["id"]
 
 
 def step(client, run_id, n=1):

@@ -7,18 +7,13 @@ import pytest
 
 from app.runs.owners import OWNER_HEADER
 from tests.api.sse import parse_events
+from tests.runs_api import create_run as create
 
 CHANGES = [
     ("POST", "step", {"json": {"n": 1}}),
     ("GET", "stream", {"params": {"n": 3}}),
     ("POST", "reset", {}),
 ]
-
-
-def create(client, **spec) -> dict:
-    response = client.post("/api/runs", json=spec)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def test_the_token_is_in_the_creating_answer_only_and_stored_hashed(client, settings):

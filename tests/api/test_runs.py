@@ -4,12 +4,7 @@ import pytest
 from app.training.data import sample_dataset
 from tests.api.sse import parse_events, parse_events_lazily, strict_json
 from tests.conftest import TEST_MAX_POINTS, TEST_MAX_STEPS
-
-
-def create(client, **config):
-    response = client.post("/api/runs", json=config)
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.runs_api import create_run as create
 
 
 def step(client, run_id, n=1):

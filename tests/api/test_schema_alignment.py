@@ -6,18 +6,13 @@ from fastapi.testclient import TestClient
 
 from app.main import create_app
 from tests.owners import keep_owner_tokens
+from tests.runs_api import create_run as create
 
 JSON = {"Content-Type": "application/json"}
 NOT_JSON = "the request body is not valid JSON"
 HUGE_INTEGER = b"9" * 5000  # Past Python's 4,300 digits for converting text to an int.
 DEEP_ARRAY = b"[" * 10_000 + b"]" * 10_000  # Past what Python's recursive JSON parser allows.
 DEEP_OBJECT = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
-
-
-def create(client, **config):
-    response = client.post("/api/runs", json=config)
-    assert response.status_code == 201, response.text
-    return response.json()
 
 
 def operations_with_a_body(openapi):
