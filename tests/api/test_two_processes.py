@@ -87,11 +87,17 @@ def uninterrupted(api: str, steps: int) -> list[dict]:
     return stored(api, run_id)
 
 
-def test_concurrent_steps_from_two_processes_are_stored_once_and_exact(pair):
+def run_live_on_both(pair) -> tuple[str, dict[str, str], int]:
+    """A new run with its session live in each process (none lags), its owner's headers, and
+    how many computations were redone so far."""
     run_id, headers = create(pair.api(0))
-    for server in range(len(pair.servers)):  # Each has the run's session live: none lags.
+    for server in range(len(pair.servers)):
         stored(pair.api(server), run_id)
-    conflicts_before = pair.conflicts()
+    return run_id, headers, pair.conflicts()
+
+
+def test_concurrent_steps_from_two_processes_are_stored_once_and_exact(pair):
+    run_id, headers, conflicts_before = run_live_on_both(pair)
     answers: list[tuple[str, int, list[dict]]] = []  # (what, status, records received)
     contended: list[str] = []  # 503 answers: the request lost every race (STORE_ATTEMPTS).
     answers_lock = threading.Lock()
@@ -187,10 +193,7 @@ def test_a_long_stream_and_small_steps_in_two_processes_take_turns(pair):
     processes take turns (a per-run lock in PostgreSQL) instead of racing, so the stream
     completes and B's requests are answered, none refused for losing races."""
     needs_postgresql(pair)
-    run_id, headers = create(pair.api(0))
-    for server in range(len(pair.servers)):
-        stored(pair.api(server), run_id)
-    conflicts_before = pair.conflicts()
+    run_id, headers, conflicts_before = run_live_on_both(pair)
     streamed: list[tuple[str, dict]] = []
     done = threading.Event()
     start = threading.Barrier(2)
@@ -246,10 +249,7 @@ def test_a_long_stream_and_small_steps_in_two_processes_take_turns(pair):
 def test_large_step_requests_alternating_between_processes_all_succeed(pair):
     """Ten requests of n=100 at once, alternating between A and B: each waits its turn."""
     needs_postgresql(pair)
-    run_id, headers = create(pair.api(0))
-    for server in range(len(pair.servers)):
-        stored(pair.api(server), run_id)
-    conflicts_before = pair.conflicts()
+    run_id, headers, conflicts_before = run_live_on_both(pair)
     answers: list[tuple[int, dict]] = []
     answers_lock = threading.Lock()
     start = threading.Barrier(LARGE_REQUESTS)
