@@ -28,19 +28,33 @@ NEARLY_FULL_BYTES = 1024 * 1024
 _SQLITE_PRIMARY_CODE = 0xFF  # An extended result code's low byte is its primary code.
 
 
+# A full disk is fixed by an operator, not at once: asking clients to wait this long keeps a
+# class's retries from hammering a server that can store nothing.
+DISK_FULL_RETRY_AFTER_SECONDS = 30
+DISK_FULL_DETAIL = (
+    "the server's disk is full, so nothing of this request was stored (everything stored "
+    f"before is kept); try again in {DISK_FULL_RETRY_AFTER_SECONDS} s or later"
+)
+
+
 class StorageFullError(Exception):
-    """A write failed for lack of disk space; nothing of it was stored."""
+    """A write failed for lack of disk space; nothing of it was stored.
+
+    `detail` is what a client is told (the message, for the log, names the database's own
+    error), and `retry_after` in how many seconds it may try again.
+    """
+
+    detail = DISK_FULL_DETAIL
+    retry_after = DISK_FULL_RETRY_AFTER_SECONDS
 
 
 class StorageBudgetFullError(StorageFullError):
     """A write that would grow the store was refused before it ran: the store is over the
-    server's storage budget and no run may be deleted to make room (app/retention.py).
-
-    Its message is the answer's `detail`; `retry_after` is in seconds.
-    """
+    server's storage budget and no run may be deleted to make room (app/retention.py)."""
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
+        self.detail = detail
         self.retry_after = retry_after
 
 

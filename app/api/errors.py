@@ -31,18 +31,11 @@ from app.runs.errors import (
     StepNotFoundError,
     TooManyStreamsError,
 )
-from app.storage_full import StorageBudgetFullError, StorageFullError
+from app.storage_full import StorageFullError
 from app.store import RunGoneError
 
 logger = logging.getLogger(__name__)
 
-# A full disk is fixed by an operator, not at once: asking clients to wait this long keeps a
-# class's retries from hammering a server that can store nothing.
-STORAGE_FULL_RETRY_AFTER_SECONDS = 30
-STORAGE_FULL_DETAIL = (
-    "the server's disk is full, so nothing of this request was stored (everything stored "
-    f"before is kept); try again in {STORAGE_FULL_RETRY_AFTER_SECONDS} s or later"
-)
 
 _SERVICE_ERROR_STATUS: dict[type[Exception], int] = {
     RunNotFoundError: 404,
@@ -127,15 +120,11 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
 async def _storage_full(_request: Request, exc: Exception) -> JSONResponse:
     """507 Insufficient Storage: the write failed for lack of space and was rolled back whole,
     or was refused before it ran because the store is over its storage budget (the error's
-    message says so). The store has logged it; this is an answer like any refusal, not a
+    `detail` says which). The store has logged it; this is an answer like any refusal, not a
     crash."""
-    if isinstance(exc, StorageBudgetFullError):
-        detail, retry_after = str(exc), exc.retry_after
-    else:
-        detail, retry_after = STORAGE_FULL_DETAIL, STORAGE_FULL_RETRY_AFTER_SECONDS
-    return JSONResponse(
-        status_code=507, content={"detail": detail}, headers={"Retry-After": str(retry_after)}
-    )
+    assert isinstance(exc, StorageFullError)
+    headers = {"Retry-After": str(exc.retry_after)}
+    return JSONResponse(status_code=507, content={"detail": exc.detail}, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:

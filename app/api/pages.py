@@ -16,6 +16,7 @@ from app.api.presenters import run_page_path, run_public
 from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
 from app.runs.errors import RunNotFoundError
+from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
 from app.schemas import RunCreate
 from app.store import StoredRun
@@ -89,8 +90,7 @@ def start_run(
     """Start a run of the sample for a person who opened `/`; anything else gets a button."""
     if not is_direct_navigation(request):
         return start_page(request, language, assignment=False)
-    count_new_run(request, service)
-    return owner_redirect(service.create(RunCreate()), language[0])
+    return _start_sample(request, service, language)
 
 
 @router.post("/", response_model=None)
@@ -100,8 +100,13 @@ def start_run_by_button(
     language: LanguageDep,
 ) -> RedirectResponse | HTMLResponse:
     if not is_same_origin_post(request):
-        return refused_post(request, language)
-    count_new_run(request, service)  # After the check: another site's posts cost nothing.
+        return refused_post(request, language)  # Before counting: costs the client nothing.
+    return _start_sample(request, service, language)
+
+
+def _start_sample(request: Request, service: RunService, language: Language) -> RedirectResponse:
+    """Count a new run against its client's allowance, start it and hand it to its owner."""
+    count_new_run(request, service)
     return owner_redirect(service.create(RunCreate()), language[0])
 
 

@@ -49,7 +49,7 @@ from app.schemas import (
     StepRequest,
     StreamEnd,
 )
-from app.storage_full import StorageBudgetFullError, StorageFullError
+from app.storage_full import StorageFullError
 
 logger = logging.getLogger(__name__)
 
@@ -306,15 +306,9 @@ async def _step_events(
         end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
     except RunResetError as error:
         end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
-    except StorageBudgetFullError as error:
-        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=str(error))
-    except StorageFullError:
+    except StorageFullError as error:
         # Reason "error", whose detail the page shows (it would ignore a reason it does not know).
-        detail = (
-            "the server's disk is full: every step sent is stored, the next could not be; "
-            "run again later"
-        )
-        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=detail)
+        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=error.detail)
     except RunRequestError as error:
         # E.g. another tab diverged the run while this stream was going.
         end = StreamEnd(
