@@ -20,7 +20,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
 from app.api.security import SECURITY_HEADERS
-from app.config import get_settings
+from app.settings import get_settings
 
 
 class LimitedH11Protocol(H11Protocol):

@@ -16,14 +16,14 @@ from app.api import assignments, compare, exports, health, pages, runs, teacher
 from app.api.body_limit import install_body_size_limit
 from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
-from app.api.errors import install_error_handlers
+from app.api.error_responses import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
-from app.config import PROJECT_ROOT, Settings, get_settings
 from app.log_redaction import redact_access_log
 from app.retention import StorageKeeper
-from app.runs.explainer import RunExplainer
+from app.runs.inspector import RunInspector
 from app.runs.service import RunService
 from app.runs.sweeper import keep_storage, sweep_idle_sessions
+from app.settings import PROJECT_ROOT, Settings, get_settings
 from app.store import Store
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = Store(settings.resolved_database_url())
         service = RunService(store, settings)
         app.state.service = service
-        app.state.explainer = RunExplainer(service, store)
+        app.state.inspector = RunInspector(service, store)
         # The retention policy and the storage budget; the teacher's page shows its figures.
         keeper = StorageKeeper.from_settings(store, settings)
         app.state.storage = keeper

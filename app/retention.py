@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from app.config import Settings
+from app.settings import Settings
 from app.store import DeletedRuns, IdleRun, Store, StoreUsage
 
 logger = logging.getLogger(__name__)

@@ -18,9 +18,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from app.training.presets import PresetName
-from app.training.records import StepRecord, Weights
-from app.training.spec import (
+from app.domain.presets import PresetName
+from app.domain.records import StepRecord, Weights
+from app.domain.spec import (
     MAX_LEARNING_RATE,
     OPTIMIZER_CLASSES,
     LossName,

@@ -11,9 +11,9 @@ import argparse
 
 import uvicorn
 
-from app.config import get_settings
 from app.http_limits import LimitedH11Protocol, RequestHeadLimit
 from app.main import app
+from app.settings import get_settings
 
 # What `make run` and the image pass; the Makefile says why.
 SHUTDOWN_SECONDS = 3

@@ -39,9 +39,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.database import make_engine, schema_lock, single_statement_reads
+from app.domain.records import StepRecord, VariableState, Weights
 from app.schema_upgrade import add_missing_columns
 from app.storage_full import StorageBudgetFullError, WriteHealth
-from app.training.records import StepRecord, VariableState, Weights
 
 logger = logging.getLogger(__name__)
 

@@ -18,13 +18,13 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-from app.training.data import sample_dataset
+from app.domain.data import sample_dataset
+from app.domain.records import Weights
+from app.domain.spec import TrainingSpec
 from app.training.model import LinearRegressionModel
-from app.training.records import Weights
-from app.training.sample import SampleProgram
-from app.training.spec import TrainingSpec
+from bench.sample_program import SampleProgram
 from tests.owners import owner_headers
-from tests.reference import numpy_gradient_descent
+from tests.numpy_references import numpy_gradient_descent
 from tests.server import ServerProcess
 
 LEARNING_RATE = 0.002

@@ -3,8 +3,8 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
+from app.settings import Settings
 from tests.databases import BACKENDS, fresh_database
 from tests.owners import keep_owner_tokens
 

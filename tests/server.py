@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from app.config import PROJECT_ROOT
+from app.settings import PROJECT_ROOT
 
 STARTUP_TIMEOUT_SECONDS = 90  # Importing TensorFlow dominates start-up on a busy machine.
 # As `make run` and the image serve (see the Makefile).

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from app.config import PROJECT_ROOT, Settings
+from app.settings import PROJECT_ROOT, Settings
 from tests.server import free_port
 
 pytestmark = pytest.mark.slow  # Starts nginx and server processes: not in the fast tier.

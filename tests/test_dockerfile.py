@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from app.api.runs import STREAM_SHUTDOWN_GRACE_SECONDS
-from app.config import PROJECT_ROOT
+from app.settings import PROJECT_ROOT
 from tests.server import KEEP_ALIVE_SECONDS, SHUTDOWN_SECONDS, ServerProcess, free_port
 
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text()

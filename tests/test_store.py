@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, insert
 
+from app.domain.records import StepRecord, Weights
 from app.store import (
     ForkSourceChangedError,
     RunHead,
@@ -19,7 +20,6 @@ from app.store import (
     reset_in_transaction,
     steps_table,
 )
-from app.training.records import StepRecord, Weights
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from app.api.language import LanguageDep
 from app.api.pages import _page
+from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import choose_language, messages
-from app.training.spec import OPTIMIZER_CLASSES
 
 router = APIRouter(include_in_schema=False)
 

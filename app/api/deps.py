@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from app.config import Settings
-from app.runs.explainer import RunExplainer
+from app.runs.inspector import RunInspector
 from app.runs.owners import OWNER_HEADER
 from app.runs.service import RunService
+from app.settings import Settings
 
 
 # Async, though they only read app.state: FastAPI runs a plain `def` dependency in a worker
@@ -17,9 +17,9 @@ async def get_service(request: Request) -> RunService:
     return service
 
 
-async def get_explainer(request: Request) -> RunExplainer:
-    explainer: RunExplainer = request.app.state.explainer
-    return explainer
+async def get_inspector(request: Request) -> RunInspector:
+    inspector: RunInspector = request.app.state.inspector
+    return inspector
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -29,7 +29,7 @@ async def get_app_settings(request: Request) -> Settings:
 
 ServiceDep = Annotated[RunService, Depends(get_service)]
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ExplainerDep = Annotated[RunExplainer, Depends(get_explainer)]
+InspectorDep = Annotated[RunInspector, Depends(get_inspector)]
 
 # Routes that change a run take the owner token from this header, never from the URL, which
 # ends up in logs, histories and Referer headers.

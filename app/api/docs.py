@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.config import PROJECT_ROOT
+from app.settings import PROJECT_ROOT
 
 SWAGGER_UI_DIR = Path(fastapi_offline.__file__).parent / "static"
 

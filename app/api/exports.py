@@ -14,10 +14,9 @@ from fastapi.responses import StreamingResponse
 
 from app.api.deps import ServiceDep
 from app.api.presenters import run_page_path, run_public
-from app.runs.views import RunView
-from app.schemas import RunPublic, StepPublic
-from app.store import StoredRun
-from app.training.listings import (
+from app.domain.records import StepRecord
+from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
+from app.listings.scripts import (
     STEPS,
     ListingLine,
     ListingSource,
@@ -25,8 +24,9 @@ from app.training.listings import (
     compat_v1_listing,
     tf2_listing,
 )
-from app.training.records import StepRecord
-from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
+from app.runs.views import RunView
+from app.schemas import RunPublic, StepPublic
+from app.store import StoredRun
 
 router = APIRouter(prefix="/api/runs", tags=["exports"])
 

@@ -13,15 +13,15 @@ from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
-from app.config import PROJECT_ROOT
+from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
+from app.listings.scripts import ListingSource, compat_v1_listing, tf2_listing
 from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
 from app.schemas import RunCreate
+from app.settings import PROJECT_ROOT
 from app.store import StoredRun
-from app.training.listings import ListingSource, compat_v1_listing, tf2_listing
-from app.training.spec import OPTIMIZER_CLASSES
 
 router = APIRouter(include_in_schema=False)
 

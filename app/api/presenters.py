@@ -6,7 +6,10 @@ import numpy as np
 from fastapi import Response
 from pydantic import BaseModel
 
-from app.runs.explainer import NodeReading, StepDetail
+from app.domain.readings import Evaluation, LossSurface, StepOutcome
+from app.domain.records import StepRecord, Weights
+from app.reference.checks import UpdateCheck
+from app.runs.inspector import NodeReading, StepDetail
 from app.runs.views import RunView, StepBatch
 from app.schemas import (
     CurrentPublic,
@@ -29,10 +32,7 @@ from app.schemas import (
     WeightsPublic,
     finite_or_none,
 )
-from app.training.explain import UpdateCheck
 from app.training.graph_view import GraphView
-from app.training.model import Evaluation, LossSurface, StepOutcome
-from app.training.records import StepRecord, Weights
 
 
 def as_json(body: BaseModel, status_code: int = 200, location: str | None = None) -> Response:

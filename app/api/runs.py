@@ -15,8 +15,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from app.api.clients import ClientDep, NewRunLimited
-from app.api.deps import ExplainerDep, OwnerTokenHeader, ServiceDep
-from app.api.limits import RateLimited
+from app.api.deps import InspectorDep, OwnerTokenHeader, ServiceDep
 from app.api.presenters import (
     as_json,
     current_public,
@@ -30,6 +29,7 @@ from app.api.presenters import (
     step_detail_public,
     step_event,
 )
+from app.api.rate_limit import RateLimited
 from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
 from app.runs.limits import StreamLease
 from app.runs.service import RunService
@@ -197,31 +197,31 @@ def evaluate_run(run_id: str, service: ServiceDep) -> Response:
 
 
 @router.get("/{run_id}/steps/{step}", responses=_ERRORS, response_model=StepDetailPublic)
-def explain_step(run_id: str, step: int, explainer: ExplainerDep) -> Response:
+def explain_step(run_id: str, step: int, inspector: InspectorDep) -> Response:
     """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
     share of the gradient, and NumPy's independent check. One past the last step is the next
     update, before it runs."""
-    return as_json(step_detail_public(explainer.step_detail(run_id, step)))
+    return as_json(step_detail_public(inspector.step_detail(run_id, step)))
 
 
 @router.get("/{run_id}/graph", responses={404: _ERRORS[404]}, response_model=GraphPublic)
-def run_graph(run_id: str, explainer: ExplainerDep) -> Response:
+def run_graph(run_id: str, inspector: InspectorDep) -> Response:
     """The nodes of the run's real tf.Graph: who wrote each, and what Evaluate and Step run."""
-    return as_json(graph_public(explainer.graph(run_id)))
+    return as_json(graph_public(inspector.graph(run_id)))
 
 
 @router.get("/{run_id}/graph/value", responses=_ERRORS, response_model=NodeValuePublic)
 def graph_node_value(
-    run_id: str, explainer: ExplainerDep, node: Annotated[str, Query(max_length=200)]
+    run_id: str, inspector: InspectorDep, node: Annotated[str, Query(max_length=200)]
 ) -> Response:
     """The current value of one node, computed by the run's session."""
-    return as_json(node_value_public(explainer.node_value(run_id, node)))
+    return as_json(node_value_public(inspector.node_value(run_id, node)))
 
 
 @router.get("/{run_id}/surface", responses=_ERRORS, response_model=LossSurfacePublic)
 def loss_surface(
     run_id: str,
-    explainer: ExplainerDep,
+    inspector: InspectorDep,
     b_min: Annotated[QueryCoordinate, Query()],
     b_max: Annotated[QueryCoordinate, Query()],
     m_min: Annotated[QueryCoordinate, Query()],
@@ -229,7 +229,7 @@ def loss_surface(
     size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
 ) -> Response:
     """The loss over a size × size grid of (b, m), computed by the run's session."""
-    surface = explainer.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
+    surface = inspector.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
     return as_json(loss_surface_public(surface))
 
 

@@ -23,12 +23,12 @@ from app.api.teacher_access import (
     sent_from_this_site,
     session_cookie,
 )
-from app.config import Settings
+from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
 from app.i18n import choose_language, messages
 from app.retention import MIB, StorageKeeper, megabytes
-from app.runs.locks import LOCKABLE, locks_of
+from app.runs.setting_locks import LOCKABLE, locks_of
+from app.settings import Settings
 from app.store import RunSummary
-from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
 
 router = APIRouter(include_in_schema=False)
 

@@ -6,16 +6,16 @@ from collections.abc import Sequence
 from dataclasses import astuple
 from datetime import UTC, datetime
 
+from app.domain.csv_points import parse_points_csv
+from app.domain.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
+from app.domain.presets import preset_dataset
+from app.domain.records import VariableState
+from app.domain.spec import TrainingSpec
+from app.reference.checks import closed_form_answer
 from app.runs.errors import InvalidRunRequestError
 from app.schemas import RunCreate
 from app.store import StoredRun
-from app.training.csv_points import parse_points_csv
 from app.training.curvature import loss_curvature
-from app.training.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
-from app.training.explain import closed_form_answer
-from app.training.presets import preset_dataset
-from app.training.records import VariableState
-from app.training.spec import TrainingSpec
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 

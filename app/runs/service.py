@@ -14,7 +14,8 @@ from dataclasses import replace
 
 import anyio
 
-from app.config import Settings
+from app.domain.readings import Evaluation, StepOutcome
+from app.domain.records import StepRecord, Weights
 from app.runs.coherence import Position, SessionPositions
 from app.runs.creation import (
     dataset_for,
@@ -41,10 +42,10 @@ from app.runs.limits import (
     StreamLease,
     StreamSlots,
 )
-from app.runs.locks import check_locks, locks_of
 from app.runs.owners import RunOwners, new_owner_token
 from app.runs.registry import RunRegistry
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
+from app.runs.setting_locks import check_locks, locks_of
 from app.runs.streaming import stream_steps
 from app.runs.views import (
     NO_HISTORY,
@@ -56,9 +57,9 @@ from app.runs.views import (
     training_spec_of,
 )
 from app.schemas import RunCreate
+from app.settings import Settings
 from app.store import ForkSourceChangedError, RunSummary, Store, StoredRun, StoredStep
-from app.training.model import Evaluation, LinearRegressionModel, StepOutcome
-from app.training.records import StepRecord, Weights
+from app.training.model import LinearRegressionModel
 
 # When another process stores a run's next steps first, the loser catches up and computes
 # again, this many times at most. It pauses first, for a random time that grows with each

@@ -5,9 +5,9 @@ from collections.abc import AsyncIterator, Callable
 
 import anyio
 
+from app.domain.readings import StepOutcome
 from app.runs.errors import RunBusyError, RunContendedError, ServerBusyError
 from app.runs.views import StepBatch
-from app.training.model import StepOutcome
 
 STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
 # A stream that finds every computation slot taken, or its run being computed by another

@@ -3,13 +3,13 @@ stored run that every view needs (its data, its training spec, its stable learni
 
 from dataclasses import dataclass
 
+from app.domain.data import Dataset, validated_dataset
+from app.domain.readings import Evaluation, StepOutcome
+from app.domain.spec import TrainingSpec
+from app.domain.stability import Curvature, Stability, stability
 from app.runs.history import HistorySummary
 from app.store import StoredRun
-from app.training.curvature import Curvature, loss_curvature
-from app.training.data import Dataset, validated_dataset
-from app.training.model import Evaluation, StepOutcome
-from app.training.spec import TrainingSpec
-from app.training.stability import Stability, stability
+from app.training.curvature import loss_curvature
 
 
 @dataclass(frozen=True)

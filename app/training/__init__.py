@@ -1,4 +1,4 @@
-"""TensorFlow and NumPy only: the sample's data, graph and explanations.
+"""TensorFlow only: a run's graph and session, its fused loop, its curvature.
 
 Nothing in this package imports FastAPI, Starlette or Jinja2.
 """

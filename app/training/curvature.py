@@ -5,22 +5,15 @@ error) is the same at every weight: it is computed once, when a run is created, 
 its own, so that live sessions do not carry its ops.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import tensorflow as tf
 
-from app.training.data import Dataset
+from app.domain.data import Dataset
+from app.domain.spec import LossName
+from app.domain.stability import Curvature
 from app.training.objective import Objective
-from app.training.spec import LossName
 
 v1 = tf.compat.v1
-
-
-@dataclass(frozen=True)
-class Curvature:
-    smallest: float
-    largest: float
 
 
 def loss_curvature(data: Dataset, loss: LossName) -> Curvature:

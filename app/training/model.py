@@ -1,69 +1,24 @@
 """One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import numpy as np
 import tensorflow as tf
 
-from app.training.data import Dataset
+from app.domain.data import Dataset
+from app.domain.readings import Breakdown, Evaluation, LossSurface, StepOutcome
+from app.domain.records import StepRecord, VariableState, Weights
+from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec, batch_schedule
 from app.training.fused import FusedRun, build_fused_run
 from app.training.graph_view import GraphView, describe_graph
 from app.training.objective import Objective, loss_of_errors
-from app.training.records import StepRecord, VariableState, Weights
 from app.training.session import SessionOwner
-from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec, batch_schedule
 
 v1 = tf.compat.v1
 
 INITIAL_WEIGHTS_STDDEV = 0.1
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """What `loss.eval()` and `weights.eval()` read, plus `yhat`: values only, nothing changes."""
-
-    step: int
-    weights: Weights
-    loss: float
-    predictions: list[float]
-
-
-@dataclass(frozen=True)
-class StepOutcome:
-    """A step's record, the predictions `yhat` of the weights it produced, and every variable."""
-
-    record: StepRecord
-    predictions: list[float]
-    state: VariableState
-
-
-@dataclass(frozen=True)
-class Breakdown:
-    """The loss and its gradient at some weights, point by point, as TensorFlow computes them.
-
-    The gradient of l2_loss is Xᵀr: each point adds its residual r_i to dL/db and r_i·x_i to
-    dL/dm, so the contributions add up to the gradient.
-    """
-
-    weights: Weights
-    predictions: list[float]
-    residuals: list[float]
-    contributions_b: list[float]
-    contributions_m: list[float]
-    loss: float
-    gradient: Weights
-
-
-@dataclass(frozen=True)
-class LossSurface:
-    """The loss on a grid: `losses[i][j]` is the loss at b = b_values[j], m = m_values[i]."""
-
-    b_values: list[float]
-    m_values: list[float]
-    losses: list[list[float]]
 
 
 class _VariableHandles:
@@ -210,7 +165,7 @@ class LinearRegressionModel(SessionOwner):
         }
         # A fetched variable is read by its own read op, exactly as `weights.eval()` does.
         self._eval_fetches = {"step": global_step, "weights": weights, "loss": loss, "yhat": yhat}
-        self._explain_fetches = {
+        self._breakdown_fetches = {
             "predictions": yhat,
             "residuals": yerror,
             "contributions": contributions,
@@ -327,7 +282,7 @@ class LinearRegressionModel(SessionOwner):
             predictions=out["yhat"][:, 0].tolist(),
         )
 
-    def explain(self, weights: Weights, step: int) -> Breakdown:
+    def breakdown(self, weights: Weights, step: int) -> Breakdown:
         """Evaluate the loss and step `step`'s gradient at `weights`, point by point.
 
         The step decides the batch of a mini-batch run. Nothing changes.
@@ -336,7 +291,7 @@ class LinearRegressionModel(SessionOwner):
         batch = self.batch_for(step)
         if batch is not None:
             feeds[self._batch] = batch
-        out = self._session.run(self._explain_fetches, feed_dict=feeds)
+        out = self._session.run(self._breakdown_fetches, feed_dict=feeds)
         return Breakdown(
             weights=weights,
             predictions=out["predictions"][:, 0].tolist(),

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import tensorflow as tf
 
-from app.training.spec import LossName
+from app.domain.spec import LossName
 
 
 def loss_of_errors(errors: tf.Tensor, kind: LossName, name: str | None = None) -> tf.Tensor:

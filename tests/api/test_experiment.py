@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from app.training.data import validated_dataset
+from app.domain.data import validated_dataset
 from tests.api.sse import strict_json
 from tests.api.test_runs import create, step
 from tests.conftest import TEST_MAX_POINTS

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.training.data import sample_dataset
+from app.domain.data import sample_dataset
 from tests.api.sse import strict_json
 from tests.api.test_runs import create, step
 

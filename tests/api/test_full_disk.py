@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.config import Settings
 from app.main import create_app
+from app.settings import Settings
 from tests.api.sse import parse_events
 from tests.owners import keep_owner_tokens
 from tests.server import ServerProcess

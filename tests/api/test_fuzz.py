@@ -27,9 +27,9 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from app.config import Settings
 from app.main import create_app
 from app.runs.owners import OWNER_HEADER
+from app.settings import Settings
 from tests.owners import owner_headers
 
 pytestmark = pytest.mark.slow  # Starts the fuzzer: not in the fast tier.

@@ -8,9 +8,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import Settings
 from app.main import create_app
 from app.runs.history import RECENT_STEPS, SUMMARY_STEPS, summary_stride
+from app.settings import Settings
 from tests.owners import keep_owner_tokens
 
 STEPS = 3000  # Past SUMMARY_STEPS: thinned, with a stride of 2 before the last RECENT_STEPS.

@@ -4,8 +4,8 @@ from typing import get_args
 
 import pytest
 
-from app.config import PROJECT_ROOT
 from app.i18n import LANGUAGES, choose_language, messages
+from app.settings import PROJECT_ROOT
 from app.training.graph_view import Origin, Unreadable
 from tests.navigation import NAVIGATION
 

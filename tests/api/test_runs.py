@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.training.data import sample_dataset
+from app.domain.data import sample_dataset
 from tests.api.sse import parse_events, parse_events_lazily, strict_json
 from tests.conftest import TEST_MAX_POINTS, TEST_MAX_STEPS
 from tests.runs_api import create_run as create

@@ -12,7 +12,6 @@ from dataclasses import astuple
 import anyio
 import pytest
 
-from app.config import Settings
 from app.runs import streaming
 from app.runs.errors import (
     InvalidRunRequestError,
@@ -27,6 +26,7 @@ from app.runs.run_locks import RunLocks
 from app.runs.service import STORE_ATTEMPTS, RunService
 from app.runs.streaming import STREAM_LOCK_WAIT_SECONDS
 from app.schemas import RunCreate
+from app.settings import Settings
 from app.store import StepConflictError, Store
 
 # Adam: its slots (m, v and the β powers) must be right after every catch-up, not only w.

@@ -3,10 +3,10 @@ from contextlib import contextmanager
 
 import pytest
 
+from app.domain.data import sample_dataset
+from app.domain.spec import TrainingSpec
 from app.runs.registry import RunRegistry
-from app.training.data import sample_dataset
 from app.training.model import LinearRegressionModel
-from app.training.spec import TrainingSpec
 
 
 class Loader:

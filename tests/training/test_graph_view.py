@@ -1,9 +1,9 @@
 import pytest
 
-from app.training.data import sample_dataset
+from app.domain.data import sample_dataset
+from app.domain.spec import TrainingSpec
 from app.training.graph_view import origin_of
 from app.training.model import LinearRegressionModel
-from app.training.spec import TrainingSpec
 
 
 @pytest.fixture(scope="module")

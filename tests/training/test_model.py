@@ -5,12 +5,12 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.client.session import BaseSession
 
-from app.training.data import sample_dataset, validated_dataset
+from app.domain.data import sample_dataset, validated_dataset
+from app.domain.records import Weights
+from app.domain.spec import TrainingSpec
 from app.training.model import LinearRegressionModel
-from app.training.records import Weights
-from app.training.sample import SampleProgram
-from app.training.spec import TrainingSpec
-from tests.reference import l2_loss_gradient, numpy_gradient_descent
+from bench.sample_program import SampleProgram
+from tests.numpy_references import l2_loss_gradient, numpy_gradient_descent
 
 STEPS = 50
 LEARNING_RATE = 0.002
@@ -176,7 +176,7 @@ def test_explain_at_a_steps_starting_weights_reproduces_its_gradient(sample_mode
     sample_model.step()
     record = sample_model.step().record
     state = sample_model.state()
-    breakdown = sample_model.explain(record.weights_before, record.step)
+    breakdown = sample_model.breakdown(record.weights_before, record.step)
     assert breakdown.gradient == record.gradient
     assert breakdown.loss == record.loss_before
     np.testing.assert_allclose(
@@ -245,7 +245,7 @@ def test_using_a_run_adds_no_ops_to_its_graph(sample_model):
     sample_model.run(3)
     sample_model.evaluate()
     weights = sample_model.evaluate().weights
-    sample_model.explain(weights, step=1)
+    sample_model.breakdown(weights, step=1)
     sample_model.loss_surface(np.linspace(-1, 1, 3), np.linspace(0, 1, 3))
     sample_model.read_node("loss")
     sample_model.restore(sample_model.state())

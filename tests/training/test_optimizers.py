@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from app.training.data import sample_dataset
+from app.domain.data import sample_dataset
+from app.domain.spec import TrainingSpec
 from app.training.model import LinearRegressionModel
-from app.training.spec import TrainingSpec
-from tests.reference import numpy_optimizer
+from tests.numpy_references import numpy_optimizer
 
 STEPS = 20
 INITIAL = np.array([[0.3], [-0.2]])

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from app.training.csv_points import delimiter_of, parse_points_csv
-from app.training.data import InvalidDataError
+from app.domain.csv_points import delimiter_of, parse_points_csv
+from app.domain.data import InvalidDataError
 
 # Far more than any parse needs; a parser as slow as csv.Sniffer (which took 23 s for 250
 # quotes, growing like their 4th power) would not finish these inputs in days.

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from app.training.data import sample_dataset
-from app.training.explain import check_update, closed_form_answer, loss_gradient
+from app.domain.data import sample_dataset
+from app.domain.records import Weights
+from app.domain.spec import TrainingSpec
+from app.reference.checks import check_update, closed_form_answer, loss_gradient
 from app.training.model import LinearRegressionModel
-from app.training.records import Weights
-from app.training.spec import TrainingSpec
-from tests.reference import l2_loss_gradient as reference_gradient
+from tests.numpy_references import l2_loss_gradient as reference_gradient
 
 LEARNING_RATE = 0.002
 

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from app.training.records import VariableState
-from app.training.spec import OPTIMIZER_CLASSES, LossName, TrainingSpec
+from app.domain.records import VariableState
+from app.domain.spec import OPTIMIZER_CLASSES, LossName, TrainingSpec
 
 Action = Literal["init", "step", "evaluate"]
 _ACTIONS: tuple[Action, ...] = ("init", "step", "evaluate")

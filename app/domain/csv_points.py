@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from app.training.data import InvalidDataError
+from app.domain.data import InvalidDataError
 
 if TYPE_CHECKING:
     from _csv import Reader  # The type csv.reader() returns, named only in the stubs.

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+from app.domain.data import sample_dataset, validated_dataset
+from app.domain.records import Weights
+from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
 from app.i18n import LANGUAGES, messages
-from app.training.data import sample_dataset, validated_dataset
-from app.training.listings import (
+from app.listings.scripts import (
     STEPS,
     ListingSource,
     as_text,
@@ -13,8 +15,6 @@ from app.training.listings import (
     tf2_listing,
 )
 from app.training.model import LinearRegressionModel
-from app.training.records import Weights
-from app.training.spec import OPTIMIZER_CLASSES, TrainingSpec
 from tests.scripts import scripts_running
 
 

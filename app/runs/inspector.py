@@ -8,16 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from app.domain.readings import Breakdown, LossSurface
+from app.domain.records import StepRecord, VariableState, Weights
+from app.domain.spec import TrainingSpec
+from app.reference.checks import UpdateCheck, check_update
 from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFoundError
 from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
 from app.runs.views import dataset_of, training_spec_of
 from app.store import Store
-from app.training.explain import UpdateCheck, check_update
 from app.training.graph_view import GraphNode, GraphView, Unreadable
-from app.training.model import Breakdown, LossSurface
-from app.training.records import StepRecord, VariableState, Weights
-from app.training.spec import TrainingSpec
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def _by_role(state: VariableState | None, roles: dict[str, str]) -> dict[str, An
     return None if state is None else {role: state[name] for role, name in roles.items()}
 
 
-class RunExplainer:
+class RunInspector:
     """Answers "what did step k do, and why" for the runs of `runs`."""
 
     def __init__(self, runs: RunService, store: Store) -> None:
@@ -91,7 +91,7 @@ class RunExplainer:
             state_after = None if record is None else self._store.state_at(run_id, step)
             breakdown = None
             if weights_before.is_finite():
-                breakdown = model.explain(weights_before, step)
+                breakdown = model.breakdown(weights_before, step)
             batch = model.batch_for(step)
             roles = model.variable_roles
         before = _by_role(state_before, roles)

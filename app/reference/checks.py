@@ -4,10 +4,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.training.data import Dataset
-from app.training.records import Weights
-from app.training.spec import LossName, TrainingSpec
-from app.training.update_rules import Values, expected_update
+from app.domain.data import Dataset
+from app.domain.records import Weights
+from app.domain.spec import LossName, TrainingSpec
+from app.reference.update_rules import Values, expected_update
 
 
 def closed_form_answer(data: Dataset) -> Weights:

@@ -8,8 +8,8 @@ against: each step makes the sample's three session calls (`update_weights.run()
 import numpy as np
 import tensorflow as tf
 
-from app.training.data import Dataset
-from app.training.records import Weights
+from app.domain.data import Dataset
+from app.domain.records import Weights
 from app.training.session import SessionOwner
 
 v1 = tf.compat.v1

@@ -11,8 +11,15 @@ of the gradient, so no such fixed limit exists for them.
 import math
 from dataclasses import dataclass
 
-from app.training.curvature import Curvature
-from app.training.spec import MAX_LEARNING_RATE, TrainingSpec
+from app.domain.spec import MAX_LEARNING_RATE, TrainingSpec
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The eigenvalues of the loss's Hessian, which is the same at every weight."""
+
+    smallest: float
+    largest: float
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from typing import Literal
 
 import numpy as np
 
-from app.training.data import Dataset, validated_dataset
+from app.domain.data import Dataset, validated_dataset
 
 # "sample" is the sample program's own recipe (see data.sample_dataset), made from the run's
 # num_points, noise and x_range; the others are made here.

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from app.training.spec import OptimizerName, OptimizerParams
+from app.domain.spec import OptimizerName, OptimizerParams
 
 Values = dict[str, np.ndarray]
 Rule = Callable[[float, OptimizerParams, np.ndarray, Values], Values]

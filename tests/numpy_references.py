@@ -4,8 +4,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.training.data import Dataset
-from app.training.spec import TrainingSpec, batch_schedule
+from app.domain.data import Dataset
+from app.domain.spec import TrainingSpec, batch_schedule
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from app.training.data import InvalidDataError, sample_dataset, validated_dataset
+from app.domain.data import InvalidDataError, sample_dataset, validated_dataset
 
 
 def test_sample_recipe_matches_the_sample_program_with_a_seed():
