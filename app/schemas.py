@@ -309,7 +309,7 @@ class PointsPublic(BaseModel):
     y: list[float]
 
 
-class ForkOrigin(BaseModel):
+class ForkOriginPublic(BaseModel):
     run_id: str
     step: int
 
@@ -321,15 +321,16 @@ class RunConfigPublic(BaseModel):
     noise: float | None = Field(description="null when the points were given by the client.")
     x_range: tuple[float, float] | None
     custom_points: bool
-    custom_initial_weights: bool = False
-    optimizer: OptimizerName = "gradient_descent"
-    optimizer_params: dict[str, float | bool] = Field(default_factory=dict)
-    loss: LossName = "l2_loss"
-    batch_size: int | None = None
-    preset: PresetName | None = None
-    forked_from: ForkOrigin | None = None
+    custom_initial_weights: bool
+    optimizer: OptimizerName
+    optimizer_params: dict[str, float | bool] = Field(
+        description="Every parameter of the optimizer's constructor, defaults included."
+    )
+    loss: LossName
+    batch_size: int | None
+    preset: PresetName | None
+    forked_from: ForkOriginPublic | None
     locks: list[str] = Field(
-        default_factory=list,
         description="Settings a teacher's assignment link locked: 'learning_rate', "
         "'optimizer', 'loss', 'batch_size', 'seed', 'data', 'initial_weights'.",
     )

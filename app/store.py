@@ -40,6 +40,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from app.database import make_engine, schema_lock, single_statement_reads
 from app.domain.records import StepRecord, VariableState, Weights
+from app.domain.run_config import RunConfig
 from app.schema_upgrade import add_missing_columns
 from app.storage_full import StorageBudgetFullError, WriteHealth
 
@@ -176,7 +177,7 @@ class StoredRun:
 
     id: str
     created_at: datetime
-    config: dict[str, Any]
+    config: RunConfig
     points_x: list[float]
     points_y: list[float]
     initial_state: VariableState
@@ -251,7 +252,7 @@ class RunSummary:
 
     id: str
     created_at: datetime
-    config: dict[str, Any]
+    config: RunConfig
     steps: int
     latest_loss: float | None  # None before the first step, or once the loss overflowed.
     diverged: bool
@@ -402,7 +403,7 @@ class Store:
                 insert(runs_table).values(
                     id=run.id,
                     created_at=run.created_at,
-                    config=run.config,
+                    config=run.config.to_json(),
                     points_x=run.points_x,
                     points_y=run.points_y,
                     initial_state=run.initial_state,
@@ -428,7 +429,7 @@ class Store:
         return StoredRun(
             id=row.id,
             created_at=_utc(row.created_at),
-            config=row.config,
+            config=RunConfig.from_json(row.config),
             points_x=row.points_x,
             points_y=row.points_y,
             initial_state=row.initial_state,
@@ -468,7 +469,7 @@ class Store:
             RunSummary(
                 id=row.id,
                 created_at=_utc(row.created_at),
-                config=row.config,
+                config=RunConfig.from_json(row.config),
                 steps=row.step or 0,
                 latest_loss=row.loss_after,
                 diverged=bool(row.diverged),

@@ -23,8 +23,8 @@ from app.domain.records import Weights
 from app.domain.spec import TrainingSpec
 from app.training.model import LinearRegressionModel
 from bench.sample_program import SampleProgram
-from tests.owners import owner_headers
 from tests.numpy_references import numpy_gradient_descent
+from tests.owners import owner_headers
 from tests.server import ServerProcess
 
 LEARNING_RATE = 0.002

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import create_engine, insert
 
 from app.domain.records import StepRecord, Weights
+from app.domain.run_config import DataOrigin, RunConfig
+from app.domain.spec import TrainingSpec
 from app.store import (
     ForkSourceChangedError,
     RunHead,
@@ -33,7 +35,10 @@ def make_run(run_id: str = "run-1") -> StoredRun:
     return StoredRun(
         id=run_id,
         created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-        config={"learning_rate": 0.002, "seed": 0},
+        config=RunConfig(
+            training=TrainingSpec(),
+            data=DataOrigin(num_points=2, noise=None, x_range=None, custom_points=True),
+        ),
         points_x=[1.0, 2.0],
         points_y=[3.0, 4.0],
         initial_state={"weights": [[0.1], [0.2]], "global_step": 0},

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+from app.domain.spec import TrainingSpec
 from app.schema_upgrade import SchemaUpgradeError, add_missing_columns
 from app.store import Store, metadata
 from tests.test_store import make_run, make_step
@@ -45,10 +46,13 @@ def test_the_owner_hash_is_kept_and_read_alone(store):
 def test_summaries_newest_first_with_the_last_step_in_one_query(store):
     start = datetime(2026, 1, 1, tzinfo=UTC)
     for index, run_id in enumerate(["oldest", "middle", "newest"]):
-        config = {"learning_rate": 0.01 * (index + 1), "seed": index, "locks": ["seed"]}
-        store.add_run(
-            replace(make_run(run_id), created_at=start + timedelta(minutes=index), config=config)
+        run = make_run(run_id)
+        config = replace(
+            run.config,
+            training=TrainingSpec(learning_rate=0.01 * (index + 1), seed=index),
+            locks=("seed",),
         )
+        store.add_run(replace(run, created_at=start + timedelta(minutes=index), config=config))
     store.add_steps("oldest", [make_step(1, 2.0), make_step(2, 1.25)])
     store.add_steps("middle", [make_step(1, 3.0), make_step(2, math.inf)])  # Overflowed.
     statements = count_queries(store)
@@ -61,7 +65,7 @@ def test_summaries_newest_first_with_the_last_step_in_one_query(store):
     assert (newest.steps, newest.latest_loss, newest.diverged) == (0, None, False)
     assert (middle.steps, middle.latest_loss, middle.diverged) == (2, None, True)
     assert (oldest.steps, oldest.latest_loss, oldest.diverged) == (2, 1.25, False)
-    assert oldest.config["locks"] == ["seed"]
+    assert oldest.config.locks == ("seed",)
     assert oldest.created_at == start
 
 

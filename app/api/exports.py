@@ -143,7 +143,7 @@ def _training_summary(spec: TrainingSpec, num_points: int) -> str:
 def _script_header(run: StoredRun, flavor: Flavor, steps: int, page_url: str) -> str:
     """Comment lines that say which run the script reproduces and how to run it."""
     filename = _script_filename(run.id, flavor)
-    summary = _training_summary(TrainingSpec.from_config(run.config), run.config["num_points"])
+    summary = _training_summary(run.config.training, run.config.data.num_points)
     flavor_name = _FLAVOR_NAMES[flavor]
     lines = [
         f"# Stepwise run {run.id} ({page_url})",
@@ -152,11 +152,11 @@ def _script_header(run: StoredRun, flavor: Flavor, steps: int, page_url: str) ->
         "# for each, the step, the loss, b and m, the numbers of the run's history.",
         f"# Run it with:  python {filename}   (needs numpy and TensorFlow 2)",
     ]
-    origin = run.config.get("forked_from")
-    if origin:
+    origin = run.config.forked_from
+    if origin is not None:
         lines += [
-            f"# Forked from run {origin['run_id']} at step {origin['step']}: its steps 1 to "
-            f"{origin['step']} are that run's,",
+            f"# Forked from run {origin.run_id} at step {origin.step}: its steps 1 to "
+            f"{origin.step} are that run's,",
             "# and so is its start, where the script begins.",
         ]
     return "\n".join(lines) + "\n\n"

@@ -6,13 +6,16 @@ import numpy as np
 from fastapi import Response
 from pydantic import BaseModel
 
+from app.domain.graph import GraphView
 from app.domain.readings import Evaluation, LossSurface, StepOutcome
 from app.domain.records import StepRecord, Weights
+from app.domain.run_config import RunConfig
 from app.reference.checks import UpdateCheck
 from app.runs.inspector import NodeReading, StepDetail
 from app.runs.views import RunView, StepBatch
 from app.schemas import (
     CurrentPublic,
+    ForkOriginPublic,
     GraphNodePublic,
     GraphPublic,
     HistoryPage,
@@ -32,7 +35,6 @@ from app.schemas import (
     WeightsPublic,
     finite_or_none,
 )
-from app.training.graph_view import GraphView
 
 
 def as_json(body: BaseModel, status_code: int = 200, location: str | None = None) -> Response:
@@ -74,6 +76,28 @@ def stability_public(view: RunView) -> StabilityPublic:
     )
 
 
+def run_config_public(config: RunConfig) -> RunConfigPublic:
+    training, data, origin = config.training, config.data, config.forked_from
+    return RunConfigPublic(
+        learning_rate=training.learning_rate,
+        seed=training.seed,
+        num_points=data.num_points,
+        noise=data.noise,
+        x_range=data.x_range,
+        custom_points=data.custom_points,
+        custom_initial_weights=config.custom_initial_weights,
+        optimizer=training.optimizer,
+        optimizer_params=training.params(),
+        loss=training.loss,
+        batch_size=training.batch_size,
+        preset=data.preset,
+        forked_from=None
+        if origin is None
+        else ForkOriginPublic(run_id=origin.run_id, step=origin.step),
+        locks=list(config.locks),
+    )
+
+
 def run_public(view: RunView) -> RunPublic:
     run = view.run
     initial = run.initial_state["weights"]
@@ -81,7 +105,7 @@ def run_public(view: RunView) -> RunPublic:
         id=run.id,
         url=run_page_path(run.id),
         created_at=run.created_at,
-        config=RunConfigPublic.model_validate(run.config),
+        config=run_config_public(run.config),
         points=PointsPublic(x=run.points_x, y=run.points_y),
         answer=WeightsPublic.of(run.answer),
         initial_weights=WeightsPublic.of(Weights(b=initial[0][0], m=initial[1][0])),

@@ -23,10 +23,10 @@ from app.api.teacher_access import (
     sent_from_this_site,
     session_cookie,
 )
-from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
+from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import choose_language, messages
 from app.retention import MIB, StorageKeeper, megabytes
-from app.runs.setting_locks import LOCKABLE, locks_of
+from app.runs.setting_locks import LOCKABLE
 from app.settings import Settings
 from app.store import RunSummary
 
@@ -43,7 +43,7 @@ _REFUSED: dict[Access, tuple[int, str]] = {
 def _row(summary: RunSummary) -> dict[str, Any]:
     """What the list shows of one run, from its stored config and its last step."""
     config = summary.config
-    spec = TrainingSpec.from_config(config)
+    spec = config.training
     return {
         "id": summary.id,
         "url": run_page_path(summary.id),
@@ -53,13 +53,13 @@ def _row(summary: RunSummary) -> dict[str, Any]:
         "learning_rate": spec.learning_rate,
         "loss": spec.loss,
         "batch_size": spec.batch_size,
-        "points": config.get("num_points"),
-        "preset": config.get("preset"),
+        "points": config.data.num_points,
+        "preset": config.data.preset,
         "steps": summary.steps,
         "latest_loss": summary.latest_loss,
         "diverged": summary.diverged,
-        "forked_from": config.get("forked_from"),
-        "locks": locks_of(config),
+        "forked_from": config.forked_from,
+        "locks": config.locks,
     }
 
 

@@ -4,7 +4,7 @@ Plain values, so the store, the API and the exported scripts can share them.
 """
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -47,29 +47,6 @@ class TrainingSpec:
     def params(self) -> OptimizerParams:
         """The optimizer's parameters: the defaults, overridden by the run's own."""
         return {**OPTIMIZER_DEFAULTS[self.optimizer], **self.optimizer_params}
-
-    def as_config(self) -> dict[str, Any]:
-        return {
-            "learning_rate": self.learning_rate,
-            "seed": self.seed,
-            "optimizer": self.optimizer,
-            "optimizer_params": self.params(),
-            "loss": self.loss,
-            "batch_size": self.batch_size,
-        }
-
-    @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "TrainingSpec":
-        """Read a stored run's settings; runs stored before a setting existed get its default."""
-        batch_size = config.get("batch_size")
-        return cls(
-            learning_rate=float(config["learning_rate"]),
-            seed=int(config["seed"]),
-            optimizer=config.get("optimizer", "gradient_descent"),
-            optimizer_params=dict(config.get("optimizer_params") or {}),
-            loss=config.get("loss", "l2_loss"),
-            batch_size=None if batch_size is None else int(batch_size),
-        )
 
 
 def batch_schedule(

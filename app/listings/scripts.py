@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from app.domain.records import VariableState
+from app.domain.run_config import RunConfig
 from app.domain.spec import OPTIMIZER_CLASSES, LossName, TrainingSpec
 
 Action = Literal["init", "step", "evaluate"]
@@ -41,7 +42,7 @@ class ListingSource:
     @classmethod
     def of_run(
         cls,
-        config: dict[str, Any],
+        config: RunConfig,
         points: tuple[list[float], list[float]],
         initial_state: VariableState,
     ) -> "ListingSource":
@@ -51,15 +52,14 @@ class ListingSource:
         is the original's and reproduces the whole of the fork's history.
         """
         (b,), (m,) = initial_state["weights"]
-        x_range = config["x_range"]
         return cls(
-            spec=TrainingSpec.from_config(config),
-            num_points=config["num_points"],
-            noise=config["noise"],
-            x_range=None if x_range is None else (x_range[0], x_range[1]),
-            points=points if config["custom_points"] else None,
+            spec=config.training,
+            num_points=config.data.num_points,
+            noise=config.data.noise,
+            x_range=config.data.x_range,
+            points=points if config.data.custom_points else None,
             # Runs given their own starting weights show them; others show random_normal.
-            initial_weights=(b, m) if config.get("custom_initial_weights") else None,
+            initial_weights=(b, m) if config.custom_initial_weights else None,
         )
 
 

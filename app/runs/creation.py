@@ -3,13 +3,13 @@ and the record of a fork. No session here: the service builds and keeps those.""
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import astuple
 from datetime import UTC, datetime
 
 from app.domain.csv_points import parse_points_csv
 from app.domain.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
 from app.domain.presets import preset_dataset
 from app.domain.records import VariableState
+from app.domain.run_config import DataOrigin, RunConfig
 from app.domain.spec import TrainingSpec
 from app.reference.checks import closed_form_answer
 from app.runs.errors import InvalidRunRequestError
@@ -80,18 +80,19 @@ def new_stored_run(
     return StoredRun(
         id=new_run_id(),
         created_at=datetime.now(UTC),
-        config={
-            **training.as_config(),
-            "num_points": data.size,
-            "noise": spec.noise if recipe else None,
-            "x_range": list(spec.x_range) if recipe else None,
-            "custom_points": not recipe,
-            "custom_initial_weights": spec.initial_weights is not None,
-            "preset": spec.preset,
-            "forked_from": None,
-            "curvature": astuple(loss_curvature(data, training.loss)),
-            "locks": list(dict.fromkeys(locks)),
-        },
+        config=RunConfig(
+            training=training,
+            data=DataOrigin(
+                num_points=data.size,
+                noise=spec.noise if recipe else None,
+                x_range=spec.x_range if recipe else None,
+                custom_points=not recipe,
+                preset=spec.preset,
+            ),
+            custom_initial_weights=spec.initial_weights is not None,
+            curvature=loss_curvature(data, training.loss),
+            locks=tuple(dict.fromkeys(locks)),
+        ),
         points_x=data.x.tolist(),
         points_y=data.y.tolist(),
         initial_state=initial_state,
@@ -105,7 +106,7 @@ def forked_run(source: StoredRun, step: int, owner_hash: str) -> StoredRun:
     return StoredRun(
         id=new_run_id(),
         created_at=datetime.now(UTC),
-        config={**source.config, "forked_from": {"run_id": source.id, "step": step}},
+        config=source.config.forked(source.id, step),
         points_x=source.points_x,
         points_y=source.points_y,
         initial_state=source.initial_state,

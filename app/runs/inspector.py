@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from app.domain.graph import GraphNode, GraphView, Unreadable
 from app.domain.readings import Breakdown, LossSurface
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.spec import TrainingSpec
@@ -17,7 +18,6 @@ from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
 from app.runs.views import dataset_of, training_spec_of
 from app.store import Store
-from app.training.graph_view import GraphNode, GraphView, Unreadable
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from app.runs.limits import (
 from app.runs.owners import RunOwners, new_owner_token
 from app.runs.registry import RunRegistry
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
-from app.runs.setting_locks import check_locks, locks_of
+from app.runs.setting_locks import check_locks
 from app.runs.streaming import stream_steps
 from app.runs.views import (
     NO_HISTORY,
@@ -148,7 +148,7 @@ class RunService:
         data = dataset_for(spec, self._settings.max_points)
         training = training_spec_for(spec)
         refuse_batch_larger_than_data(training, data)
-        inherited = locks_of(base.config) if base is not None else []
+        inherited = base.config.locks if base is not None else ()
         owner = new_owner_token()
         with self._slots.hold():  # Building a graph and its session is the costly part.
             model = LinearRegressionModel(data, training)

@@ -15,25 +15,21 @@ from app.store import StoredRun
 LOCKABLE = ("learning_rate", "optimizer", "loss", "batch_size", "seed", "data", "initial_weights")
 
 
-def locks_of(config: dict[str, Any]) -> list[str]:
-    """The run's locked settings; runs stored before locks existed have none."""
-    return list(config.get("locks") or [])
-
-
 def _locked_value(setting: str, run: StoredRun) -> Any:
     # Compared as the run stores them, so every way of giving a value (a preset or the same
     # points as a list; a seed's random weights or the same weights typed) counts as equal.
     if setting == "optimizer":
-        return (run.config["optimizer"], run.config["optimizer_params"])
+        training = run.config.training
+        return (training.optimizer, training.params())
     if setting == "data":
         return (run.points_x, run.points_y)
     if setting == "initial_weights":
         return run.initial_state["weights"]
-    return run.config.get(setting)
+    return getattr(run.config.training, setting)
 
 
 def check_locks(base: StoredRun, candidate: StoredRun) -> None:
     """Raise LockedSettingError naming the first locked setting `candidate` changed."""
-    for setting in locks_of(base.config):
+    for setting in base.config.locks:
         if _locked_value(setting, candidate) != _locked_value(setting, base):
             raise LockedSettingError(setting, base.id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from app.domain.data import Dataset, validated_dataset
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.spec import TrainingSpec
-from app.domain.stability import Curvature, Stability, stability
+from app.domain.stability import Stability, stability
 from app.runs.history import HistorySummary
 from app.store import StoredRun
 from app.training.curvature import loss_curvature
@@ -46,16 +46,14 @@ def dataset_of(run: StoredRun) -> Dataset:
 
 
 def training_spec_of(run: StoredRun) -> TrainingSpec:
-    return TrainingSpec.from_config(run.config)
+    return run.config.training
 
 
 def run_stability(run: StoredRun) -> Stability:
     """The run's stable learning rates, from the curvature stored when it was created."""
-    stored = run.config.get("curvature")
-    if stored is None:  # Stored before curvature was kept: computed again (the data are fixed).
+    curvature = run.config.curvature
+    if curvature is None:  # Stored before curvature was kept: computed again (the data are fixed).
         curvature = loss_curvature(dataset_of(run), training_spec_of(run).loss)
-    else:
-        curvature = Curvature(smallest=stored[0], largest=stored[1])
     return stability(training_spec_of(run), curvature)
 
 

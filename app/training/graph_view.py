@@ -1,14 +1,11 @@
 """A description of a run's `tf.Graph`: who wrote each node, and what each action runs."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import tensorflow as tf
 
-Origin = Literal["learner", "minimize", "stepwise"]
-# Why a node's value is not shown on request.
-Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random"]
+from app.domain.graph import GraphNode, GraphView, Origin, Unreadable
 
 # minimize() names what it adds under these scopes: the gradient ops, the optimizer's update
 # (under its default name), its slot variables (beside the variable, as `weights/Adam`) and
@@ -29,32 +26,6 @@ _STEPWISE_PREFIXES = ("stepwise_", "global_step")
 _ASSIGN_OPS = frozenset({"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"})
 _UPDATE_OP_PREFIXES = ("ResourceApply", "Apply")
 _RANDOM_OPS = frozenset({"RandomStandardNormal"})
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    name: str
-    op: str
-    origin: Origin
-    inputs: list[str]
-    control_inputs: list[str]
-    in_evaluate: bool
-    in_step: bool
-    initializer_only: bool  # Runs only when the variables are initialised (or reset).
-    unreadable: Unreadable | None  # None: its value can be read without side effects.
-
-    @property
-    def readable(self) -> bool:
-        return self.unreadable is None
-
-
-@dataclass(frozen=True)
-class GraphView:
-    nodes: list[GraphNode]
-
-    @property
-    def readable(self) -> frozenset[str]:
-        return frozenset(node.name for node in self.nodes if node.readable)
 
 
 def origin_of(name: str) -> Origin:

@@ -8,11 +8,12 @@ import numpy as np
 import tensorflow as tf
 
 from app.domain.data import Dataset
+from app.domain.graph import GraphView
 from app.domain.readings import Breakdown, Evaluation, LossSurface, StepOutcome
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec, batch_schedule
 from app.training.fused import FusedRun, build_fused_run
-from app.training.graph_view import GraphView, describe_graph
+from app.training.graph_view import describe_graph
 from app.training.objective import Objective, loss_of_errors
 from app.training.session import SessionOwner
 

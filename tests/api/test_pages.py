@@ -4,9 +4,9 @@ from typing import get_args
 
 import pytest
 
+from app.domain.graph import Origin, Unreadable
 from app.i18n import LANGUAGES, choose_language, messages
 from app.settings import PROJECT_ROOT
-from app.training.graph_view import Origin, Unreadable
 from tests.navigation import NAVIGATION
 
 
