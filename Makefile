@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 STUDENTS ?= 200
 # On SIGTERM, open streams get their final event and requests finish within this many seconds
-# (the same in the Dockerfile's CMD; streams get 2 s of it, see app/api/runs.py).
+# (the same in the Dockerfile's CMD; streams get 2 s of it, see app/api/run_stream.py).
 SHUTDOWN_SECONDS := 3
 # How long an idle keep-alive connection stays open (the same in the Dockerfile's CMD). Longer
 # than nginx's 60 s for its upstream connections, and than a busy class's pauses: uvicorn's

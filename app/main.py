@@ -12,7 +12,17 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app.api import assignments, compare, exports, health, pages, runs, teacher
+from app.api import (
+    assignments,
+    compare,
+    exports,
+    health,
+    pages,
+    run_inspection,
+    run_stream,
+    runs,
+    teacher,
+)
 from app.api.body_limit import install_body_size_limit
 from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
@@ -80,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(runs.router)
+    app.include_router(run_inspection.router)
+    app.include_router(run_stream.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
     app.include_router(compare.router)

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from app.api.runs import STREAM_SHUTDOWN_GRACE_SECONDS
+from app.api.run_stream import STREAM_SHUTDOWN_GRACE_SECONDS
 from app.settings import PROJECT_ROOT
 from tests.server import KEEP_ALIVE_SECONDS, SHUTDOWN_SECONDS, ServerProcess, free_port
 

@@ -13,7 +13,8 @@ from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
-from app.api.pages import _page, owner_redirect, refused_post, start_page
+from app.api.pages import owner_redirect, refused_post, start_page
+from app.api.templating import render_page
 from app.runs.errors import InvalidRunRequestError
 from app.runs.service import RunService
 
@@ -35,7 +36,7 @@ def _refused_link(
         "body_key": "assignment.bad_body",
         "detail": _in_link_terms(error),
     }
-    return _page(request, "message.html", context, *language, status_code=422)
+    return render_page(request, "message.html", context, language, status_code=422)
 
 
 def _start(
@@ -51,7 +52,7 @@ def _start(
         view = service.create(assignment.spec, locks=assignment.locks)
     except InvalidRunRequestError as error:
         return _refused_link(request, error, language)
-    return owner_redirect(view, language[0])
+    return owner_redirect(view, language.query)
 
 
 @router.get("/new", response_model=None)

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.api.language import LanguageDep
-from app.api.pages import _page
+from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
-from app.i18n import choose_language, messages
+from app.i18n import messages
 
 router = APIRouter(include_in_schema=False)
 
@@ -36,6 +36,6 @@ def compare_page(
             "max_runs": MAX_COMPARED_RUNS,
             "optimizer_classes": OPTIMIZER_CLASSES,
         },
-        "messages": messages(choose_language(*language)),
+        "messages": messages(language.chosen),
     }
-    return _page(request, "compare.html", context, *language)
+    return render_page(request, "compare.html", context, language)

@@ -1,59 +1,30 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares)."""
 
-from functools import partial
-from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 
-from app.api.clients import count_new_run, give_client_id
+from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
+from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
-from app.i18n import LANGUAGE_COOKIE, choose_language, messages, translate
+from app.i18n import messages
 from app.listings.scripts import ListingSource, compat_v1_listing, tf2_listing
 from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
 from app.schemas import RunCreate
-from app.settings import PROJECT_ROOT
 from app.store import StoredRun
 
 router = APIRouter(include_in_schema=False)
 
-templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
-
-LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
-
 
 def _listing_source(run: StoredRun) -> ListingSource:
     return ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
-
-
-def _page(
-    request: Request,
-    template: str,
-    context: dict[str, Any],
-    lang_query: str | None,
-    lang_cookie: str | None,
-    accept_language: str | None,
-    status_code: int = 200,
-) -> HTMLResponse:
-    lang = choose_language(lang_query, lang_cookie, accept_language)
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {**context, "lang": lang, "t": partial(translate, lang)},
-        status_code=status_code,
-    )
-    if lang_query == lang:  # An explicit choice is remembered for the next visit.
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax")
-    give_client_id(request, response)
-    return response
 
 
 def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
@@ -72,13 +43,13 @@ def start_page(request: Request, language: Language, assignment: bool) -> HTMLRe
     prefix = "start.assignment_" if assignment else "start."
     action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     context = {"title_key": f"{prefix}title", "body_key": f"{prefix}body", "action": action}
-    return _page(request, "start.html", context, *language)
+    return render_page(request, "start.html", context, language)
 
 
 def refused_post(request: Request, language: Language) -> HTMLResponse:
     """403 for a form POST that another site sent."""
     context = {"title_key": "start.title", "body_key": "start.refused", "detail": None}
-    return _page(request, "message.html", context, *language, status_code=403)
+    return render_page(request, "message.html", context, language, status_code=403)
 
 
 @router.get("/", response_model=None)
@@ -107,7 +78,7 @@ def start_run_by_button(
 def _start_sample(request: Request, service: RunService, language: Language) -> RedirectResponse:
     """Count a new run against its client's allowance, start it and hand it to its owner."""
     count_new_run(request, service)
-    return owner_redirect(service.create(RunCreate()), language[0])
+    return owner_redirect(service.create(RunCreate()), language.query)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -120,8 +91,8 @@ def run_page(
     try:
         view = service.get(run_id)
     except RunNotFoundError:
-        return _page(request, "not_found.html", {"run_id": run_id}, *language, status_code=404)
-    chosen = choose_language(*language)
+        return render_page(request, "not_found.html", {"run_id": run_id}, language, status_code=404)
+    chosen = language.chosen
     source = _listing_source(view.run)
     context = {
         "run": run_public(view).model_dump(mode="json"),
@@ -129,4 +100,4 @@ def run_page(
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
         "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
     }
-    return _page(request, "run.html", context, *language)
+    return render_page(request, "run.html", context, language)

@@ -12,7 +12,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.api.deps import ServiceDep, SettingsDep
 from app.api.language import Language, LanguageDep
-from app.api.pages import _page
 from app.api.presenters import run_page_path
 from app.api.teacher_access import (
     TEACHER_COOKIE,
@@ -23,8 +22,9 @@ from app.api.teacher_access import (
     sent_from_this_site,
     session_cookie,
 )
+from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
-from app.i18n import choose_language, messages
+from app.i18n import messages
 from app.retention import MIB, StorageKeeper, megabytes
 from app.runs.setting_locks import LOCKABLE
 from app.settings import Settings
@@ -130,9 +130,9 @@ def class_page(
         "lockable": LOCKABLE,
         "optimizers": OPTIMIZER_CLASSES,
         "storage": _storage(request.app.state.storage),
-        "messages": messages(choose_language(*language)),
+        "messages": messages(language.chosen),
     }
-    return _page(request, "class.html", listing, *language)
+    return render_page(request, "class.html", listing, language)
 
 
 @router.post("/class", response_model=None)
@@ -160,14 +160,14 @@ def _teacher_token(settings: Settings) -> str | None:
 def _off(request: Request, language: Language) -> HTMLResponse:
     """The feature is off: there is no such page."""
     context = {"title_key": "teacher.off_title", "body_key": "teacher.off_body"}
-    return _page(request, "message.html", context, *language, status_code=404)
+    return render_page(request, "message.html", context, language, status_code=404)
 
 
 def _sign_in_form(request: Request, refused: Access, language: Language) -> HTMLResponse:
     """The sign-in form: 401 when no token was shown, 403 for a wrong one."""
     status, title = _REFUSED[refused]
     context = {"title_key": title, "action": _class_address(request)}
-    form = _page(request, "class_sign_in.html", context, *language, status_code=status)
+    form = render_page(request, "class_sign_in.html", context, language, status_code=status)
     if status == 401:
         form.headers["WWW-Authenticate"] = "Bearer"
     return form

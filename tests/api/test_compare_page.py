@@ -2,7 +2,7 @@ import json
 import re
 
 from app.api.compare import MAX_COMPARED_RUNS, requested_run_ids
-from app.api.pages import templates
+from app.api.templating import templates
 from app.i18n import translate
 
 

@@ -1,0 +1,25 @@
+"""The run a change is made to, as a dependency: its owner's token checked, the change counted.
+
+Every route that changes a run (step, reset, stream) takes `run_id: OwnedRun`, so none can
+forget the owner check or the rate limit, and both read the token from the same header.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import OwnerTokenHeader, ServiceDep
+
+
+async def _owned_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHeader = None) -> str:
+    # Counted first, in memory on the event loop: a refused request (429) costs no thread and
+    # no query. Counted per run and token, so wrong tokens cannot use up the owner's allowance.
+    service.count_change(run_id, owner_token)
+    # The owner may have to be read from the store: in a worker thread.
+    await run_in_threadpool(service.require_owner, run_id, owner_token)
+    return run_id
+
+
+# 403 without the run's owner token, 429 with Retry-After once the run has had too many changes.
+OwnedRun = Annotated[str, Depends(_owned_run)]

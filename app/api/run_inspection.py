@@ -1,0 +1,64 @@
+"""Read-only views into a run's session: a step explained, its graph, node values, the loss
+surface. Plain `def` routes: they call TensorFlow, so FastAPI runs them in a worker thread."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import InspectorDep
+from app.api.openapi_responses import ERRORS
+from app.api.presenters import (
+    as_json,
+    graph_public,
+    loss_surface_public,
+    node_value_public,
+    step_detail_public,
+)
+from app.schemas import (
+    GraphPublic,
+    LossSurfacePublic,
+    NodeValuePublic,
+    QueryCoordinate,
+    StepDetailPublic,
+)
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+MAX_SURFACE_SIZE = 120
+
+
+@router.get("/{run_id}/steps/{step}", responses=ERRORS, response_model=StepDetailPublic)
+def explain_step(run_id: str, step: int, inspector: InspectorDep) -> Response:
+    """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
+    share of the gradient, and NumPy's independent check. One past the last step is the next
+    update, before it runs."""
+    return as_json(step_detail_public(inspector.step_detail(run_id, step)))
+
+
+@router.get("/{run_id}/graph", responses={404: ERRORS[404]}, response_model=GraphPublic)
+def run_graph(run_id: str, inspector: InspectorDep) -> Response:
+    """The nodes of the run's real tf.Graph: who wrote each, and what Evaluate and Step run."""
+    return as_json(graph_public(inspector.graph(run_id)))
+
+
+@router.get("/{run_id}/graph/value", responses=ERRORS, response_model=NodeValuePublic)
+def graph_node_value(
+    run_id: str, inspector: InspectorDep, node: Annotated[str, Query(max_length=200)]
+) -> Response:
+    """The current value of one node, computed by the run's session."""
+    return as_json(node_value_public(inspector.node_value(run_id, node)))
+
+
+@router.get("/{run_id}/surface", responses=ERRORS, response_model=LossSurfacePublic)
+def loss_surface(
+    run_id: str,
+    inspector: InspectorDep,
+    b_min: Annotated[QueryCoordinate, Query()],
+    b_max: Annotated[QueryCoordinate, Query()],
+    m_min: Annotated[QueryCoordinate, Query()],
+    m_max: Annotated[QueryCoordinate, Query()],
+    size: Annotated[int, Query(ge=2, le=MAX_SURFACE_SIZE)] = 60,
+) -> Response:
+    """The loss over a size × size grid of (b, m), computed by the run's session."""
+    surface = inspector.loss_surface(run_id, (b_min, b_max), (m_min, m_max), size)
+    return as_json(loss_surface_public(surface))

@@ -1,0 +1,121 @@
+"""The server-sent event stream of a run's steps: paced for watching, ended by one `end` event."""
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Query
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+
+from app.api.clients import ClientDep
+from app.api.deps import ServiceDep
+from app.api.openapi_responses import CHANGE_ERRORS
+from app.api.owned_run import OwnedRun
+from app.api.presenters import step_event
+from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
+from app.runs.limits import StreamLease
+from app.runs.service import RunService
+from app.schemas import StreamEnd
+from app.storage_full import StorageFullError
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/runs", tags=["runs"])
+
+MAX_STREAM_INTERVAL_MS = 1000
+SSE_PING_SECONDS = 15
+# On shutdown, streams get this long to send their `end` event before they are cancelled; it
+# must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
+STREAM_SHUTDOWN_GRACE_SECONDS = 2.0
+
+
+@router.get(
+    "/{run_id}/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"description": "`step` events, one per update, then one `end` event."},
+        **CHANGE_ERRORS,
+    },
+)
+async def stream_run(
+    run_id: OwnedRun,
+    service: ServiceDep,
+    client: ClientDep,
+    n: int = 50,
+    interval_ms: Annotated[int, Query(ge=0, le=MAX_STREAM_INTERVAL_MS)] = 0,
+) -> EventSourceResponse:
+    """Apply up to `n` updates, sending each as an event as soon as it is stored.
+
+    `interval_ms` paces the steps so a learner can watch them; closing the connection stops
+    the computation. A server shutting down ends the stream with a `shutdown` event.
+    """
+    await run_in_threadpool(service.check_can_step, run_id, n)
+    lease = service.open_stream(client)  # 429 if this client has its streams open already.
+    # sse-starlette sets it when the server is told to stop (SIGTERM), then gives the stream
+    # the grace period to end with its final event.
+    shutdown = anyio.Event()
+    return EventSourceResponse(
+        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, shutdown)),
+        ping=SSE_PING_SECONDS,
+        shutdown_event=shutdown,
+        shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
+        # A reader that stops reading (its buffers full) is dropped, and its stream ends.
+        send_timeout=service.stream_send_timeout,
+        # Also run when the body never starts (the client left first): the place is freed.
+        background=BackgroundTask(lease.release),
+    )
+
+
+async def _leased(
+    lease: StreamLease, events: AsyncIterator[ServerSentEvent]
+) -> AsyncIterator[ServerSentEvent]:
+    """The stream's events; its client's place is given back when they end, however."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        lease.release()
+
+
+async def _step_events(
+    service: RunService, run_id: str, n: int, interval_seconds: float, shutdown: anyio.Event
+) -> AsyncIterator[ServerSentEvent]:
+    last_step: int | None = None
+    diverged = False
+    sent = 0
+    try:
+        async for outcome in service.stream(run_id, n, interval_seconds, stop=shutdown):
+            last_step, diverged = outcome.record.step, outcome.record.diverged
+            sent += 1
+            yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
+        if diverged:
+            end = StreamEnd(reason="diverged", step=last_step, diverged=True)
+        elif sent < n and shutdown.is_set():
+            detail = "the server is shutting down; every step sent is stored, run again later"
+            end = StreamEnd(reason="shutdown", step=last_step, diverged=False, detail=detail)
+        else:
+            end = StreamEnd(reason="completed", step=last_step, diverged=False)
+    except ServerBusyError as error:
+        end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
+    except RunResetError as error:
+        end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
+    except StorageFullError as error:
+        # Reason "error", whose detail the page shows (it would ignore a reason it does not know).
+        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=error.detail)
+    except RunRequestError as error:
+        # E.g. another tab diverged the run while this stream was going.
+        end = StreamEnd(
+            reason="error",
+            step=last_step,
+            diverged=isinstance(error, RunDivergedError),
+            detail=str(error),
+        )
+    except Exception:
+        logger.exception("stream of run %s failed", run_id)
+        end = StreamEnd(
+            reason="error", step=last_step, diverged=False, detail="internal server error"
+        )
+    yield ServerSentEvent(event="end", data=end.model_dump_json())
