@@ -41,7 +41,7 @@ from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from app.database import make_engine, schema_lock, single_statement_reads
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.run_config import RunConfig
-from app.schema_upgrade import add_missing_columns
+from app.schema_migration import upgrade_to_head
 from app.storage_full import StorageBudgetFullError, WriteHealth
 
 logger = logging.getLogger(__name__)
@@ -356,10 +356,10 @@ class Store:
         # it measured. Counted without a lock: a lost increment only makes the guess rougher.
         self._rows_written = 0
         self._analyzed_at = -math.inf  # PostgreSQL: when usage() last asked for statistics.
-        with schema_lock(self._engine):  # Replicas starting together create the tables once.
-            metadata.create_all(self._engine)
-            # A database made before a column existed gets it (see app/schema_upgrade.py).
-            add_missing_columns(self._engine, metadata)
+        # The tables as declared above, made or migrated by app/migrations' revisions; replicas
+        # starting together take turns, and the second finds nothing left to do.
+        with schema_lock(self._engine):
+            upgrade_to_head(self._engine)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -1,8 +1,7 @@
-"""What the store keeps for owners and teachers: token hashes, the class list in one query,
-and the column added to a database made before it existed."""
+"""What the store keeps for owners and teachers: token hashes and the class list in one query.
+(How an older database gets the owner's column: tests/test_schema_migration.py.)"""
 
 import math
-import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -10,15 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from app.domain.spec import TrainingSpec
-from app.schema_upgrade import SchemaUpgradeError, add_missing_columns
-from app.store import Store, metadata
+from app.store import Store
 from tests.test_store import make_run, make_step
-
-# The runs table as Stepwise made it before owner tokens.
-OLD_RUNS_TABLE = """CREATE TABLE runs (
-    id VARCHAR(64) PRIMARY KEY, created_at DATETIME NOT NULL, config JSON NOT NULL,
-    points_x JSON NOT NULL, points_y JSON NOT NULL, initial_state JSON NOT NULL,
-    answer_b FLOAT NOT NULL, answer_m FLOAT NOT NULL, generation INTEGER NOT NULL)"""
 
 
 @pytest.fixture
@@ -76,33 +68,3 @@ def test_summaries_page_with_limit_and_offset(store):
     assert [s.id for s in store.run_summaries(limit=2)] == ["run-4", "run-3"]
     assert [s.id for s in store.run_summaries(limit=2, offset=2)] == ["run-2", "run-1"]
     assert [s.id for s in store.run_summaries(limit=2, offset=4)] == ["run-0"]
-
-
-def test_a_database_from_before_owner_tokens_gets_the_column_and_keeps_its_runs(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute(OLD_RUNS_TABLE)
-        connection.execute(
-            "INSERT INTO runs VALUES ('old', '2025-01-01 00:00:00', '{\"seed\": 0}', '[]', '[]', "
-            "'{\"weights\": [[0.0], [0.0]]}', 0, 0, 0)"
-        )
-    store = Store(f"sqlite:///{path}")
-    try:
-        assert store.run_owner("old").token_hash is None  # Anyone may change it, as before.
-        store.add_run(replace(make_run("new"), owner_token_hash="cd" * 32))
-        assert store.run_owner("new").token_hash == "cd" * 32
-        # A second start finds nothing to add.
-        assert add_missing_columns(store._engine, metadata) == []
-    finally:
-        store.close()
-    with sqlite3.connect(path) as connection:
-        columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
-    assert columns[-2:] == ["owner_token_hash", "last_active_at"]
-
-
-def test_a_column_that_cannot_be_added_in_place_is_refused(tmp_path):
-    path = tmp_path / "odd.db"
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE runs (id VARCHAR(64) PRIMARY KEY)")
-    with pytest.raises(SchemaUpgradeError, match="created_at"):
-        Store(f"sqlite:///{path}")

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from app.domain.spec import OPTIMIZER_CLASSES, OPTIMIZER_DEFAULTS
 from app.runs.errors import InvalidRunRequestError
 from app.runs.setting_locks import LOCKABLE
-from app.schemas import RunCreate
+from app.schemas.requests import RunCreate
 
 Kind = Literal["float", "int", "bool", "text"]
 NOT_SETTINGS = ("lang", "lock")  # Query parameters that are not settings of the run.

@@ -25,7 +25,7 @@ from app.listings.scripts import (
     tf2_listing,
 )
 from app.runs.views import RunView
-from app.schemas import RunPublic, StepPublic
+from app.schemas.runs import RunPublic, StepPublic
 from app.store import StoredRun
 
 router = APIRouter(prefix="/api/runs", tags=["exports"])

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Response
 
 from app.api.deps import ServiceDep
-from app.schemas import Health
+from app.schemas.runs import Health
 from app.storage_full import StorageFullError
 
 router = APIRouter(tags=["health"])

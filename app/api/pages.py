@@ -17,7 +17,7 @@ from app.listings.scripts import ListingSource, compat_v1_listing, tf2_listing
 from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
-from app.schemas import RunCreate
+from app.schemas.requests import RunCreate
 from app.store import StoredRun
 
 router = APIRouter(include_in_schema=False)

@@ -13,28 +13,30 @@ from app.domain.run_config import RunConfig
 from app.reference.checks import UpdateCheck
 from app.runs.inspector import NodeReading, StepDetail
 from app.runs.views import RunView, StepBatch
-from app.schemas import (
-    CurrentPublic,
-    ForkOriginPublic,
+from app.schemas.inspection import (
     GraphNodePublic,
     GraphPublic,
-    HistoryPage,
     LossSurfacePublic,
     NodeValuePublic,
     PointShare,
+    StepDetailPublic,
+    UpdateCheckPublic,
+)
+from app.schemas.runs import (
+    CurrentPublic,
+    ForkOriginPublic,
+    HistoryPage,
     PointsPublic,
     RunConfigPublic,
     RunCreated,
     RunPublic,
     StabilityPublic,
     StepBatchPublic,
-    StepDetailPublic,
     StepEvent,
     StepPublic,
-    UpdateCheckPublic,
     WeightsPublic,
-    finite_or_none,
 )
+from app.schemas.values import finite_or_none
 
 
 def as_json(body: BaseModel, status_code: int = 200, location: str | None = None) -> Response:

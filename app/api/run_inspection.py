@@ -14,13 +14,8 @@ from app.api.presenters import (
     node_value_public,
     step_detail_public,
 )
-from app.schemas import (
-    GraphPublic,
-    LossSurfacePublic,
-    NodeValuePublic,
-    QueryCoordinate,
-    StepDetailPublic,
-)
+from app.schemas.inspection import GraphPublic, LossSurfacePublic, NodeValuePublic, StepDetailPublic
+from app.schemas.values import QueryCoordinate
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 

@@ -18,7 +18,7 @@ from app.api.presenters import step_event
 from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
 from app.runs.limits import StreamLease
 from app.runs.service import RunService
-from app.schemas import StreamEnd
+from app.schemas.runs import StreamEnd
 from app.storage_full import StorageFullError
 
 logger = logging.getLogger(__name__)

@@ -20,16 +20,8 @@ from app.api.presenters import (
     run_public,
     step_batch_public,
 )
-from app.schemas import (
-    CurrentPublic,
-    ForkRequest,
-    HistoryPage,
-    RunCreate,
-    RunCreated,
-    RunPublic,
-    StepBatchPublic,
-    StepRequest,
-)
+from app.schemas.requests import ForkRequest, RunCreate, StepRequest
+from app.schemas.runs import CurrentPublic, HistoryPage, RunCreated, RunPublic, StepBatchPublic
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 

@@ -13,7 +13,7 @@ from app.domain.run_config import DataOrigin, RunConfig
 from app.domain.spec import TrainingSpec
 from app.reference.checks import closed_form_answer
 from app.runs.errors import InvalidRunRequestError
-from app.schemas import RunCreate
+from app.schemas.requests import RunCreate
 from app.store import StoredRun
 from app.training.curvature import loss_curvature
 

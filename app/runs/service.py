@@ -56,7 +56,7 @@ from app.runs.views import (
     run_stability,
     training_spec_of,
 )
-from app.schemas import RunCreate
+from app.schemas.requests import RunCreate
 from app.settings import Settings
 from app.store import ForkSourceChangedError, RunSummary, Store, StoredRun, StoredStep
 from app.training.model import LinearRegressionModel

@@ -25,7 +25,7 @@ from app.runs.errors import (
 from app.runs.run_locks import RunLocks
 from app.runs.service import STORE_ATTEMPTS, RunService
 from app.runs.streaming import STREAM_LOCK_WAIT_SECONDS
-from app.schemas import RunCreate
+from app.schemas.requests import RunCreate
 from app.settings import Settings
 from app.store import StepConflictError, Store
 

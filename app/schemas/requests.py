@@ -1,0 +1,134 @@
+"""Request bodies of the JSON API: a new run, a step, a fork."""
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.domain.presets import PresetName
+from app.domain.spec import MAX_LEARNING_RATE, LossName
+from app.schemas.optimizers import GradientDescentIn, OptimizerIn
+from app.schemas.values import FLOAT32_SMALLEST_NORMAL, Coordinate, StrictFloat, StrictInt
+
+MAX_CSV_CHARS = 200_000
+
+
+class Point(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    x: Coordinate
+    y: Coordinate
+
+
+class WeightsIn(BaseModel):
+    """`[b, m]`: intercept and slope."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    b: Coordinate
+    m: Coordinate
+
+
+class RunCreate(BaseModel):
+    """Settings of a new run; every field defaults to the sample program's choice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    learning_rate: StrictFloat = Field(
+        default=0.002,
+        gt=0.0,
+        le=MAX_LEARNING_RATE,
+        allow_inf_nan=False,
+        description="Step size of gradient descent (the sample uses 0.002).",
+    )
+    seed: StrictInt = Field(
+        default=0,
+        ge=0,
+        le=2**31 - 1,
+        description="Seed of the sample's noise and of random_normal's initial weights.",
+    )
+    num_points: StrictInt = Field(
+        default=5, ge=2, description="Points the sample's recipe makes (ignored with `points`)."
+    )
+    noise: StrictFloat = Field(
+        default=1.5,
+        ge=0.0,
+        le=1e4,
+        allow_inf_nan=False,
+        description="Standard deviation of the noise added to x and y.",
+    )
+    x_range: tuple[Coordinate, Coordinate] = Field(
+        default=(-10.0, 10.0), description="Where the sample's evenly spaced x values lie."
+    )
+    points: list[Point] | None = Field(
+        default=None, description="Your own points instead of the sample's recipe."
+    )
+    preset: PresetName | None = Field(
+        default=None,
+        description="A ready-made dataset: 'sample', 'outlier', 'steep' or 'far_from_zero'.",
+    )
+    points_csv: str | None = Field(
+        default=None,
+        max_length=MAX_CSV_CHARS,
+        description="Your own points as CSV text, one `x,y` per line (a header line is allowed).",
+    )
+    initial_weights: WeightsIn | None = Field(
+        default=None, description="Starting [b, m] instead of random_normal([2,1], 0, 0.1)."
+    )
+    optimizer: OptimizerIn = Field(
+        default_factory=GradientDescentIn,
+        description="The tf.compat.v1.train optimizer and its parameters, chosen by `name`.",
+    )
+    loss: LossName = Field(
+        default="l2_loss",
+        description="'l2_loss' (Σe²/2, the sample's) or 'mean_squared_error' (Σe²/n).",
+    )
+    batch_size: StrictInt | None = Field(
+        default=None,
+        ge=1,
+        description="Points per step for mini-batch SGD; null uses every point (the sample).",
+    )
+    based_on: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The run this one is made from (the page's New run form and retry). If "
+        "that run is part of an assignment, the new run keeps its locked settings and must "
+        "have the same values for them.",
+    )
+
+    @field_validator("learning_rate")
+    @classmethod
+    def _representable_in_float32(cls, value: float) -> float:
+        if value < FLOAT32_SMALLEST_NORMAL:
+            raise ValueError("learning_rate is too small: in float32 it would be 0")
+        return value
+
+    @model_validator(mode="after")
+    def _x_range_is_ordered(self) -> Self:
+        if self.x_range[0] >= self.x_range[1]:
+            raise ValueError("x_range must be [low, high] with low < high")
+        return self
+
+    @model_validator(mode="after")
+    def _one_source_of_points(self) -> Self:
+        given = [
+            name for name in ("points", "points_csv", "preset") if getattr(self, name) is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"give only one of points, points_csv and preset, not {given}")
+        return self
+
+
+class StepRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: StrictInt = Field(
+        default=1, description="How many updates to apply (1 to the server's maximum)."
+    )
+
+
+class ForkRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: StrictInt = Field(
+        ge=0, description="Continue from the state after this step (0: the start)."
+    )
