@@ -29,12 +29,12 @@ from app.api.docs import install_api_docs
 from app.api.error_responses import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
 from app.log_redaction import redact_access_log
-from app.retention import StorageKeeper
 from app.runs.inspector import RunInspector
 from app.runs.service import RunService
 from app.runs.sweeper import keep_storage, sweep_idle_sessions
 from app.settings import PROJECT_ROOT, Settings, get_settings
-from app.store import Store
+from app.storage.retention import StorageKeeper
+from app.storage.store import Store
 
 logger = logging.getLogger(__name__)
 

@@ -110,8 +110,8 @@ class Settings(BaseSettings):
     max_header_count: int = Field(
         default=100, ge=16, description="Most header fields in one request; beyond, 431."
     )
-    # The store's size and how long it keeps runs (app/retention.py): a class cannot fill the
-    # disk, and runs nobody uses go.
+    # The store's size and how long it keeps runs (app/storage/retention.py): a class cannot
+    # fill the disk, and runs nobody uses go.
     storage_budget_mb: float = Field(
         default=2048,
         gt=0,

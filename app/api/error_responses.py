@@ -31,8 +31,8 @@ from app.runs.errors import (
     StepNotFoundError,
     TooManyStreamsError,
 )
-from app.storage_full import StorageFullError
-from app.store import RunGoneError
+from app.storage.full_disk import StorageFullError
+from app.storage.stored import RunGoneError
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from app.listings.scripts import (
 )
 from app.runs.views import RunView
 from app.schemas.runs import RunPublic, StepPublic
-from app.store import StoredRun
+from app.storage.stored import StoredRun
 
 router = APIRouter(prefix="/api/runs", tags=["exports"])
 

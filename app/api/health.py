@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 
 from app.api.deps import ServiceDep
 from app.schemas.runs import Health
-from app.storage_full import StorageFullError
+from app.storage.full_disk import StorageFullError
 
 router = APIRouter(tags=["health"])
 

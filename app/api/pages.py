@@ -18,7 +18,7 @@ from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
 from app.schemas.requests import RunCreate
-from app.store import StoredRun
+from app.storage.stored import StoredRun
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,7 +19,7 @@ from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, Se
 from app.runs.limits import StreamLease
 from app.runs.service import RunService
 from app.schemas.runs import StreamEnd
-from app.storage_full import StorageFullError
+from app.storage.full_disk import StorageFullError
 
 logger = logging.getLogger(__name__)
 

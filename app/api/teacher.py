@@ -25,10 +25,10 @@ from app.api.teacher_access import (
 from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import messages
-from app.retention import MIB, StorageKeeper, megabytes
 from app.runs.setting_locks import LOCKABLE
 from app.settings import Settings
-from app.store import RunSummary
+from app.storage.retention import MIB, StorageKeeper, megabytes
+from app.storage.stored import RunSummary
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from app.runs.errors import RunNotFoundError
-from app.store import RunCheckpoint, RunGoneError, StepConflictError, Store, StoredStep
+from app.storage.store import Store
+from app.storage.stored import RunCheckpoint, RunGoneError, StepConflictError, StoredStep
 from app.training.model import LinearRegressionModel
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ class SessionPositions:
         If another process stored a step of the run or reset it since `start`, nothing is
         stored and False is returned: `model` is then ahead of the store, and its next
         `catch_up` restores it from the store. If the run was deleted meanwhile (the storage
-        sweep, app/retention.py), nothing is stored and RunNotFoundError is raised at once:
+        sweep, app/storage/retention.py), nothing is stored and RunNotFoundError is raised at once:
         there is nothing to catch up with, and the session never writes the run again.
         """
         try:

@@ -14,7 +14,7 @@ from app.domain.spec import TrainingSpec
 from app.reference.checks import closed_form_answer
 from app.runs.errors import InvalidRunRequestError
 from app.schemas.requests import RunCreate
-from app.store import StoredRun
+from app.storage.stored import StoredRun
 from app.training.curvature import loss_curvature
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.

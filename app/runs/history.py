@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from app.domain.records import StepRecord
-from app.store import Store
+from app.storage.store import Store
 
 SUMMARY_STEPS = 2000  # Most records in a view of a run: the charts thin to fewer anyway.
 # The last steps of a long history, all of them: the timeline's end, the divergence check

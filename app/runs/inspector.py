@@ -17,7 +17,7 @@ from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFo
 from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
 from app.runs.views import dataset_of, training_spec_of
-from app.store import Store
+from app.storage.store import Store
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from app.runs.errors import NotOwnerError, RunNotFoundError
-from app.store import RunOwner, Store
+from app.storage.store import Store
+from app.storage.stored import RunOwner
 
 OWNER_TOKEN_BYTES = 32  # 256 bits, as url-safe text of 43 characters.
 OWNER_HEADER = "X-Owner-Token"

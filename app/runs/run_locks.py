@@ -22,15 +22,15 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
-from app.database import CONNECT_TIMEOUT_SECONDS
 from app.runs.errors import RunBusyError
+from app.storage.database import CONNECT_TIMEOUT_SECONDS
 
 # How long a computation waits for another process to finish with the run: longer than the
 # longest computation (10,000 steps, stored) takes, short enough for a client to be told to
 # try again rather than wait on.
 RUN_LOCK_WAIT_SECONDS = 5.0
 # Connections holding (or waiting for) a run's lock at once in one process, in a pool of
-# their own, apart from the store's (app/database.py: 5 kept, 10 more under load). A holder
+# their own, apart from the store's (app/storage/database.py: 5 kept, 10 more under load). A holder
 # also runs the store's queries, one at a time on the store's pool; as no thread holding a
 # store connection ever waits for a lock connection, the two pools cannot deadlock, however
 # many computations `max_concurrent_computations` (2 × CPUs) allows. Only steps and resets

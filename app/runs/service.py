@@ -58,7 +58,8 @@ from app.runs.views import (
 )
 from app.schemas.requests import RunCreate
 from app.settings import Settings
-from app.store import ForkSourceChangedError, RunSummary, Store, StoredRun, StoredStep
+from app.storage.store import Store
+from app.storage.stored import ForkSourceChangedError, RunSummary, StoredRun, StoredStep
 from app.training.model import LinearRegressionModel
 
 # When another process stores a run's next steps first, the loser catches up and computes

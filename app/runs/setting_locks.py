@@ -8,7 +8,7 @@ value for each; a fork copies the config, locks included.
 from typing import Any
 
 from app.runs.errors import LockedSettingError
-from app.store import StoredRun
+from app.storage.stored import StoredRun
 
 # What a lock keeps. `optimizer` covers its parameters; `data` the points however they were
 # given (recipe, preset, list or CSV); `initial_weights` the weights the run started from.

@@ -5,8 +5,8 @@ import logging
 
 import anyio
 
-from app.retention import StorageKeeper
 from app.runs.service import RunService
+from app.storage.retention import StorageKeeper
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from app.domain.readings import Evaluation, StepOutcome
 from app.domain.spec import TrainingSpec
 from app.domain.stability import Stability, stability
 from app.runs.history import HistorySummary
-from app.store import StoredRun
+from app.storage.stored import StoredRun
 from app.training.curvature import loss_curvature
 
 

@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
 from app.main import create_app
-from app.retention import BUDGET_RETRY_AFTER_SECONDS, StorageKeeper
 from app.settings import Settings
-from app.store import DeletedRuns, Store, runs_table, steps_table
+from app.storage.retention import BUDGET_RETRY_AFTER_SECONDS, StorageKeeper
+from app.storage.store import Store
+from app.storage.stored import DeletedRuns
+from app.storage.tables import runs_table, steps_table
 from tests.api.sse import parse_events
 from tests.owners import keep_owner_tokens
 

@@ -18,10 +18,10 @@ from uvicorn.logging import AccessFormatter
 from app.api.teacher import RUNS_PER_PAGE
 from app.api.teacher_access import TEACHER_COOKIE, TEACHER_COOKIE_SECONDS
 from app.main import create_app
-from app.store import runs_table
+from app.storage.tables import runs_table
 from tests.navigation import NAVIGATION
 from tests.owners import keep_owner_tokens
-from tests.test_store import make_run
+from tests.storage.test_store import make_run
 
 TEACHER_TOKEN = "teacher-secret-0123456789"
 ACCESS_LOGGER = "uvicorn.access"  # Where uvicorn logs each request.

@@ -27,7 +27,8 @@ from app.runs.service import STORE_ATTEMPTS, RunService
 from app.runs.streaming import STREAM_LOCK_WAIT_SECONDS
 from app.schemas.requests import RunCreate
 from app.settings import Settings
-from app.store import StepConflictError, Store
+from app.storage.store import Store
+from app.storage.stored import StepConflictError
 
 # Adam: its slots (m, v and the β powers) must be right after every catch-up, not only w.
 ADAM = {"optimizer": {"name": "adam"}, "learning_rate": 0.05, "seed": 3}

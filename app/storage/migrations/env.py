@@ -1,4 +1,4 @@
-"""Alembic's environment: run the revisions on the connection app/schema_migration.py hands it.
+"""Alembic's environment: run the revisions on the connection app/storage/migration.py hands it.
 
 Alembic executes this file for every command. At start-up the store's own connection comes in
 `config.attributes`, already in a transaction; from the command line there is none, and this
@@ -9,7 +9,7 @@ from alembic import context
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
-from app.schema_migration import SchemaMigrationError
+from app.storage.migration import SchemaMigrationError
 
 
 def run_migrations(connection: Connection, target_metadata: MetaData | None = None) -> None:
@@ -21,9 +21,9 @@ def run_migrations(connection: Connection, target_metadata: MetaData | None = No
 def run_from_the_command_line() -> None:
     # Imported here: the start-up path needs neither, and the store imports this package's
     # caller. The metadata is what `revision --autogenerate` compares the database with.
-    from app.database import make_engine, schema_lock
     from app.settings import get_settings
-    from app.store import metadata
+    from app.storage.database import make_engine, schema_lock
+    from app.storage.tables import metadata
 
     engine = make_engine(get_settings().resolved_database_url())
     try:

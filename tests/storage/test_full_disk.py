@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from app.storage_full import (
+from app.storage.full_disk import (
     NEARLY_FULL_BYTES,
     StorageFullError,
     WriteHealth,

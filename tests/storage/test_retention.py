@@ -1,5 +1,5 @@
-"""The storage budget and the retention policy (app/retention.py) on the store, on SQLite and
-on PostgreSQL (see tests/databases.py): what is measured, what is deleted, what is refused."""
+"""The storage budget and the retention policy (app/storage/retention.py) on the store, on SQLite
+and on PostgreSQL (see tests/databases.py): what is measured, what is deleted, what is refused."""
 
 import threading
 import time
@@ -9,17 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-import app.store
-from app.retention import BUDGET_RETRY_AFTER_SECONDS, StorageKeeper
-from app.storage_full import StorageBudgetFullError
-from app.store import (
-    DeletedRuns,
-    RunGoneError,
-    Store,
-    runs_table,
-    steps_table,
-)
-from tests.test_store import make_run, make_step
+import app.storage.housekeeping
+from app.storage.full_disk import StorageBudgetFullError
+from app.storage.retention import BUDGET_RETRY_AFTER_SECONDS, StorageKeeper
+from app.storage.store import Store
+from app.storage.stored import DeletedRuns, RunGoneError
+from app.storage.tables import runs_table, steps_table
+from tests.storage.test_store import make_run, make_step
 
 DAY = timedelta(days=1)
 BIG_BUDGET = 1 << 40
@@ -106,12 +102,12 @@ def test_creating_stepping_and_resetting_mark_a_run_active_once_a_minute(store, 
     store.add_steps("run-1", [make_step(1)])
     assert last_active(store, "run-1") == long_ago  # Written when the run was created: not yet.
 
-    monkeypatch.setattr(app.store, "ACTIVITY_WRITE_SECONDS", 0.0)
+    monkeypatch.setattr(app.storage.housekeeping, "ACTIVITY_WRITE_SECONDS", 0.0)
     store.add_steps("run-1", [make_step(2)])
     stepped = last_active(store, "run-1")
     assert stepped is not None and stepped >= before
 
-    monkeypatch.setattr(app.store, "ACTIVITY_WRITE_SECONDS", 60.0)
+    monkeypatch.setattr(app.storage.housekeeping, "ACTIVITY_WRITE_SECONDS", 60.0)
     set_last_active(store, "run-1", long_ago)
     store.add_steps("run-1", [make_step(3)])
     assert last_active(store, "run-1") == long_ago  # Written less than a minute ago.
@@ -261,7 +257,7 @@ def test_deleting_runs_deletes_their_steps_without_foreign_key_cascades(tmp_path
 def test_a_step_stored_while_its_run_is_deleted_leaves_no_orphan(store, database_url):
     """Another process is storing a step (its transaction open) when the sweep deletes the
     run: either the run is in use and kept with every step, or it goes with every step."""
-    from tests.test_store import waits_for_other_transaction
+    from tests.storage.test_store import waits_for_other_transaction
 
     add_run_with_steps(store, "run-1", 3)
     set_last_active(store, "run-1", datetime.now(UTC) - 40 * DAY)
@@ -299,7 +295,7 @@ def test_sweeps_are_due_by_the_clock_or_by_what_was_written(store, monkeypatch):
     keeper.sweep()
     assert not keeper.sweep_due()
     clock = [time.monotonic()]
-    monkeypatch.setattr("app.retention.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("app.storage.retention.time.monotonic", lambda: clock[0])
     keeper.sweep()
     clock[0] += 299
     assert not keeper.sweep_due()

@@ -1,5 +1,5 @@
 """What the store keeps for owners and teachers: token hashes and the class list in one query.
-(How an older database gets the owner's column: tests/test_schema_migration.py.)"""
+(How an older database gets the owner's column: tests/storage/test_migration.py.)"""
 
 import math
 from dataclasses import replace
@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from app.domain.spec import TrainingSpec
-from app.store import Store
-from tests.test_store import make_run, make_step
+from app.storage.store import Store
+from tests.storage.test_store import make_run, make_step
 
 
 @pytest.fixture

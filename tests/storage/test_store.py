@@ -12,16 +12,16 @@ from sqlalchemy import create_engine, insert
 from app.domain.records import StepRecord, Weights
 from app.domain.run_config import DataOrigin, RunConfig
 from app.domain.spec import TrainingSpec
-from app.store import (
+from app.storage.store import Store
+from app.storage.stored import (
     ForkSourceChangedError,
     RunHead,
     StepConflictError,
-    Store,
     StoredRun,
     StoredStep,
-    reset_in_transaction,
-    steps_table,
 )
+from app.storage.tables import steps_table
+from app.storage.transactions import reset_in_transaction
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Engines for the store: SQLite for one process, PostgreSQL for several processes or machines.
 
-Knows nothing of the tables: `app.store` declares them, and has them made or migrated
-(app/schema_migration.py) under `schema_lock`.
+Knows nothing of the tables: `app.storage.store` declares them, and has them made or migrated
+(app/storage/migration.py) under `schema_lock`.
 """
 
 from collections.abc import Iterator

@@ -1,9 +1,10 @@
 """Bring the database's schema to the code's when the store starts: Alembic's upgrade to head.
 
-The revisions are in app/migrations/versions/; the first adopts a database made by a Stepwise
-from before migrations. Alembic is configured here in code, so no alembic.ini ships or is read.
+The revisions are in app/storage/migrations/versions/; the first adopts a database made by a
+Stepwise from before migrations. Alembic is configured here in code, so no alembic.ini ships
+or is read.
 For a new revision, or to see where a database stands, Alembic's command line works through
-`python -m app.schema_migration` (e.g. `revision --autogenerate -m "…"`, `current`), on the
+`python -m app.storage.migration` (e.g. `revision --autogenerate -m "…"`, `current`), on the
 database the server's settings name.
 """
 
@@ -40,7 +41,7 @@ class SchemaMigrationError(RuntimeError):
 
 def migration_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration: where the revisions are, and the connection to migrate (if not
-    given, app/migrations/env.py connects to the database the settings name)."""
+    given, app/storage/migrations/env.py connects to the database the settings name)."""
     config = Config()
     # The option is interpolated as in an .ini file, where a `%` must be written `%%`.
     config.set_main_option("script_location", str(MIGRATIONS_DIRECTORY).replace("%", "%%"))
@@ -53,7 +54,7 @@ def upgrade_to_head(engine: Engine) -> None:
     """Apply the revisions the database has not had yet; none if it is at the head already.
 
     One transaction: on PostgreSQL, whose DDL is transactional, a failed upgrade leaves nothing
-    half done. Replicas starting together must hold `app.database.schema_lock` around this.
+    half done. Replicas starting together must hold `app.storage.database.schema_lock` around this.
     """
     with _ONE_MIGRATION_AT_A_TIME, engine.begin() as connection:
         command.upgrade(migration_config(connection), "head")
@@ -61,7 +62,7 @@ def upgrade_to_head(engine: Engine) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Alembic's command line, configured as at start-up."""
-    cli = CommandLine(prog="python -m app.schema_migration")
+    cli = CommandLine(prog="python -m app.storage.migration")
     options = cli.parser.parse_args(argv)
     if not hasattr(options, "cmd"):
         cli.parser.error("too few arguments")

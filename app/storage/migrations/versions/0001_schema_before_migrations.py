@@ -1,7 +1,8 @@
 """The schema as Stepwise made it before migrations: the tables runs, steps and health_probe.
 
-Written out, not taken from app.store's metadata, which later revisions will change. A database
-that an older Stepwise made (it has no alembic_version table) is adopted rather than made anew:
+Written out, not taken from app.storage.tables' metadata, which later revisions will change. A
+database that an older Stepwise made (it has no alembic_version table) is adopted rather than
+made anew:
 the tables it lacks are created and the nullable columns added since (runs.owner_token_hash,
 runs.last_active_at) are added, its rows untouched. Any other difference, such as a missing
 required column, is refused before anything changes: it cannot be fixed in place.
@@ -14,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from app.schema_migration import SchemaMigrationError
+from app.storage.migration import SchemaMigrationError
 
 revision: str = "0001"
 down_revision: str | Sequence[str] | None = None

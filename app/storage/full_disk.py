@@ -1,6 +1,6 @@
 """Writes that fail because the database's disk is full, told apart from other errors; and
 writes refused because the store is over its storage budget (StorageBudgetFullError, raised
-by the store while app/retention.py's sweep finds nothing it may delete).
+by the store while app/storage/retention.py's sweep finds nothing it may delete).
 
 The store turns such a failure into `StorageFullError` (the API answers it 507 with
 Retry-After) and remembers it in `WriteHealth` until a write succeeds again, which `/healthz`
@@ -50,7 +50,7 @@ class StorageFullError(Exception):
 
 class StorageBudgetFullError(StorageFullError):
     """A write that would grow the store was refused before it ran: the store is over the
-    server's storage budget and no run may be deleted to make room (app/retention.py)."""
+    server's storage budget and no run may be deleted to make room (app/storage/retention.py)."""
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.settings import Settings
-from app.store import DeletedRuns, IdleRun, Store, StoreUsage
+from app.storage.store import Store
+from app.storage.stored import DeletedRuns, IdleRun, StoreUsage
 
 logger = logging.getLogger(__name__)
 

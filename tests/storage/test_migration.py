@@ -1,5 +1,5 @@
-"""The schema's migrations (app/migrations/): they make the tables the store declares, adopt a
-database made before them with its runs intact, refuse what cannot be fixed in place, and do
+"""The schema's migrations (app/storage/migrations/): they make the tables the store declares,
+adopt a database made before them with its runs intact, refuse what cannot be fixed in place, and do
 nothing on a second start, nor when replicas start together. On SQLite and PostgreSQL (see
 tests/databases.py)."""
 
@@ -29,12 +29,13 @@ from sqlalchemy import (
     text,
 )
 
-from app.database import make_engine
-from app.schema_migration import SchemaMigrationError, migration_config, upgrade_to_head
 from app.settings import PROJECT_ROOT
-from app.store import Store, metadata
+from app.storage.database import make_engine
+from app.storage.migration import SchemaMigrationError, migration_config, upgrade_to_head
+from app.storage.store import Store
+from app.storage.tables import metadata
 from tests.databases import postgres_schema
-from tests.test_store import make_run, make_step
+from tests.storage.test_store import make_run, make_step
 
 # The runs table as Stepwise made it on SQLite before owner tokens, in its own SQL.
 OLD_RUNS_TABLE = """CREATE TABLE runs (
@@ -45,7 +46,7 @@ OLD_RUNS_TABLE = """CREATE TABLE runs (
 # A replica: it imports the store, says it is ready, waits for the word, then starts a store.
 REPLICA = """
 import pathlib, sys, time
-from app.store import Store
+from app.storage.store import Store
 ready, go, url = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
 ready.touch()
 while not go.exists():
@@ -57,8 +58,8 @@ REPLICAS = 4
 
 def tables_before_migrations(*, before_owner_tokens: bool = False) -> MetaData:
     """The tables as app/store.py declared them when Stepwise had no migrations (its
-    `create_all` made them), kept here as they were while app/store.py moves on; before owner
-    tokens, runs lacked the last two columns and there was no health_probe."""
+    `create_all` made them), kept here as they were while app/storage/tables.py moves on; before
+    owner tokens, runs lacked the last two columns and there was no health_probe."""
     legacy = MetaData()
     recent = [
         Column("owner_token_hash", String(64), nullable=True),
@@ -174,7 +175,7 @@ def test_the_migrations_make_the_tables_the_store_declares(database_url):
             differences = compare_metadata(MigrationContext.configure(connection), metadata)
     finally:
         engine.dispose()
-    # A change to app/store.py's tables needs a revision that makes it (see app/migrations/).
+    # A change to app/storage/tables.py needs a revision that makes it (app/storage/migrations/).
     assert differences == []
     assert revision_of(database_url) == head()
 
@@ -265,7 +266,7 @@ def test_a_column_that_cannot_be_added_in_place_is_refused(database_url):
 
 @pytest.mark.slow
 def test_replicas_starting_together_on_postgresql_migrate_once(tmp_path):
-    # Processes, to take app.database.schema_lock as replicas do: without it, all but one of
+    # Processes, to take app.storage.database.schema_lock as replicas do: without it, all but one of
     # them failed, each creating a table the first had made meanwhile.
     with postgres_schema() as url:
         store_before_migrations(url, before_owner_tokens=True)

@@ -1,6 +1,6 @@
 """${message}
 
-Written out, not taken from app.store's metadata, which later revisions will change again.
+Written out, not taken from app.storage.store's metadata, which later revisions will change again.
 """
 
 from collections.abc import Sequence
