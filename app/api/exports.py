@@ -16,14 +16,9 @@ from app.api.deps import ServiceDep
 from app.api.presenters import run_page_path, run_public
 from app.domain.records import StepRecord
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
-from app.listings.scripts import (
-    STEPS,
-    ListingLine,
-    ListingSource,
-    as_text,
-    compat_v1_listing,
-    tf2_listing,
-)
+from app.listings.compat_v1 import compat_v1_listing
+from app.listings.source import STEPS, ListingLine, ListingSource, as_text
+from app.listings.tf2 import tf2_listing
 from app.runs.views import RunView
 from app.schemas.runs import RunPublic, StepPublic
 from app.storage.stored import StoredRun

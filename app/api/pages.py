@@ -13,7 +13,9 @@ from app.api.presenters import run_page_path, run_public
 from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import messages
-from app.listings.scripts import ListingSource, compat_v1_listing, tf2_listing
+from app.listings.compat_v1 import compat_v1_listing
+from app.listings.source import ListingSource
+from app.listings.tf2 import tf2_listing
 from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of

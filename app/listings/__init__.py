@@ -1,1 +1,8 @@
-"""The sample program as runnable scripts, written for a given run. Text only: no TensorFlow."""
+"""The sample program as runnable scripts for a given run, in compat.v1 form and in TF2 form.
+
+Text only: no TensorFlow here. Each line may name the page action it corresponds to (so the page
+can highlight it) and a note about an API the sample used under an older name. Running a listing
+prints, for every step, the step number, the loss and b and m: the same numbers as the run, as
+the tests check. Any optimizer, loss and batch size of a run is written out; the default run
+reads as the sample.
+"""

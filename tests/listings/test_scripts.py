@@ -7,13 +7,9 @@ from app.domain.data import sample_dataset, validated_dataset
 from app.domain.records import Weights
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
 from app.i18n import LANGUAGES, messages
-from app.listings.scripts import (
-    STEPS,
-    ListingSource,
-    as_text,
-    compat_v1_listing,
-    tf2_listing,
-)
+from app.listings.compat_v1 import compat_v1_listing
+from app.listings.source import STEPS, ListingSource, as_text
+from app.listings.tf2 import tf2_listing
 from app.training.model import LinearRegressionModel
 from tests.scripts import scripts_running
 

@@ -1,0 +1,71 @@
+"""Pieces both listings share: the data, the initial weights, the batch function, the loss,
+and the rendering of a template with them."""
+
+from typing import Any
+
+from app.domain.spec import LossName, TrainingSpec
+from app.listings.source import ListingSource
+
+WIDTH = 88  # Longer lines of a call are broken, for the page's narrow code columns.
+
+
+def data_lines(source: ListingSource) -> str:
+    if source.points is not None:
+        x, y = source.points
+        return f"x = np.array({x!r})\ny = np.array({y!r})\n"
+    assert source.x_range is not None
+    return (
+        f"num_examples = {source.num_points}\n"
+        f"noise_factor = {source.noise!r}\n"
+        f"line_x_range = ({source.x_range[0]!r}, {source.x_range[1]!r})\n"
+        f"np.random.seed({source.spec.seed})\n"
+        "X = np.array([np.linspace(*line_x_range, num_examples),\n"
+        "              np.linspace(*line_x_range, num_examples)])\n"
+        "X += np.random.randn(2, num_examples) * noise_factor\n"
+        "x, y = X\n"
+    )
+
+
+def initial_weights(source: ListingSource, random_normal: str) -> str:
+    if source.initial_weights is not None:
+        b, m = source.initial_weights
+        return f"[[{b!r}], [{m!r}]]"
+    return f"{random_normal}([2, 1], 0, 0.1, seed={source.spec.seed})"
+
+
+# The engine's `batch_schedule`, written for learners: the same batches in the same order.
+_BATCH_FUNCTION = """
+batch_size = {batch_size}
+
+
+def batch_for(step):
+    # The points of mini-batch step `step` (1-based): each epoch visits them in a new order,
+    # drawn from the seed and the epoch; the few left over at its end sit that epoch out.
+    epoch, batch = divmod(step - 1, len(x) // batch_size)
+    order = np.random.default_rng([{seed}, epoch]).permutation(len(x))
+    return order[batch * batch_size:(batch + 1) * batch_size]
+
+"""
+
+
+def batch_function(spec: TrainingSpec) -> str:
+    if spec.batch_size is None:
+        return ""
+    return _BATCH_FUNCTION.format(batch_size=spec.batch_size, seed=spec.seed)
+
+
+def loss_of(errors: str, kind: LossName) -> str:
+    """The run's loss of `errors` as code: the sample's l2_loss (Σe²/2) or the mean square."""
+    if kind == "l2_loss":
+        return f"tf.nn.l2_loss({errors})"
+    return f"tf.reduce_mean(tf.square({errors}))"
+
+
+def render(template: str, source: ListingSource, fields: dict[str, Any], steps: int) -> str:
+    return template.format(
+        seed=source.spec.seed,
+        data=data_lines(source),
+        batch_function=batch_function(source.spec),
+        steps=steps,
+        **fields,
+    )
