@@ -52,7 +52,7 @@ def give_client_id(request: Request, response: Response) -> None:
 
 def count_new_run(request: Request, service: ServiceDep) -> None:
     """Count a new run or fork against its client's allowance; 429 once it is used up."""
-    service.count_new_run(client_of(request))
+    service.admission.count_new_run(client_of(request))
 
 
 async def _count_new_run(request: Request, service: ServiceDep) -> None:

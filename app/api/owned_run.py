@@ -15,9 +15,9 @@ from app.api.deps import OwnerTokenHeader, ServiceDep
 async def _owned_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHeader = None) -> str:
     # Counted first, in memory on the event loop: a refused request (429) costs no thread and
     # no query. Counted per run and token, so wrong tokens cannot use up the owner's allowance.
-    service.count_change(run_id, owner_token)
+    service.admission.count_change(run_id, owner_token)
     # The owner may have to be read from the store: in a worker thread.
-    await run_in_threadpool(service.require_owner, run_id, owner_token)
+    await run_in_threadpool(service.admission.require_owner, run_id, owner_token)
     return run_id
 
 

@@ -53,7 +53,7 @@ async def stream_run(
     the computation. A server shutting down ends the stream with a `shutdown` event.
     """
     await run_in_threadpool(service.check_can_step, run_id, n)
-    lease = service.open_stream(client)  # 429 if this client has its streams open already.
+    lease = service.admission.open_stream(client)  # 429 if the client has its streams open.
     # sse-starlette sets it when the server is told to stop (SIGTERM), then gives the stream
     # the grace period to end with its final event.
     shutdown = anyio.Event()
@@ -63,7 +63,7 @@ async def stream_run(
         shutdown_event=shutdown,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
         # A reader that stops reading (its buffers full) is dropped, and its stream ends.
-        send_timeout=service.stream_send_timeout,
+        send_timeout=service.admission.stream_send_timeout,
         # Also run when the body never starts (the client left first): the place is freed.
         background=BackgroundTask(lease.release),
     )

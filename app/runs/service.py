@@ -1,22 +1,24 @@
 """What a learner does to a run: create, view, step, stream, evaluate, reset and fork it.
 
 Each operation computes with the run's live session, persists, and only then returns, so
-nothing reaches a client that the store does not already hold. What a request turns into is
-in app.runs.creation, the refusals before a step in app.runs.guards, the pacing of a stream in
+nothing reaches a client that the store does not already hold. Who may do it and how often is
+app.runs.admission; the live sessions are app.runs.sessions; what a request turns into is in
+app.runs.creation, the refusals before a step in app.runs.guards, the pacing of a stream in
 app.runs.streaming, and what the service answers with in app.runs.views.
 """
 
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 
 import anyio
 
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.records import StepRecord, Weights
-from app.runs.coherence import Position, SessionPositions
+from app.runs.admission import Admission
+from app.runs.coherence import Position
 from app.runs.creation import (
     dataset_for,
     forked_run,
@@ -29,33 +31,22 @@ from app.runs.errors import (
     RunChangedError,
     RunContendedError,
     RunNotFoundError,
-    RunRequestError,
     RunResetError,
 )
-from app.runs.guards import refuse_bad_step_count, refuse_if_diverged, refuse_if_full
-from app.runs.history import HistoryReader
-from app.runs.limits import (
-    Client,
-    ClientCreateLimiter,
-    ComputeSlots,
-    RateLimiter,
-    StreamLease,
-    StreamSlots,
+from app.runs.guards import (
+    refuse_bad_fork_step,
+    refuse_bad_step_count,
+    refuse_if_diverged,
+    refuse_if_full,
 )
+from app.runs.history import HistoryReader
+from app.runs.limits import ComputeSlots
 from app.runs.owners import RunOwners, new_owner_token
-from app.runs.registry import RunRegistry
-from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
+from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS
+from app.runs.sessions import LiveSessions
 from app.runs.setting_locks import check_locks
 from app.runs.streaming import stream_steps
-from app.runs.views import (
-    NO_HISTORY,
-    RunView,
-    StepBatch,
-    dataset_of,
-    evaluation_after,
-    run_stability,
-    training_spec_of,
-)
+from app.runs.views import NO_HISTORY, RunView, StepBatch, evaluation_after, run_stability
 from app.schemas.requests import RunCreate
 from app.settings import Settings
 from app.storage.store import Store
@@ -78,66 +69,28 @@ class RunService:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._settings = settings
-        self._owners = RunOwners(store)
+        owners = RunOwners(store)
+        self.admission = Admission(owners, settings)
         self._slots = ComputeSlots(
             settings.max_concurrent_computations, settings.compute_wait_seconds
         )
-        self._rate = RateLimiter(settings.run_rate_limit)
-        self._creates = ClientCreateLimiter(
-            settings.create_rate_limit, settings.create_rate_limit_per_address
-        )
-        self._streams = StreamSlots(
-            settings.max_streams_per_client, settings.max_streams_per_address
-        )
-        # Where each live session stands in the store, which other processes may also change.
-        self._positions = SessionPositions(store)
-        # One process at a time computes a run (on PostgreSQL; nothing on SQLite).
-        self._run_locks = RunLocks(settings.resolved_database_url())
+        self._sessions = LiveSessions(store, settings, self._slots, owners)
+        self._positions = self._sessions.positions
         self.history = HistoryReader(store)
-        # A refused request leaves the session as it was, so the session is kept. Every use
-        # of a session holds a computation slot.
-        self._registry = RunRegistry(
-            settings.max_live_runs,
-            self._load_model,
-            keeps_session_on=RunRequestError,
-            admit=self._slots.hold,
-            require=self._owners.owner_of,  # Raises for ids of no stored run.
-        )
 
     def close(self) -> None:
-        self._registry.close_all()
-        self._run_locks.close()
+        self._sessions.close()
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
         self._store.ping()
 
     def live_sessions(self) -> int:
-        return self._registry.live_count()
+        return self._sessions.live_count()
 
     def close_idle_sessions(self) -> int:
         """Close the sessions unused for `idle_session_seconds`; return how many."""
-        return self._registry.close_idle(self._settings.idle_session_seconds)
-
-    def count_change(self, run_id: str, owner_token: str | None) -> None:
-        """Count a step, stream or reset request against the run's rate limit.
-
-        Counted per run and owner token, never per address (a class shares one): requests
-        with a wrong token, refused anyway, cannot use up the owner's allowance.
-        """
-        self._rate.hit(run_id, owner_token or "")
-
-    def count_new_run(self, client: Client) -> None:
-        """Count a new run or fork against the client's allowance (CreateRateLimitedError)."""
-        self._creates.hit(client)
-
-    @property
-    def stream_send_timeout(self) -> float:
-        return self._settings.stream_send_timeout_seconds
-
-    def open_stream(self, client: Client) -> StreamLease:
-        """A place for one more open stream of `client` (TooManyStreamsError if none)."""
-        return self._streams.take(client)
+        return self._sessions.close_idle()
 
     def create(self, spec: RunCreate, locks: Sequence[str] = ()) -> RunView:
         """Create a run owned by whoever receives the answer's token.
@@ -166,8 +119,7 @@ class RunService:
         except BaseException:
             model.close()
             raise
-        self._registry.add(run.id, model)
-        self._positions.moved(model, Position(generation=0, step=0))
+        self._sessions.add(run.id, model, Position(generation=0, step=0))
         return RunView(
             run=run,
             history=NO_HISTORY,
@@ -185,18 +137,8 @@ class RunService:
         head = self._store.head(run_id)
         if head is None:
             raise RunNotFoundError(run_id)
-        last = head.step
-        if not 0 <= step <= last:
-            # 422 as for step -1: the run exists, the body asks for a step it does not have
-            # (a 404 would say the run is gone; found by Schemathesis).
-            raise InvalidRunRequestError(
-                f"step must be from 0 (the start) to {last}, this run's last step"
-            )
-        if step > 0 and self._store.state_at(run_id, step) is None:
-            raise InvalidRunRequestError(
-                f"step {step} overflowed, so there is no state to continue from; "
-                "fork from an earlier step"
-            )
+        missing = 0 < step <= head.step and self._store.state_at(run_id, step) is None
+        refuse_bad_fork_step(step, head.step, missing)
         owner = new_owner_token()
         fork = forked_run(run, step, owner.hash)
         # The steps are copied and checked in one transaction of the store, which no step or
@@ -211,10 +153,6 @@ class RunService:
     def summaries(self, limit: int, offset: int = 0) -> list[RunSummary]:
         """Runs newest first, with where each history stands (the teacher's list)."""
         return self._store.run_summaries(limit, offset)
-
-    def require_owner(self, run_id: str, token: str | None) -> None:
-        """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
-        self._owners.require_owner(run_id, token)
 
     def get(self, run_id: str) -> RunView:
         """The run as its session holds it now, with its history up to that step.
@@ -313,31 +251,14 @@ class RunService:
     def _check_step_count(self, n: int) -> None:
         refuse_bad_step_count(n, self._settings.max_steps_per_request)
 
-    @contextmanager
     def checkout(
         self,
         run_id: str,
         exclusive: bool = False,
         lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS,
-    ) -> Iterator[LinearRegressionModel]:
-        """Hold the run's lock and give its live model (see RunRegistry.checkout), holding
-        the run's latest stored state (another process may have stored more).
-
-        If `exclusive` (to change the run: a step or a reset), also hold the run's lock across
-        processes (RunLocks.exclusive), waiting up to `lock_wait_seconds` for another process
-        to finish with it (then RunBusyError); it is taken before catching up, so the catch-up
-        sees that process's last steps. Reads need no such lock: they change nothing stored.
-        An unknown run raises RunNotFoundError.
-        """
-
-        def hold() -> AbstractContextManager[object]:
-            if not exclusive:
-                return nullcontext()
-            return self._run_locks.exclusive(run_id, lock_wait_seconds)
-
-        with self._registry.checkout(run_id, hold) as model:
-            self._positions.catch_up(run_id, model)
-            yield model
+    ) -> AbstractContextManager[LinearRegressionModel]:
+        """The run's live model, held for this caller alone (see LiveSessions.checkout)."""
+        return self._sessions.checkout(run_id, exclusive, lock_wait_seconds)
 
     def _base_run(self, run_id: str | None) -> StoredRun | None:
         if run_id is None:
@@ -357,8 +278,3 @@ class RunService:
         if run is None:
             raise RunNotFoundError(run_id)
         return run
-
-    def _load_model(self, run_id: str) -> LinearRegressionModel:
-        """Rebuild a run's session; `checkout` then restores its last stored state."""
-        run = self.require_run(run_id)
-        return LinearRegressionModel(dataset_of(run), training_spec_of(run))

@@ -11,61 +11,23 @@ from app.domain.data import Dataset
 from app.domain.graph import GraphView
 from app.domain.readings import Breakdown, Evaluation, LossSurface, StepOutcome
 from app.domain.records import StepRecord, VariableState, Weights
-from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec, batch_schedule
+from app.domain.spec import TrainingSpec, batch_schedule
 from app.training.fused import FusedRun, build_fused_run
 from app.training.graph_view import describe_graph
 from app.training.objective import Objective, loss_of_errors
 from app.training.session import SessionOwner
+from app.training.variables import (
+    VariableHandles,
+    as_state,
+    column_of,
+    make_optimizer,
+    variable_roles,
+    weights_of,
+)
 
 v1 = tf.compat.v1
 
 INITIAL_WEIGHTS_STDDEV = 0.1
-
-
-class _VariableHandles:
-    """The ops that set one variable, made while its graph is being built."""
-
-    def __init__(self, variable: tf.Variable) -> None:
-        self.variable = variable
-        self.initializer = variable.initializer
-        # Feeding a variable's initial-value tensor while running its initializer sets the
-        # variable to any value without adding assign ops to the learner's graph.
-        self.initial_value = variable.initial_value
-
-
-def _as_state(values: dict[str, Any]) -> VariableState:
-    return {name: np.asarray(value).tolist() for name, value in values.items()}
-
-
-def _weights(column: np.ndarray) -> Weights:
-    return Weights(b=float(column[0, 0]), m=float(column[1, 0]))
-
-
-def _column(weights: Weights) -> np.ndarray:
-    return np.array([[weights.b], [weights.m]], dtype=np.float32)
-
-
-def _variable_roles(
-    optimizer: tf.compat.v1.train.Optimizer,
-    weights: tf.Variable,
-    global_step: tf.Variable,
-    variables: list[tf.Variable],
-) -> dict[str, str]:
-    """Name each variable the update changes by its role: `weights`, the optimizer's slot
-    names (`m`, `v`, `momentum`, ...), or its own name for others (Adam's `beta1_power`)."""
-    roles = {"weights": weights.op.name}
-    for slot in optimizer.get_slot_names():
-        roles[slot] = optimizer.get_slot(weights, slot).op.name
-    named = set(roles.values()) | {global_step.op.name}
-    roles.update({v.op.name: v.op.name for v in variables if v.op.name not in named})
-    return roles
-
-
-def make_optimizer(spec: TrainingSpec) -> tf.compat.v1.train.Optimizer:
-    """The run's `tf.compat.v1.train` optimizer, built with its own parameters."""
-    optimizer_class = getattr(v1.train, OPTIMIZER_CLASSES[spec.optimizer])
-    optimizer: tf.compat.v1.train.Optimizer = optimizer_class(spec.learning_rate, **spec.params())
-    return optimizer
 
 
 class LinearRegressionModel(SessionOwner):
@@ -181,8 +143,8 @@ class LinearRegressionModel(SessionOwner):
         )
         self._fused: FusedRun | None = None
         self._initialize = v1.global_variables_initializer()
-        self._variables = {v.op.name: _VariableHandles(v) for v in variables}
-        self.variable_roles = _variable_roles(optimizer, weights, global_step, variables)
+        self._variables = {v.op.name: VariableHandles(v) for v in variables}
+        self.variable_roles = variable_roles(optimizer, weights, global_step, variables)
 
     @property
     def steps_done(self) -> int:
@@ -220,9 +182,9 @@ class LinearRegressionModel(SessionOwner):
         state_after = out["state"]
         record = StepRecord(
             step=int(state_after["global_step"]),
-            weights_before=_weights(out["weights_before"]),
-            gradient=_weights(out["gradient"]),
-            weights_after=_weights(state_after["weights"]),
+            weights_before=weights_of(out["weights_before"]),
+            gradient=weights_of(out["gradient"]),
+            weights_after=weights_of(state_after["weights"]),
             loss_before=float(out["loss_before"]),
             loss_after=float(out["loss_after"]),
         )
@@ -230,7 +192,7 @@ class LinearRegressionModel(SessionOwner):
         return StepOutcome(
             record=record,
             predictions=out["predictions"][:, 0].tolist(),
-            state=_as_state(state_after),
+            state=as_state(state_after),
         )
 
     def _note_step(self, record: StepRecord) -> None:
@@ -263,13 +225,13 @@ class LinearRegressionModel(SessionOwner):
             state = {name: values[index] for name, values in out["state"].items()}
             record = StepRecord(
                 step=int(state["global_step"]),
-                weights_before=_weights(out["weights_before"][index]),
-                gradient=_weights(out["gradient"][index]),
-                weights_after=_weights(state["weights"]),
+                weights_before=weights_of(out["weights_before"][index]),
+                gradient=weights_of(out["gradient"][index]),
+                weights_after=weights_of(state["weights"]),
                 loss_before=float(out["loss_before"][index]),
                 loss_after=float(out["loss_after"][index]),
             )
-            outcomes.append(StepOutcome(record=record, predictions=shown, state=_as_state(state)))
+            outcomes.append(StepOutcome(record=record, predictions=shown, state=as_state(state)))
         self._note_step(outcomes[-1].record)
         return outcomes
 
@@ -278,7 +240,7 @@ class LinearRegressionModel(SessionOwner):
         out = self._session.run(self._eval_fetches)
         return Evaluation(
             step=int(out["step"]),
-            weights=_weights(out["weights"]),
+            weights=weights_of(out["weights"]),
             loss=float(out["loss"]),
             predictions=out["yhat"][:, 0].tolist(),
         )
@@ -288,7 +250,7 @@ class LinearRegressionModel(SessionOwner):
 
         The step decides the batch of a mini-batch run. Nothing changes.
         """
-        feeds = {self._weights_read: _column(weights)}
+        feeds = {self._weights_read: column_of(weights)}
         batch = self.batch_for(step)
         if batch is not None:
             feeds[self._batch] = batch
@@ -300,7 +262,7 @@ class LinearRegressionModel(SessionOwner):
             contributions_b=out["contributions"][:, 0].tolist(),
             contributions_m=out["contributions"][:, 1].tolist(),
             loss=float(out["loss"]),
-            gradient=_weights(out["gradient"]),
+            gradient=weights_of(out["gradient"]),
         )
 
     def loss_surface(self, b_values: np.ndarray, m_values: np.ndarray) -> LossSurface:
@@ -324,7 +286,7 @@ class LinearRegressionModel(SessionOwner):
 
     def state(self) -> VariableState:
         """Return every variable's value: enough to continue this run exactly elsewhere."""
-        return _as_state(
+        return as_state(
             self._session.run({name: v.variable for name, v in self._variables.items()})
         )
 
@@ -343,5 +305,5 @@ class LinearRegressionModel(SessionOwner):
     def set_weights(self, weights: Weights) -> None:
         """Replace the initial weights, keeping the step count at zero."""
         state = self.state()
-        state["weights"] = _column(weights).tolist()
+        state["weights"] = column_of(weights).tolist()
         self.restore(state)

@@ -80,7 +80,7 @@ def test_an_open_stream_holds_its_clients_place_until_it_ends(app_with):
         assert second.status_code == 200
         second.read()
     service = client.app.state.service
-    lease = service.open_stream(Client("testclient", None))
+    lease = service.admission.open_stream(Client("testclient", None))
     refused = client.get(f"/api/runs/{run_id}/stream", params={"n": 3})
     assert refused.status_code == 429
     assert "runs playing at once" in refused.json()["detail"]

@@ -238,7 +238,7 @@ def test_requests_for_runs_that_do_not_exist_evict_no_session(app_with, monkeypa
     run_ids = [create(client) for _ in range(4)]
     service = client.app.state.service
     rebuilt: list[str] = []
-    registry = service._registry
+    registry = service._sessions._registry
     load = registry._load
     monkeypatch.setattr(registry, "_load", lambda run_id: rebuilt.append(run_id) or load(run_id))
     for index in range(10):

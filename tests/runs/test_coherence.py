@@ -76,7 +76,7 @@ def steps_of(batch) -> list[int]:
 def without_run_locks(monkeypatch, process: Process) -> None:
     """Make `process` step runs without their lock across processes, as a replica of a
     version before the lock would, so that it races the other for the store."""
-    monkeypatch.setattr(process.service, "_run_locks", RunLocks("sqlite://"))
+    monkeypatch.setattr(process.service._sessions, "_run_locks", RunLocks("sqlite://"))
 
 
 def needs_postgresql(database_url: str) -> None:
@@ -206,7 +206,7 @@ def test_a_step_that_does_not_get_its_turn_in_time_is_refused_busy(processes, da
     needs_postgresql(database_url)
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
-    with a.service._run_locks.exclusive(run_id):  # A computes the run for longer than B waits.
+    with a.service._sessions._run_locks.exclusive(run_id):  # A computes the run for longer than B waits.
         started = time.monotonic()
         with pytest.raises(RunBusyError) as refused:
             b.service.step(run_id, 1, lock_wait_seconds=0.2)
@@ -228,7 +228,7 @@ def test_a_stream_waits_while_another_process_computes_the_run(processes, databa
     hold_seconds = STREAM_LOCK_WAIT_SECONDS + 0.5
 
     def hold() -> None:
-        with a.service._run_locks.exclusive(run_id):
+        with a.service._sessions._run_locks.exclusive(run_id):
             holding.set()
             time.sleep(hold_seconds)
 
@@ -248,7 +248,7 @@ def test_a_stream_that_never_gets_its_turn_ends_busy(processes, database_url, mo
     monkeypatch.setattr(streaming, "STREAM_LOCK_WAIT_SECONDS", 0.1)
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
-    with a.service._run_locks.exclusive(run_id), pytest.raises(RunBusyError):
+    with a.service._sessions._run_locks.exclusive(run_id), pytest.raises(RunBusyError):
         streamed(b, run_id, 5)
     assert history(a, run_id) == []
 
@@ -313,7 +313,7 @@ def test_over_http_a_step_that_does_not_get_its_turn_is_answered_503_with_retry_
     client, monkeypatch
 ):
     run_id = client.post("/api/runs").json()["id"]
-    locks = client.app.state.service._run_locks
+    locks = client.app.state.service._sessions._run_locks
 
     def taken(_run_id, wait_seconds):
         raise RunBusyError(wait_seconds)
