@@ -4,7 +4,7 @@ Everything here reads the run's session and store; nothing changes the run.
 """
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFo
 from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
 from app.runs.views import dataset_of, training_spec_of
-from app.storage.store import Store
+from app.storage.stored import LastStep
 
 
 @dataclass(frozen=True)
@@ -63,22 +63,30 @@ def _by_role(state: VariableState | None, roles: dict[str, str]) -> dict[str, An
     return None if state is None else {role: state[name] for role, name in roles.items()}
 
 
+class StoredSteps(Protocol):
+    """The inspector's one view of the store: stored steps, read-only (the Store is one)."""
+
+    def last_step(self, run_id: str) -> LastStep | None: ...
+    def get_step(self, run_id: str, step: int) -> StepRecord | None: ...
+    def state_at(self, run_id: str, step: int) -> VariableState | None: ...
+
+
 class RunInspector:
     """Answers "what did step k do, and why" for the runs of `runs`."""
 
-    def __init__(self, runs: RunService, store: Store) -> None:
+    def __init__(self, runs: RunService, steps: StoredSteps) -> None:
         self._runs = runs
-        self._store = store
+        self._steps = steps
 
     def step_detail(self, run_id: str, step: int) -> StepDetail:
         """Explain stored step `step`, or the next step (one past the last) before it runs."""
         run = self._runs.require_run(run_id)
         with self._runs.checkout(run_id) as model:
-            last_step = self._store.last_step(run_id)
+            last_step = self._steps.last_step(run_id)
             last = last_step.step if last_step is not None else 0
             if not 1 <= step <= last + 1:
                 raise StepNotFoundError(step, last)
-            record = self._store.get_step(run_id, step) if step <= last else None
+            record = self._steps.get_step(run_id, step) if step <= last else None
             if record is None:
                 refuse_if_diverged(model)
                 weights_before = model.evaluate().weights
@@ -86,9 +94,9 @@ class RunInspector:
             else:
                 weights_before = record.weights_before
                 state_before = (
-                    run.initial_state if step == 1 else self._store.state_at(run_id, step - 1)
+                    run.initial_state if step == 1 else self._steps.state_at(run_id, step - 1)
                 )
-            state_after = None if record is None else self._store.state_at(run_id, step)
+            state_after = None if record is None else self._steps.state_at(run_id, step)
             breakdown = None
             if weights_before.is_finite():
                 breakdown = model.breakdown(weights_before, step)
