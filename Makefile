@@ -16,7 +16,7 @@ BIN := $(VENV)/bin
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test test-fast lint bench bench-page bench-class chromium clean
+.PHONY: run test test-fast test-js lint bench bench-page bench-class chromium node clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,14 +36,20 @@ run: $(VENV)/.runtime
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) \
 		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
-## Run every test: engine, store, API, a real server process, and Chromium in the browser.
-test: $(VENV)/.dev chromium
+## Run every test: engine, store, API, a real server process, Chromium in the browser, and the
+## front end's pure modules under Node.
+test: $(VENV)/.dev chromium test-js
 	$(BIN)/pytest
 
 ## The fast tier, after each change: everything in-process (no server process, Chromium,
-## nginx, PostgreSQL or fuzzer), on SQLite.
-test-fast: $(VENV)/.dev
-	$(BIN)/pytest -m "not slow"
+## nginx, PostgreSQL or fuzzer), on SQLite, spread over the machine's cores (pytest-xdist).
+test-fast: $(VENV)/.dev test-js
+	$(BIN)/pytest -m "not slow" -n auto
+
+## The front end's pure modules (static/js/model, lib, …) with Node's own test runner: no
+## browser, no npm packages, no build step.
+test-js: node
+	node --test tests/js/
 
 ## Lint and type-check the code and the Dockerfile.
 lint: $(VENV)/.dev
@@ -71,6 +77,11 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; }
+
+node:
+	@command -v node >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache

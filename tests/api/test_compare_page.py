@@ -26,7 +26,7 @@ def test_the_compare_page_lists_the_runs_asked_for(client):
         assert 'type="application/json"' in attributes or not body.strip(), attributes
         source = re.search(r'src="([^"]*)"', attributes)
         assert source is None or source.group(1).startswith("http://testserver/"), attributes
-    assert 'src="http://testserver/static/js/compare.js"' in response.text
+    assert 'src="http://testserver/static/js/pages/compare.js"' in response.text
 
 
 def test_the_compare_page_without_runs_still_renders_in_chinese_too(client):

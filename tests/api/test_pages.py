@@ -71,13 +71,13 @@ def test_every_message_the_page_uses_exists():
     used: set[str] = set()
     for path in [
         *(PROJECT_ROOT / "templates").glob("*.html"),
-        *(PROJECT_ROOT / "static/js").glob("*.js"),
+        *(PROJECT_ROOT / "static/js").glob("**/*.js"),
     ]:
         used |= set(re.findall(r"""\bt\(\s*['"`]([\w.]+)['"`]""", path.read_text()))
     # Keys the scripts build from the graph description.
     used |= {f"graph.legend_{origin}" for origin in get_args(Origin)}
     used |= {f"graph.unreadable.{reason}" for reason in get_args(Unreadable)}
-    charts = (PROJECT_ROOT / "static/js/charts.js").read_text()
+    charts = (PROJECT_ROOT / "static/js/charts/plotly.js").read_text()
     used |= set(re.findall(r':\s*"(plotly\.\w+)"', charts))
     assert used, "no message keys found"
     missing = used - messages("en").keys()

@@ -175,7 +175,7 @@ def test_the_recent_list_keeps_30_runs_newest_first_and_survives_missing_storage
     open_compare(page, live_server)
     result = page.evaluate(
         """async () => {
-          const { rememberRun, recentRuns } = await import("/static/js/recent-runs.js");
+          const { rememberRun, recentRuns } = await import("/static/js/model/recent-runs.js");
           const run = (i, config = { learning_rate: 0.002, num_points: 5 }) =>
             ({ id: `run-${i}`, created_at: "2026-01-01T00:00:00Z", config });
           for (let i = 0; i < 35; i += 1) rememberRun(run(i));

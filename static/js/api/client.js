@@ -1,0 +1,131 @@
+// Calls to the Stepwise JSON API. Every error becomes an ApiError carrying the server's `detail`.
+// Changes to a run carry the owner token this browser keeps for it; a run created here has
+// its token kept before anyone navigates to it.
+
+import { readEvents } from "../lib/event-stream.js";
+import { t } from "../lib/i18n.js";
+import { ownerToken, rememberOwnerToken } from "./owner-tokens.js";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+async function errorOf(response) {
+  const payload = await response.json().catch(() => ({}));
+  return new ApiError(response.status, payload.detail || `${response.status} ${response.statusText}`);
+}
+
+async function request(method, path, body, headers = {}) {
+  const options = { method, headers: { Accept: "application/json", ...headers } };
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch {
+    throw new ApiError(0, t("status.unreachable"));
+  }
+  if (!response.ok) throw await errorOf(response);
+  return response.json().catch(() => ({}));
+}
+
+const runPath = (runId) => `/api/runs/${encodeURIComponent(runId)}`;
+
+/** The header that lets this browser change the run, if it holds the run's token. */
+function ownerHeaders(runId) {
+  const token = ownerToken(runId);
+  return token ? { "X-Owner-Token": token } : {};
+}
+
+/** A run just created or forked: its token is in this answer only, so keep it at once. */
+async function owned(created) {
+  const run = await created;
+  rememberOwnerToken(run.id, run.owner_token);
+  return run;
+}
+
+export const createRun = (spec) => owned(request("POST", "/api/runs", spec));
+export const getRun = (runId) => request("GET", runPath(runId));
+/** Up to `limit` stored steps after step `after`, in order. */
+export const getHistoryPage = (runId, after, limit) =>
+  request("GET", `${runPath(runId)}/history?${new URLSearchParams({ after, limit })}`);
+/** A new run continuing from the full state after `step` of `runId`; anyone may fork. */
+export const forkRun = (runId, step) => owned(request("POST", `${runPath(runId)}/fork`, { step }));
+export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n }, ownerHeaders(runId));
+export const resetRun = (runId) => request("POST", `${runPath(runId)}/reset`, undefined, ownerHeaders(runId));
+export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);
+export const getStepDetail = (runId, step) => request("GET", `${runPath(runId)}/steps/${step}`);
+export const getGraph = (runId) => request("GET", `${runPath(runId)}/graph`);
+export const getNodeValue = (runId, node) =>
+  request("GET", `${runPath(runId)}/graph/value?${new URLSearchParams({ node })}`);
+export const getSurface = (runId, bounds, size) =>
+  request(
+    "GET",
+    `${runPath(runId)}/surface?${new URLSearchParams({
+      b_min: bounds.b[0],
+      b_max: bounds.b[1],
+      m_min: bounds.m[0],
+      m_max: bounds.m[1],
+      size,
+    })}`,
+  );
+
+/**
+ * Stream `n` steps as server-sent events. Returns a function that stops the stream;
+ * the server stops computing when the connection closes. A refused stream (403, 404, 409,
+ * 422) reports the server's reason; a broken one is finished, never reconnected.
+ */
+export function streamRun(runId, n, intervalMs, { onStep, onEnd, onError }) {
+  const params = new URLSearchParams({ n: String(n), interval_ms: String(intervalMs) });
+  const controller = new AbortController();
+  let open = true;
+  const close = () => {
+    open = false;
+    controller.abort();
+  };
+  const fail = (error) => {
+    if (!open) return; // Stopped, or ended: nothing went wrong.
+    close();
+    onError(error);
+  };
+  (async () => {
+    let response;
+    try {
+      response = await fetch(`${runPath(runId)}/stream?${params}`, {
+        headers: { Accept: "text/event-stream", ...ownerHeaders(runId) },
+        cache: "no-store",
+        signal: controller.signal,
+      });
+    } catch {
+      fail(new ApiError(0, t("status.unreachable")));
+      return;
+    }
+    if (!response.ok) {
+      fail(await errorOf(response));
+      return;
+    }
+    const events = readEvents(response.body);
+    while (open) {
+      let next;
+      try {
+        next = await events.next();
+      } catch {
+        break; // Aborted by close(), or the connection broke.
+      }
+      if (next.done || !open) break;
+      const { event, data } = next.value;
+      if (event === "step") onStep(JSON.parse(data));
+      else if (event === "end") {
+        close();
+        onEnd(JSON.parse(data));
+      }
+    }
+    fail(new ApiError(0, t("status.stream_stopped")));
+  })();
+  return close;
+}

@@ -1,0 +1,51 @@
+// A data table behind each chart, for screen readers and for reading exact values.
+// A table is filled only while its <details> is open: long histories cost nothing otherwise.
+
+import { formatNumber } from "../lib/format.js";
+import { t } from "../lib/i18n.js";
+
+/** A table of `rows` under the messages `headings`; numbers (null: overflowed) are formatted. */
+export function table(headings, rows) {
+  const node = document.createElement("table");
+  node.className = "numbers";
+  const head = node.createTHead().insertRow();
+  for (const key of headings) {
+    const cell = document.createElement("th");
+    cell.scope = "col";
+    cell.textContent = t(key);
+    head.append(cell);
+  }
+  const body = node.createTBody();
+  for (const row of rows) {
+    const line = body.insertRow();
+    for (const value of row) line.insertCell().textContent = typeof value === "number" || value === null ? formatNumber(value) : value;
+  }
+  return node;
+}
+
+/** A table of steps; a thinned history says which steps it leaves out and where they all are. */
+function stepTable(state, headings, row) {
+  const node = table(headings, state.stepsFromZero().map(row));
+  if (state.thinned) node.createCaption().textContent = t("table.thinned", { shown: state.history.length, steps: state.lastStep });
+  return node;
+}
+
+const TABLES = {
+  fit: (state, predictions) =>
+    table(
+      ["table.x", "table.y", "table.yhat"],
+      state.run.points.x.map((x, i) => [x, state.run.points.y[i], predictions ? predictions[i] : null]),
+    ),
+  loss: (state) => stepTable(state, ["table.step", "table.loss"], (r) => [String(r.step), r.loss_after]),
+  slope: (state) => stepTable(state, ["table.step", "table.b", "table.m"], (r) => [String(r.step), r.weights_after.b, r.weights_after.m]),
+  surface: (state) =>
+    stepTable(state, ["table.step", "table.b", "table.m", "table.loss"], (r) => [String(r.step), r.weights_after.b, r.weights_after.m, r.loss_after]),
+};
+
+/** Refill the open tables; `predictions` are yhat at the step shown, if known. */
+export function renderTables(state, predictions) {
+  for (const details of document.querySelectorAll("details.data-table[open]")) {
+    const build = TABLES[details.dataset.table];
+    details.querySelector(".table-wrap").replaceChildren(build(state, predictions));
+  }
+}

@@ -1,0 +1,38 @@
+// A run's settings as the pages write them: its points, and its optimizer the way the run's
+// Python code constructs it.
+
+import { formatNumber } from "../lib/format.js";
+import { t } from "../lib/i18n.js";
+
+/** "20 points from the recipe (seed 7, noise 0.5)", or so many of the learner's own. */
+export function pointsSummary(config) {
+  return config.custom_points
+    ? t("facts.points_custom", { n: config.num_points })
+    : t("facts.points_recipe", { n: config.num_points, seed: config.seed, noise: config.noise });
+}
+
+/** `name=value` for each optimizer parameter, booleans as Python writes them. */
+function keywordArguments(config, writeNumber) {
+  return Object.entries(config.optimizer_params).map(([name, value]) => {
+    const written = typeof value === "boolean" ? (value ? "True" : "False") : writeNumber(value);
+    return `${name}=${written}`;
+  });
+}
+
+/** `AdamOptimizer(0.1, beta1=0.9, …)`: the optimizer as the run's code constructs it. */
+export function optimizerCall(config) {
+  const params = keywordArguments(config, String).map((argument) => `, ${argument}`);
+  return `${config.optimizer_class}(${config.learning_rate}${params.join("")})`;
+}
+
+/** `beta1=0.9, beta2=0.999, …`, the numbers as the readouts write them. */
+export const optimizerParams = (config) => keywordArguments(config, formatNumber).join(", ");
+
+/** The tf.compat.v1.train class of a run's optimizer, from `classes` (name → class). */
+export function optimizerClass(config, classes) {
+  return classes[config.optimizer] ?? config.optimizer;
+}
+
+/** "Adam · lr 0.006": the settings that tell runs apart at a glance. */
+export const shortSettings = (config, classes) =>
+  `${optimizerClass(config, classes).replace(/Optimizer$/, "")} · lr ${config.learning_rate}`;

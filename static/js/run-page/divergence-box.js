@@ -1,0 +1,60 @@
+// The explanation in #divergence once the loss grows without bound: at which step, why, and a
+// one-click retry at a stable learning rate.
+
+import { ApiError, createRun } from "../api/client.js";
+import { $, element } from "../lib/dom.js";
+import { t } from "../lib/i18n.js";
+import { divergenceOf, divergenceReasons } from "../model/divergence.js";
+import { specLike } from "../model/run-spec.js";
+
+const LOCK_ICON = "/static/img/lock.svg";
+
+const paragraph = (text, className) => element("p", className ? { class: className } : {}, text);
+
+async function retry(run, button) {
+  button.disabled = true;
+  try {
+    const spec = specLike(run, { learning_rate: run.stability.suggested_learning_rate, based_on: run.id });
+    window.location.assign((await createRun(spec)).url);
+  } catch (error) {
+    button.disabled = false;
+    button.after(paragraph(error instanceof ApiError ? error.message : String(error), "error"));
+  }
+}
+
+/** A retry at a stable rate, or, when the assignment locks the rate, why there is none. */
+function retryOffer(run) {
+  if (run.config.locks.includes("learning_rate")) {
+    const note = paragraph(t("lock.retry_locked"), "explain lock-explain");
+    const icon = Object.assign(document.createElement("img"), { className: "lock-icon", src: LOCK_ICON, alt: "" });
+    note.prepend(icon, " ");
+    return [note];
+  }
+  const label = t("divergence.retry", { lr: String(run.stability.suggested_learning_rate) });
+  const button = element("button", { type: "button", class: "button primary", id: "retry-button" }, label);
+  button.addEventListener("click", () => retry(run, button));
+  return [button, paragraph(t("divergence.retry_explain"), "explain")];
+}
+
+/**
+ * Show or hide the explanation for the run as it stands now. `page.shownDivergence` keeps what
+ * is on screen, so a streaming run redraws it only when it changes.
+ */
+export function renderDivergence(state, page) {
+  const box = $("divergence");
+  const found = divergenceOf(state);
+  const key = found && `${found.kind}:${found.step}:${state.run.id}`;
+  if (key === page.shownDivergence) return;
+  page.shownDivergence = key;
+  box.hidden = !found;
+  if (!found) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(
+    element("h2", {}, t("divergence.title")),
+    paragraph(t(`divergence.${found.kind}`, { step: found.step })),
+    ...divergenceReasons(state.run).map((line) => paragraph(line)),
+    ...retryOffer(state.run),
+  );
+}

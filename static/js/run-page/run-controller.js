@@ -1,0 +1,303 @@
+// The run page's actions: Step, Run, Stop, Reset, Evaluate and moves along the timeline, each
+// through the API into RunState, then to every panel at the step the timeline shows.
+
+import { ApiError, evaluateRun, getRun, resetRun, stepRun } from "../api/client.js";
+import { HistoryLoader } from "../api/history-loader.js";
+import { DetailCache } from "../api/step-detail-cache.js";
+import { Experiment } from "../experiment/experiment.js";
+import { formatCount, formatNumber } from "../lib/format.js";
+import { t } from "../lib/i18n.js";
+import { showStatus } from "../lib/status.js";
+import { rememberRun } from "../model/recent-runs.js";
+import { highlightCode } from "./code-listing.js";
+import { GraphPanel } from "./graph-panel.js";
+import { Panels } from "./panels.js";
+import { Player } from "./player.js";
+import { renderFacts } from "./run-facts.js";
+import { StepLink } from "./step-link.js";
+import {
+  divergedMessage,
+  elements,
+  narrate,
+  narrateStep,
+  setControls,
+  setShareLink,
+  showEvalResult,
+  showViewOnly,
+} from "./toolbar.js";
+
+const STOP_SETTLE_MS = 250; // Time for the server to store the step it was computing at Stop.
+
+export class RunController {
+  /** The run in `state` (a RunState), and the page's own state (a PageState). */
+  constructor(state, page) {
+    this.state = state;
+    this.page = page;
+    this.details = new DetailCache(state.run.id, () => this.scheduleRender());
+    this.graph = new GraphPanel(elements.graphView(), elements.graphNode(), state.run.id);
+    this.stepLink = new StepLink(state);
+    const reportError = (error) => this.reportError(error);
+    this.experiment = new Experiment(state, this.details, page, { reportError });
+    this.historyLoader = new HistoryLoader(state);
+    this.panels = new Panels(state, page, this.details, {
+      alongside: [this.stepLink, this.experiment],
+      playing: () => this.player.playing,
+    });
+    this.player = new Player(state.run.id, {
+      onStep: (event) => this.streamed(event),
+      onEnd: (end) => this.streamEnded(end),
+      onError: (error) => {
+        this.reportError(error);
+        this.refreshControls();
+      },
+    });
+  }
+
+  /** Redraw what changed, spread over animation frames, however fast steps arrive. */
+  scheduleRender() {
+    this.panels.schedule();
+  }
+
+  runLength() {
+    return Number(elements.runLength().value);
+  }
+
+  refreshControls() {
+    const { state, page } = this;
+    setControls({ busy: page.busy || this.player.playing, diverged: state.diverged, viewOnly: page.viewOnly });
+    showViewOnly(page.viewOnly);
+    if (state.diverged) showStatus(divergedMessage(state), "diverged");
+  }
+
+  reportError(error) {
+    showStatus(error instanceof ApiError ? error.message : String(error), "error");
+    // The server says this browser may not change the run (its token is gone or wrong):
+    // keep its message in view and offer what a viewer can do.
+    if (error instanceof ApiError && error.status === 403 && !this.page.viewOnly) {
+      this.page.viewOnly = true;
+      this.refreshControls();
+    }
+  }
+
+  /** Another tab or classmate changed the run: take the server's version. */
+  async reload() {
+    this.state.load(await getRun(this.state.run.id));
+    this.details.clear();
+    this.scheduleRender();
+    this.refreshControls();
+  }
+
+  appended() {
+    this.details.forgetPreviewsUpTo(this.state.lastStep);
+    this.scheduleRender();
+  }
+
+  streamed(event) {
+    if (!this.state.follows(event)) {
+      this.reload().catch((error) => this.reportError(error));
+      return;
+    }
+    this.state.appendEvent(event);
+    this.appended();
+  }
+
+  streamEnded(end) {
+    const { state } = this;
+    if (end.reason === "stopped") {
+      this.stopped();
+      return;
+    }
+    if (end.reason === "reset") {
+      this.reload().then(
+        () => showStatus(t("status.reset_elsewhere")),
+        (error) => this.reportError(error),
+      );
+    } else if (end.reason === "error") this.reportError(new ApiError(0, end.detail));
+    else if (end.reason === "busy" || end.reason === "shutdown") showStatus(t(`status.stream_${end.reason}`, { step: end.step ?? state.lastStep }), "error");
+    else if (end.reason === "completed") showStatus(t("status.ran", { n: formatCount(this.runLength()), step: end.step }));
+    narrateStep(state);
+    this.refreshControls();
+    this.scheduleRender();
+  }
+
+  /**
+   * After Stop, the server finishes the step in progress, and steps already sent may still have
+   * been waiting in the browser: take the server's history so the page shows what it stored.
+   */
+  stopped() {
+    this.page.busy = true;
+    this.refreshControls();
+    setTimeout(() => {
+      this.reload()
+        .then(
+          () => {
+            showStatus(t("status.stopped", { step: this.state.lastStep }));
+            narrateStep(this.state);
+          },
+          (error) => this.reportError(error),
+        )
+        .finally(() => {
+          this.page.busy = false;
+          this.refreshControls();
+        });
+    }, STOP_SETTLE_MS);
+  }
+
+  showAction(action) {
+    highlightCode(action === "reset" ? "init" : action);
+    if (action !== "reset") this.graph.setHighlight(action);
+  }
+
+  async step() {
+    const { state, page } = this;
+    if (page.busy || this.player.playing || state.diverged || page.viewOnly) return;
+    page.busy = true;
+    this.refreshControls();
+    try {
+      const batch = await stepRun(state.run.id, 1);
+      const record = batch.records[0];
+      if (!state.follows(record)) {
+        await this.reload();
+      } else {
+        state.appendBatch(batch);
+        state.moveTo(state.lastStep);
+        this.appended();
+      }
+      showStatus("");
+      this.showAction("step");
+      showEvalResult(
+        t("evalrun.result_update", {
+          b0: formatNumber(record.weights_before.b),
+          b1: formatNumber(record.weights_after.b),
+          m0: formatNumber(record.weights_before.m),
+          m1: formatNumber(record.weights_after.m),
+          s0: record.step - 1,
+          s1: record.step,
+          l0: formatNumber(record.loss_before),
+          l1: formatNumber(record.loss_after),
+        }),
+      );
+      narrateStep(state);
+    } catch (error) {
+      this.reportError(error);
+    }
+    page.busy = false;
+    this.refreshControls();
+  }
+
+  async evaluate() {
+    if (this.page.busy || this.player.playing) return;
+    try {
+      const reading = await evaluateRun(this.state.run.id);
+      this.state.moveTo(this.state.lastStep); // The session holds the last step's weights.
+      this.showAction("evaluate");
+      const text = t("evalrun.result_evaluate", {
+        loss: formatNumber(reading.loss),
+        b: formatNumber(reading.weights.b),
+        m: formatNumber(reading.weights.m),
+        step: reading.step,
+      });
+      showEvalResult(text);
+      narrate(text);
+      this.scheduleRender();
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+
+  run() {
+    const { state, page } = this;
+    if (page.busy || this.player.playing || state.diverged || page.viewOnly) return;
+    state.moveTo(state.lastStep);
+    const steps = this.runLength();
+    showStatus(t("status.running", { n: formatCount(steps) }));
+    showEvalResult("");
+    this.showAction("step");
+    this.player.play(steps);
+    this.refreshControls();
+  }
+
+  togglePlay() {
+    if (this.player.playing) this.player.stop();
+    else this.run();
+  }
+
+  async reset() {
+    const { state, page } = this;
+    if (page.busy || this.player.playing || page.viewOnly) return;
+    try {
+      state.load(await resetRun(state.run.id));
+      this.details.clear();
+      showStatus(t("status.reset"));
+      this.showAction("reset");
+      showEvalResult("");
+      narrateStep(state);
+      this.scheduleRender();
+    } catch (error) {
+      this.reportError(error);
+    }
+    this.refreshControls();
+  }
+
+  /**
+   * Move the timeline; a message about the newest step no longer describes what is shown.
+   * A step a thinned history lacks is loaded first, so no panel shows another step's numbers.
+   */
+  moveTo(k) {
+    this.page.timelineTarget = k;
+    if (!this.historyLoader.lacks(k)) {
+      this.show(k);
+      return;
+    }
+    this.historyLoader.ensure(k).then(
+      () => {
+        // Only the latest move counts; a step that never came (the run was reset) is not shown.
+        if (this.page.timelineTarget === k) this.show(this.state.missing(k) ? this.state.lastStep : k);
+      },
+      (error) => this.reportError(error),
+    );
+  }
+
+  show(k) {
+    this.state.moveTo(k);
+    if (!this.state.diverged) showStatus("");
+    this.scheduleRender();
+  }
+
+  move(delta) {
+    this.moveTo(this.state.position + delta);
+    narrateStep(this.state);
+  }
+
+  async copyLink() {
+    const link = elements.shareLink();
+    try {
+      await navigator.clipboard.writeText(link.value);
+    } catch {
+      // Without clipboard permission, select the link so the learner can copy it themselves.
+      link.select();
+      showStatus(t("status.copy_manual"));
+      return;
+    }
+    showStatus(t("status.copied"));
+  }
+
+  /** The first paint, at the step the address asks for, once the controls are wired. */
+  async start() {
+    const { state } = this;
+    setShareLink(window.location.origin + state.run.url);
+    renderFacts(state.run);
+    showStatus("");
+    this.refreshControls();
+    const problem = this.stepLink.open(); // Moves to ?step=k, so before the first paint.
+    if (problem) showStatus(problem);
+    this.experiment.start();
+    await this.historyLoader.ensure(state.position).catch((error) => this.reportError(error));
+    // The step asked for never came (the run was reset or deleted meanwhile): show the newest.
+    if (state.missing(state.position)) state.moveTo(state.lastStep);
+    this.panels.drawAll();
+    this.graph.load().catch((error) => this.reportError(error));
+    rememberRun(state.run);
+    document.body.dataset.ready = "true";
+  }
+}

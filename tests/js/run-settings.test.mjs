@@ -1,0 +1,104 @@
+// How a run's settings are written out (facts, compare table) and asked for again (retries).
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import { useMessages } from "../../static/js/lib/i18n.js";
+import { assignmentLink } from "../../static/js/model/assignment-link.js";
+import { specLike } from "../../static/js/model/run-spec.js";
+import {
+  optimizerCall,
+  optimizerClass,
+  optimizerParams,
+  pointsSummary,
+  shortSettings,
+} from "../../static/js/model/run-summary.js";
+import { run } from "./fixtures.mjs";
+
+useMessages({
+  "facts.points_custom": "{n} of your own",
+  "facts.points_recipe": "{n}, seed {seed}, noise {noise}",
+});
+
+const CLASSES = { adam: "AdamOptimizer", momentum: "MomentumOptimizer", gradient_descent: "GradientDescentOptimizer" };
+
+describe("a run's summary", () => {
+  test("the optimizer as the run's code constructs it, booleans as Python writes them", () => {
+    const config = {
+      optimizer_class: "MomentumOptimizer",
+      learning_rate: 0.01,
+      optimizer_params: { momentum: 0.9, use_nesterov: true },
+    };
+    assert.equal(optimizerCall(config), "MomentumOptimizer(0.01, momentum=0.9, use_nesterov=True)");
+    assert.equal(optimizerCall({ ...config, optimizer_params: {} }), "MomentumOptimizer(0.01)");
+  });
+
+  test("the parameters as the compare table writes them", () => {
+    const config = { optimizer_params: { beta1: 0.9, epsilon: 1e-8, amsgrad: false } };
+    assert.equal(optimizerParams(config), "beta1=0.9, epsilon=1e-8, amsgrad=False");
+    assert.equal(optimizerParams({ optimizer_params: {} }), "");
+  });
+
+  test("the class and the short settings", () => {
+    assert.equal(optimizerClass({ optimizer: "adam" }, CLASSES), "AdamOptimizer");
+    assert.equal(optimizerClass({ optimizer: "sgd_v9" }, CLASSES), "sgd_v9");
+    assert.equal(shortSettings({ optimizer: "gradient_descent", learning_rate: 0.006 }, CLASSES), "GradientDescent · lr 0.006");
+    assert.equal(shortSettings({ optimizer: "adam", learning_rate: 0.1 }, CLASSES), "Adam · lr 0.1");
+  });
+
+  test("the points: the recipe's, or the learner's own", () => {
+    assert.equal(pointsSummary(run().config), "3, seed 7, noise 0.5");
+    assert.equal(pointsSummary({ custom_points: true, num_points: 4 }), "4 of your own");
+  });
+});
+
+describe("a new run like an existing one", () => {
+  test("the recipe's points, the same seed and settings, and the changes asked for", () => {
+    const spec = specLike(run({ config: { batch_size: 2 } }), { learning_rate: 0.025, based_on: "run-a" });
+    assert.deepEqual(spec, {
+      learning_rate: 0.025,
+      seed: 7,
+      num_points: 3,
+      noise: 0.5,
+      x_range: [-1, 1],
+      optimizer: { name: "gradient_descent" },
+      loss: "l2_loss",
+      batch_size: 2,
+      based_on: "run-a",
+    });
+  });
+
+  test("a preset by name, the learner's own points as points, chosen weights as they were", () => {
+    const preset = run({ config: { custom_points: true, preset: "outlier" } });
+    assert.deepEqual(specLike(preset).preset, "outlier");
+    const own = run({ config: { custom_points: true, custom_initial_weights: true }, initial_weights: { b: 1, m: 2 } });
+    const spec = specLike(own);
+    assert.deepEqual(spec.points, [{ x: -1, y: -2 }, { x: 0, y: 0 }, { x: 1, y: 2 }]);
+    assert.equal(spec.num_points, undefined);
+    assert.deepEqual(spec.initial_weights, { b: 1, m: 2 });
+    assert.equal(specLike(run()).initial_weights, undefined, "the seed draws the same weights");
+  });
+
+  test("the optimizer with its parameters, the loss and the batches", () => {
+    const adam = run({ config: { optimizer: "adam", optimizer_params: { beta1: 0.8 }, loss: "mean_squared_error", batch_size: 2 } });
+    const spec = specLike(adam);
+    assert.deepEqual([spec.optimizer, spec.loss, spec.batch_size], [{ name: "adam", beta1: 0.8 }, "mean_squared_error", 2]);
+  });
+});
+
+describe("the assignment link", () => {
+  test("the settings given, then the locks, commas readable", () => {
+    const fields = [
+      ["lr", " 0.01 "],
+      ["optimizer", "adam"],
+      ["seed", ""],
+    ];
+    assert.equal(
+      assignmentLink("https://class.example", fields, ["lr", "optimizer"]),
+      "https://class.example/new?lr=0.01&optimizer=adam&lock=lr,optimizer",
+    );
+  });
+
+  test("a blank form is the plain new-run link", () => {
+    assert.equal(assignmentLink("http://h", [["lr", "  "]], []), "http://h/new");
+  });
+});
