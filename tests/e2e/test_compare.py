@@ -176,7 +176,9 @@ def test_the_recent_list_keeps_30_runs_newest_first_and_survives_missing_storage
     result = page.evaluate(
         """async () => {
           const { rememberRun, recentRuns } = await import("/static/js/model/recent-runs.js");
-          const run = (i, config = { learning_rate: 0.002, num_points: 5 }) =>
+          const sample = { learning_rate: 0.002, optimizer: "gradient_descent", loss: "l2_loss",
+                           num_points: 5 };
+          const run = (i, config = sample) =>
             ({ id: `run-${i}`, created_at: "2026-01-01T00:00:00Z", config });
           for (let i = 0; i < 35; i += 1) rememberRun(run(i));
           rememberRun(run(10, { learning_rate: 0.1, optimizer: "adam", loss: "mean_squared_error",
