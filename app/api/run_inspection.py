@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import InspectorDep
-from app.api.openapi_responses import ERRORS
-from app.api.presenters import (
-    as_json,
+from app.api.inspection_presenters import (
     graph_public,
     loss_surface_public,
     node_value_public,
     step_detail_public,
 )
+from app.api.openapi_responses import ERRORS
+from app.api.presenters import as_json
 from app.schemas.inspection import GraphPublic, LossSurfacePublic, NodeValuePublic, StepDetailPublic
 from app.schemas.values import QueryCoordinate
 

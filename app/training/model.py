@@ -1,7 +1,5 @@
 """One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
 
-from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -12,22 +10,17 @@ from app.domain.graph import GraphView
 from app.domain.readings import Breakdown, Evaluation, LossSurface, StepOutcome
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.spec import TrainingSpec, batch_schedule
-from app.training.fused import FusedRun, build_fused_run
+from app.training.fused import FusedRun
 from app.training.graph_view import describe_graph
-from app.training.objective import Objective, loss_of_errors
+from app.training.sample_graph import build_sample_graph
 from app.training.session import SessionOwner
 from app.training.variables import (
-    VariableHandles,
     as_state,
     column_of,
-    make_optimizer,
-    variable_roles,
     weights_of,
 )
 
 v1 = tf.compat.v1
-
-INITIAL_WEIGHTS_STDDEV = 0.1
 
 
 class LinearRegressionModel(SessionOwner):
@@ -51,100 +44,22 @@ class LinearRegressionModel(SessionOwner):
         with self._graph.as_default():
             # A graph-level seed plus an op seed make random_normal repeatable across processes.
             self._graph.seed = spec.seed
-            self._build(data, spec)
+            self._ops = build_sample_graph(data, spec)
+        self._fused: FusedRun | None = None
+        self.variable_roles = self._ops.variable_roles
         self._session = v1.Session(
             graph=self._graph,
             config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1),
         )
-        self._session.run(self._initialize)
+        self._session.run(self._ops.initialize)
         # A callable made once skips session.run's per-call parsing of the fetches.
         # An empty feed_list takes a slower path in TensorFlow (about twice the time per step),
         # so the batch placeholder is named only when there is one.
-        if self._batch is None:
-            self._run_step = self._session.make_callable(self._step_fetches)
+        if self._ops.batch is None:
+            self._run_step = self._session.make_callable(self._ops.step_fetches)
         else:
-            self._run_step = self._session.make_callable(self._step_fetches, [self._batch])
+            self._run_step = self._session.make_callable(self._ops.step_fetches, [self._ops.batch])
         self._graph_view: GraphView | None = None
-
-    def _build(self, data: Dataset, spec: TrainingSpec) -> None:
-        # --- The learner's program (the sample, with today's names). ---
-        inputs = tf.constant(data.design_matrix(), name="input")
-        target = tf.constant(data.target_column(), name="target")
-        objective = Objective(inputs, target, spec.loss)
-        weights = v1.Variable(
-            v1.random_normal([2, 1], 0.0, INITIAL_WEIGHTS_STDDEV, seed=spec.seed), name="weights"
-        )
-        yhat = tf.matmul(inputs, weights, name="yhat")
-        yerror = tf.subtract(yhat, target, name="yerror")
-        loss = loss_of_errors(yerror, spec.loss, name="loss")
-        self._batch: tf.Tensor | None = None
-        training_loss = loss
-        if spec.batch_size is not None:
-            self._batch = v1.placeholder(tf.int32, [spec.batch_size], name="batch_indices")
-            batch_error = tf.gather(yerror, self._batch, name="batch_error")
-            training_loss = loss_of_errors(batch_error, spec.loss, name="batch_loss")
-        global_step = v1.train.get_or_create_global_step()
-        optimizer = make_optimizer(spec)
-        grads_and_vars = optimizer.compute_gradients(training_loss, var_list=[weights])
-        gradient = grads_and_vars[0][0]
-
-        # --- Stepwise's fetches around the update, so one session.run reports a whole step. ---
-        with tf.name_scope("stepwise_before"):
-            weights_before = tf.identity(weights.read_value(), name="weights")
-        # The update must wait for the "before" reads; otherwise TF may run them in any order.
-        with tf.control_dependencies([weights_before, loss]):
-            update_weights = optimizer.apply_gradients(grads_and_vars, global_step=global_step)
-        variables = v1.global_variables()  # Now including any slots the optimizer created.
-        with tf.name_scope("stepwise_after"), tf.control_dependencies([update_weights]):
-            state_after = {
-                v.op.name: tf.identity(v.read_value(), name=v.op.name) for v in variables
-            }
-            yhat_after = tf.matmul(inputs, state_after["weights"], name="yhat")
-            loss_after = loss_of_errors(tf.subtract(yhat_after, target), spec.loss, name="loss")
-
-        # --- Stepwise's explanations: values at any weights, without changing the variable. ---
-        # Feeding the tensor that `yhat` reads the weights from evaluates the learner's own ops
-        # (yhat, yerror, loss and the gradient ops minimize() added) at other weights.
-        self._weights_read = yhat.op.inputs[1]
-        with tf.name_scope("stepwise_explain"):
-            # dL/dyhat_i times [1, x_i]: each point's share of the gradient (zero outside the
-            # batch), so the shares add up to the gradient whatever the loss.
-            loss_per_prediction = tf.convert_to_tensor(tf.gradients(training_loss, yhat)[0])
-            contributions = tf.multiply(inputs, loss_per_prediction, name="contributions")
-        with tf.name_scope("stepwise_surface"):
-            self._grid = v1.placeholder(tf.float32, [2, None], name="weights_grid")
-            grid_errors = tf.matmul(inputs, self._grid) - target
-            squares = tf.reduce_sum(tf.square(grid_errors), axis=0)
-            scale = 0.5 if spec.loss == "l2_loss" else 1.0 / data.size
-            grid_losses = tf.multiply(squares, scale, name="losses")
-
-        self._step_fetches = {
-            "weights_before": weights_before,
-            "gradient": gradient,
-            "loss_before": loss,
-            "loss_after": loss_after,
-            "predictions": yhat_after,
-            "state": state_after,
-        }
-        # A fetched variable is read by its own read op, exactly as `weights.eval()` does.
-        self._eval_fetches = {"step": global_step, "weights": weights, "loss": loss, "yhat": yhat}
-        self._breakdown_fetches = {
-            "predictions": yhat,
-            "residuals": yerror,
-            "contributions": contributions,
-            "loss": loss,
-            "gradient": gradient,
-        }
-        self._surface_losses = grid_losses
-        # The loop for many steps is added on first use: it doubles a session's memory, and
-        # most sessions only ever take single steps.
-        self._build_fused: Callable[[], FusedRun] = partial(
-            build_fused_run, objective, spec.batch_size, weights, global_step, optimizer, variables
-        )
-        self._fused: FusedRun | None = None
-        self._initialize = v1.global_variables_initializer()
-        self._variables = {v.op.name: VariableHandles(v) for v in variables}
-        self.variable_roles = variable_roles(optimizer, weights, global_step, variables)
 
     @property
     def steps_done(self) -> int:
@@ -168,10 +83,10 @@ class LinearRegressionModel(SessionOwner):
         if self._graph_view is None:
             self._graph_view = describe_graph(
                 self._graph,
-                evaluate=self._eval_fetches.values(),
-                step=self._step_fetches.values(),
-                initialize=self._initialize,
-                variables=self._variables,
+                evaluate=self._ops.eval_fetches.values(),
+                step=self._ops.step_fetches.values(),
+                initialize=self._ops.initialize,
+                variables=self._ops.variables,
             )
         return self._graph_view
 
@@ -207,7 +122,7 @@ class LinearRegressionModel(SessionOwner):
         """
         if self._fused is None:
             with self._graph.as_default(), tf.name_scope("stepwise_run"):
-                self._fused = self._build_fused()
+                self._fused = self._ops.build_fused()
         fused = self._fused
         feeds: dict[tf.Tensor, Any] = {fused.count: count}
         if fused.batches is not None:
@@ -237,7 +152,7 @@ class LinearRegressionModel(SessionOwner):
 
     def evaluate(self) -> Evaluation:
         """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""
-        out = self._session.run(self._eval_fetches)
+        out = self._session.run(self._ops.eval_fetches)
         return Evaluation(
             step=int(out["step"]),
             weights=weights_of(out["weights"]),
@@ -250,11 +165,11 @@ class LinearRegressionModel(SessionOwner):
 
         The step decides the batch of a mini-batch run. Nothing changes.
         """
-        feeds = {self._weights_read: column_of(weights)}
+        feeds = {self._ops.weights_read: column_of(weights)}
         batch = self.batch_for(step)
         if batch is not None:
-            feeds[self._batch] = batch
-        out = self._session.run(self._breakdown_fetches, feed_dict=feeds)
+            feeds[self._ops.batch] = batch
+        out = self._session.run(self._ops.breakdown_fetches, feed_dict=feeds)
         return Breakdown(
             weights=weights,
             predictions=out["predictions"][:, 0].tolist(),
@@ -269,7 +184,7 @@ class LinearRegressionModel(SessionOwner):
         """The loss at every (b, m) of the grid, in one session.run."""
         b_grid, m_grid = np.meshgrid(b_values, m_values)
         columns = np.stack([b_grid.ravel(), m_grid.ravel()]).astype(np.float32)
-        losses = self._session.run(self._surface_losses, feed_dict={self._grid: columns})
+        losses = self._session.run(self._ops.surface_losses, feed_dict={self._ops.grid: columns})
         return LossSurface(
             b_values=[float(b) for b in b_values],
             m_values=[float(m) for m in m_values],
@@ -280,24 +195,24 @@ class LinearRegressionModel(SessionOwner):
         """The current value of a node's first output; only for nodes that change nothing."""
         if name not in self.graph_view.readable:
             raise ValueError(f"node {name!r} has no value that can be read without side effects")
-        if name in self._variables:  # A variable: read by its own read op, as eval() does.
-            return np.asarray(self._session.run(self._variables[name].variable))
+        if name in self._ops.variables:  # A variable: read by its own read op, as eval() does.
+            return np.asarray(self._session.run(self._ops.variables[name].variable))
         return np.asarray(self._session.run(f"{name}:0"))
 
     def state(self) -> VariableState:
         """Return every variable's value: enough to continue this run exactly elsewhere."""
         return as_state(
-            self._session.run({name: v.variable for name, v in self._variables.items()})
+            self._session.run({name: v.variable for name, v in self._ops.variables.items()})
         )
 
     def restore(self, state: VariableState) -> None:
         """Set every variable to the values in `state` (as returned by `state()`)."""
-        if set(state) != set(self._variables):
+        if set(state) != set(self._ops.variables):
             raise ValueError(
-                f"state has variables {sorted(state)}, the graph has {sorted(self._variables)}"
+                f"state has variables {sorted(state)}, the graph has {sorted(self._ops.variables)}"
             )
-        ops = [v.initializer for v in self._variables.values()]
-        feeds = {v.initial_value: state[name] for name, v in self._variables.items()}
+        ops = [v.initializer for v in self._ops.variables.values()]
+        feeds = {v.initial_value: state[name] for name, v in self._ops.variables.items()}
         self._session.run(ops, feed_dict=feeds)
         self.diverged_at = None
         self._steps_done = int(state["global_step"])
