@@ -1,21 +1,27 @@
-"""From a request to a new run: its data, its training spec and the record the store keeps;
-and the record of a fork. No session here: the service builds and keeps those."""
+"""From a request to a new run: its data, its training spec, its locks, its model and the
+record the store keeps; and the record of a fork. The service stores them and keeps the model."""
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.domain.csv_points import parse_points_csv
 from app.domain.data import Dataset, InvalidDataError, sample_dataset, validated_dataset
 from app.domain.presets import preset_dataset
-from app.domain.records import VariableState
+from app.domain.readings import Evaluation
+from app.domain.records import VariableState, Weights
 from app.domain.run_config import DataOrigin, RunConfig
 from app.domain.spec import TrainingSpec
 from app.reference.checks import closed_form_answer
 from app.runs.errors import InvalidRunRequestError
+from app.runs.limits import ComputeSlots
+from app.runs.owners import new_owner_token
+from app.runs.setting_locks import check_locks
 from app.schemas.requests import RunCreate
 from app.storage.stored import StoredRun
 from app.training.curvature import loss_curvature
+from app.training.model import LinearRegressionModel
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 
@@ -113,3 +119,42 @@ def forked_run(source: StoredRun, step: int, owner_hash: str) -> StoredRun:
         answer=source.answer,
         owner_token_hash=owner_hash,
     )
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """A run built from a request, not stored yet: its record, its live model (which the
+    caller must close if the run is not kept), the owner's token and the first evaluation."""
+
+    run: StoredRun
+    model: LinearRegressionModel
+    owner_token: str
+    current: Evaluation
+
+
+def build_new_run(
+    spec: RunCreate,
+    base: StoredRun | None,
+    locks: Sequence[str],
+    max_points: int,
+    slots: ComputeSlots,
+) -> NewRun:
+    """Build the run `spec` asks for; a run `based_on` a locked `base` inherits its locks and
+    must keep its values of them (LockedSettingError)."""
+    data = dataset_for(spec, max_points)
+    training = training_spec_for(spec)
+    refuse_batch_larger_than_data(training, data)
+    inherited = base.config.locks if base is not None else ()
+    owner = new_owner_token()
+    with slots.hold():  # Building a graph and its session is the costly part.
+        model = LinearRegressionModel(data, training)
+    try:
+        if spec.initial_weights is not None:
+            model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
+        run = new_stored_run(spec, data, training, model.state(), [*inherited, *locks], owner.hash)
+        if base is not None:
+            check_locks(base, run)
+        return NewRun(run=run, model=model, owner_token=owner.token, current=model.evaluate())
+    except BaseException:
+        model.close()
+        raise

@@ -16,16 +16,10 @@ from dataclasses import replace
 import anyio
 
 from app.domain.readings import Evaluation, StepOutcome
-from app.domain.records import StepRecord, Weights
+from app.domain.records import StepRecord
 from app.runs.admission import Admission
 from app.runs.coherence import Position
-from app.runs.creation import (
-    dataset_for,
-    forked_run,
-    new_stored_run,
-    refuse_batch_larger_than_data,
-    training_spec_for,
-)
+from app.runs.creation import build_new_run, forked_run
 from app.runs.errors import (
     InvalidRunRequestError,
     RunChangedError,
@@ -44,7 +38,6 @@ from app.runs.limits import ComputeSlots
 from app.runs.owners import RunOwners, new_owner_token
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS
 from app.runs.sessions import LiveSessions
-from app.runs.setting_locks import check_locks
 from app.runs.streaming import stream_steps
 from app.runs.views import NO_HISTORY, RunView, StepBatch, evaluation_after, run_stability
 from app.schemas.requests import RunCreate
@@ -99,33 +92,19 @@ class RunService:
         inherits its locks and must keep its values of them.
         """
         base = self._base_run(spec.based_on)
-        data = dataset_for(spec, self._settings.max_points)
-        training = training_spec_for(spec)
-        refuse_batch_larger_than_data(training, data)
-        inherited = base.config.locks if base is not None else ()
-        owner = new_owner_token()
-        with self._slots.hold():  # Building a graph and its session is the costly part.
-            model = LinearRegressionModel(data, training)
+        created = build_new_run(spec, base, locks, self._settings.max_points, self._slots)
         try:
-            if spec.initial_weights is not None:
-                model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
-            run = new_stored_run(
-                spec, data, training, model.state(), [*inherited, *locks], owner.hash
-            )
-            if base is not None:
-                check_locks(base, run)
-            current = model.evaluate()
-            self._store.add_run(run)
+            self._store.add_run(created.run)
         except BaseException:
-            model.close()
+            created.model.close()
             raise
-        self._sessions.add(run.id, model, Position(generation=0, step=0))
+        self._sessions.add(created.run.id, created.model, Position(generation=0, step=0))
         return RunView(
-            run=run,
+            run=created.run,
             history=NO_HISTORY,
-            current=current,
-            stability=run_stability(run),
-            owner_token=owner.token,
+            current=created.current,
+            stability=run_stability(created.run),
+            owner_token=created.owner_token,
         )
 
     def fork(self, run_id: str, step: int) -> RunView:
