@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from app.api.security import SECURITY_HEADERS
 from app.runs.errors import (
     CreateRateLimitedError,
+    ErrorParams,
     InvalidRunRequestError,
     NodeNotFoundError,
     NotOwnerError,
@@ -26,6 +27,7 @@ from app.runs.errors import (
     RunFullError,
     RunNotFoundError,
     RunRateLimitedError,
+    RunRequestError,
     RunResetError,
     ServerBusyError,
     StepNotFoundError,
@@ -71,19 +73,34 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{'.'.join(location)}: {message}" if location else message
 
 
+def error_body(detail: str, code: str, params: ErrorParams | None = None) -> dict[str, Any]:
+    """An error's JSON: the English `detail` for API clients, and the `code` and `params` a
+    page says it from in its own language (app/locales, `error.<code>`)."""
+    return {"detail": detail, "code": code, "params": params or {}}
+
+
+def _invalid(detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**error_body(detail, "invalid_request", {"detail": detail}), "errors": errors}
+
+
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": e["type"]} for e in exc.errors()
     ]
     detail = "; ".join(_describe(e) for e in exc.errors())
-    return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
+    return JSONResponse(status_code=422, content=_invalid(detail, errors))
 
 
 async def _service_error(_request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in _SERVICE_ERROR_STATUS.items() if isinstance(exc, kind))
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RetryLaterError) else None
-    return JSONResponse(status_code=status, content={"detail": str(exc)}, headers=headers)
+    if isinstance(exc, RunGoneError):  # The store's, which knows no codes: gone is not found.
+        body = error_body(str(exc), "run_not_found", {"run_id": exc.run_id})
+    else:
+        assert isinstance(exc, RunRequestError)
+        body = error_body(str(exc), exc.code, exc.params)
+    return JSONResponse(status_code=status, content=body, headers=headers)
 
 
 def _unreadable_json(cause: BaseException | None) -> str | None:
@@ -114,7 +131,7 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     if detail is None:
         return await http_exception_handler(request, exc)
     error = {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}
-    return JSONResponse(status_code=422, content={"detail": detail, "errors": [error]})
+    return JSONResponse(status_code=422, content=_invalid(detail, [error]))
 
 
 async def _storage_full(_request: Request, exc: Exception) -> JSONResponse:
@@ -124,14 +141,17 @@ async def _storage_full(_request: Request, exc: Exception) -> JSONResponse:
     crash."""
     assert isinstance(exc, StorageFullError)
     headers = {"Retry-After": str(exc.retry_after)}
-    return JSONResponse(status_code=507, content={"detail": exc.detail}, headers=headers)
+    body = error_body(exc.detail, exc.code, {"retry_after": exc.retry_after})
+    return JSONResponse(status_code=507, content=body, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     # Sent by Starlette's outermost middleware, past SecurityHeadersMiddleware: add them here.
     return JSONResponse(
-        status_code=500, content={"detail": "internal server error"}, headers=SECURITY_HEADERS
+        status_code=500,
+        content=error_body("internal server error", "internal_error"),
+        headers=SECURITY_HEADERS,
     )
 
 

@@ -95,27 +95,47 @@ async def _step_events(
             end = StreamEnd(reason="diverged", step=last_step, diverged=True)
         elif sent < n and shutdown.is_set():
             detail = "the server is shutting down; every step sent is stored, run again later"
-            end = StreamEnd(reason="shutdown", step=last_step, diverged=False, detail=detail)
+            end = StreamEnd(
+                reason="shutdown", step=last_step, diverged=False, detail=detail, code="shutdown"
+            )
         else:
             end = StreamEnd(reason="completed", step=last_step, diverged=False)
     except ServerBusyError as error:
-        end = StreamEnd(reason="busy", step=last_step, diverged=False, detail=str(error))
+        end = _ended_by(error, "busy", last_step)
     except RunResetError as error:
-        end = StreamEnd(reason="reset", step=last_step, diverged=False, detail=str(error))
+        end = _ended_by(error, "reset", last_step)
     except StorageFullError as error:
         # Reason "error", whose detail the page shows (it would ignore a reason it does not know).
-        end = StreamEnd(reason="error", step=last_step, diverged=False, detail=error.detail)
-    except RunRequestError as error:
-        # E.g. another tab diverged the run while this stream was going.
         end = StreamEnd(
             reason="error",
             step=last_step,
-            diverged=isinstance(error, RunDivergedError),
-            detail=str(error),
+            diverged=False,
+            detail=error.detail,
+            code=error.code,
+            params={"retry_after": error.retry_after},
         )
+    except RunRequestError as error:
+        # E.g. another tab diverged the run while this stream was going.
+        end = _ended_by(error, "error", last_step)
     except Exception:
         logger.exception("stream of run %s failed", run_id)
         end = StreamEnd(
-            reason="error", step=last_step, diverged=False, detail="internal server error"
+            reason="error",
+            step=last_step,
+            diverged=False,
+            detail="internal server error",
+            code="internal_error",
         )
     yield ServerSentEvent(event="end", data=end.model_dump_json())
+
+
+def _ended_by(error: RunRequestError, reason: str, last_step: int | None) -> StreamEnd:
+    """The end of a stream that `error` stopped, with the error's code for the page."""
+    return StreamEnd(
+        reason=reason,
+        step=last_step,
+        diverged=isinstance(error, RunDivergedError),
+        detail=str(error),
+        code=error.code,
+        params=error.params,
+    )

@@ -175,6 +175,12 @@ class StreamEnd(BaseModel):
     step: int | None = Field(description="The last step this stream sent; null if none.")
     diverged: bool
     detail: str | None = None
+    code: str | None = Field(
+        default=None, description="With `detail`: the error's code, as error answers carry it."
+    )
+    params: dict[str, str | int | float] = Field(
+        default_factory=dict, description="The values `detail` is made from, by name."
+    )
 
 
 class Health(BaseModel):

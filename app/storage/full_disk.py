@@ -46,11 +46,14 @@ class StorageFullError(Exception):
 
     detail = DISK_FULL_DETAIL
     retry_after = DISK_FULL_RETRY_AFTER_SECONDS
+    code = "disk_full"  # How a page says it in its language (app/locales, `error.<code>`).
 
 
 class StorageBudgetFullError(StorageFullError):
     """A write that would grow the store was refused before it ran: the store is over the
     server's storage budget and no run may be deleted to make room (app/storage/retention.py)."""
+
+    code = "storage_budget_full"
 
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)

@@ -45,7 +45,8 @@ class RunGoneError(Exception):
     perhaps while this request was under way. Nothing was stored."""
 
     def __init__(self, run_id: str) -> None:
-        super().__init__(f"no run with id {run_id[:64]!r}")
+        self.run_id = run_id[:64]
+        super().__init__(f"no run with id {self.run_id!r}")
 
 
 @dataclass(frozen=True)

@@ -112,7 +112,14 @@ def test_stream_sends_each_step_then_a_final_event(client):
     kinds = [kind for kind, _ in events]
     assert kinds == ["step"] * 50 + ["end"]
     assert [data["step"] for _, data in events[:-1]] == list(range(1, 51))
-    assert events[-1][1] == {"reason": "completed", "step": 50, "diverged": False, "detail": None}
+    assert events[-1][1] == {
+        "reason": "completed",
+        "step": 50,
+        "diverged": False,
+        "detail": None,
+        "code": None,
+        "params": {},
+    }
     assert all(len(data["predictions"]) == 5 for _, data in events[:-1])
     history = client.get(f"/api/runs/{run['id']}").json()["history"]
     streamed = [{k: v for k, v in data.items() if k != "predictions"} for _, data in events[:-1]]

@@ -137,7 +137,11 @@ def test_an_unexpected_error_answers_500_with_the_headers(settings):
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.get("/fail")
     assert response.status_code == 500
-    assert response.json() == {"detail": "internal server error"}
+    assert response.json() == {
+        "detail": "internal server error",
+        "code": "internal_error",
+        "params": {},
+    }
     assert_security_headers(response)
 
 

@@ -206,7 +206,8 @@ def test_a_step_that_does_not_get_its_turn_in_time_is_refused_busy(processes, da
     needs_postgresql(database_url)
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
-    with a.service._sessions._run_locks.exclusive(run_id):  # A computes the run for longer than B waits.
+    # A computes the run for longer than B waits.
+    with a.service._sessions._run_locks.exclusive(run_id):
         started = time.monotonic()
         with pytest.raises(RunBusyError) as refused:
             b.service.step(run_id, 1, lock_wait_seconds=0.2)

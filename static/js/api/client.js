@@ -1,21 +1,31 @@
-// Calls to the Stepwise JSON API. Every error becomes an ApiError carrying the server's `detail`.
+// Calls to the Stepwise JSON API. Every error becomes an ApiError that says what the server said,
+// in the page's language when the server gave the error's code.
 // Changes to a run carry the owner token this browser keeps for it; a run created here has
 // its token kept before anyone navigates to it.
 
 import { readEvents } from "../lib/event-stream.js";
-import { t } from "../lib/i18n.js";
+import { hasMessage, t } from "../lib/i18n.js";
 import { ownerToken, rememberOwnerToken } from "./owner-tokens.js";
 
+/** The message of an error the server answered with: `error.<code>` in the page's language,
+ * filled from `params`; the server's English `detail` for a code the catalogue lacks. */
+export function errorMessage(detail, code, params = {}) {
+  return code && hasMessage(`error.${code}`) ? t(`error.${code}`, params) : detail;
+}
+
 export class ApiError extends Error {
-  constructor(status, detail) {
-    super(detail);
+  /** `detail` is the server's English text, `code` and `params` what it is said from. */
+  constructor(status, detail, code = null, params = {}) {
+    super(errorMessage(detail, code, params));
     this.status = status;
+    this.code = code;
   }
 }
 
 async function errorOf(response) {
   const payload = await response.json().catch(() => ({}));
-  return new ApiError(response.status, payload.detail || `${response.status} ${response.statusText}`);
+  const detail = payload.detail || `${response.status} ${response.statusText}`;
+  return new ApiError(response.status, detail, payload.code, payload.params);
 }
 
 async function request(method, path, body, headers = {}) {

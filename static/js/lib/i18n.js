@@ -10,6 +10,9 @@ export function useMessages(messages) {
   catalogue = messages;
 }
 
+/** Whether the catalogue has a message `key`. */
+export const hasMessage = (key) => key in catalogue;
+
 /** The message `key` with its `{name}` placeholders filled from `params`. */
 export function t(key, params = {}) {
   const text = catalogue[key];

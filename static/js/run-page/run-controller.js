@@ -112,7 +112,7 @@ export class RunController {
         () => showStatus(t("status.reset_elsewhere")),
         (error) => this.reportError(error),
       );
-    } else if (end.reason === "error") this.reportError(new ApiError(0, end.detail));
+    } else if (end.reason === "error") this.reportError(new ApiError(0, end.detail, end.code, end.params));
     else if (end.reason === "busy" || end.reason === "shutdown") showStatus(t(`status.stream_${end.reason}`, { step: end.step ?? state.lastStep }), "error");
     else if (end.reason === "completed") showStatus(t("status.ran", { n: formatCount(this.runLength()), step: end.step }));
     narrateStep(state);
