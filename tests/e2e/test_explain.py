@@ -206,6 +206,16 @@ def test_data_tables_and_narration(page, live_server):
     expect(rows).to_have_count(6)
     expect(page.locator("#narration")).to_contain_text("Step 5: loss")
     assert chart_data(page, "loss-chart")[0]["x"] == [1, 2, 3, 4, 5]
+    # Moving through the history shows other steps, not other rows: the table is not rebuilt
+    # (on a 10,000-step run, rebuilding it at each arrow key made the page crawl).
+    page.evaluate("document.querySelector('details[data-table=loss] table').dataset.kept = 'yes'")
+    page.locator("#timeline").focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#readout-step")).to_have_text("4")
+    expect(page.locator('details[data-table="loss"] table[data-kept="yes"]')).to_have_count(1)
+    page.click("#step-button")  # A new step is a new row: now it is rebuilt.
+    expect(rows).to_have_count(7)
+    expect(page.locator('details[data-table="loss"] table[data-kept="yes"]')).to_have_count(0)
 
 
 def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, live_server):

@@ -42,10 +42,29 @@ const TABLES = {
     stepTable(state, ["table.step", "table.b", "table.m", "table.loss"], (r) => [String(r.step), r.weights_after.b, r.weights_after.m, r.loss_after]),
 };
 
-/** Refill the open tables; `predictions` are yhat at the step shown, if known. */
-export function renderTables(state, predictions) {
-  for (const details of document.querySelectorAll("details.data-table[open]")) {
-    const build = TABLES[details.dataset.table];
-    details.querySelector(".table-wrap").replaceChildren(build(state, predictions));
+/** What a table's rows are made from: a step table's, the history (whatever step is shown);
+ * the fit table's, the points and the predictions at the step shown. */
+const sourceOf = (kind, state, predictions) =>
+  kind === "fit" ? [state.run, predictions] : [state, state.history, state.history.length];
+
+const sameSource = (a, b) => a !== undefined && a.every((value, i) => value === b[i]);
+
+/** The page's data tables: each open one refilled only when what it shows changed. */
+export class DataTables {
+  constructor() {
+    // Open table → the source it was last filled from. Moving through a 10,000-step history
+    // with the loss table open then rebuilds nothing: the rows are the same at every step.
+    this.filledFrom = new WeakMap();
+  }
+
+  /** Refill the open tables whose rows changed; `predictions` are yhat at the step shown. */
+  render(state, predictions) {
+    for (const details of document.querySelectorAll("details.data-table[open]")) {
+      const kind = details.dataset.table;
+      const source = sourceOf(kind, state, predictions);
+      if (sameSource(this.filledFrom.get(details), source)) continue;
+      this.filledFrom.set(details, source);
+      details.querySelector(".table-wrap").replaceChildren(TABLES[kind](state, predictions));
+    }
   }
 }

@@ -3,7 +3,7 @@
 // about the step shown (its details, the loss surface around the path).
 
 import { drawFitChart, drawSlopeChart, predictionsAt } from "../charts/data-charts.js";
-import { renderTables } from "../charts/data-tables.js";
+import { DataTables } from "../charts/data-tables.js";
 import { drawLossChart } from "../charts/loss-chart.js";
 import { SurfaceChart } from "../charts/surface-chart.js";
 import { FrameScheduler } from "../lib/frame-scheduler.js";
@@ -30,6 +30,7 @@ export class Panels {
     this.alongside = alongside;
     this.playing = playing;
     this.surface = new SurfaceChart("surface-chart", state.run.id, () => this.schedule());
+    this.tables = new DataTables();
     const charts = [
       () => drawFitChart(state, details, page.fitLayers),
       () => drawLossChart(state, page.drawnLoss),
@@ -54,7 +55,7 @@ export class Panels {
     for (const part of this.alongside) part.render();
     renderStepPanel(state, details);
     renderDivergence(state, this.page);
-    renderTables(state, predictionsAt(state, details, state.position));
+    this.tables.render(state, predictionsAt(state, details, state.position));
   }
 
   /** Redraw what changed, spread over the next animation frames. */
