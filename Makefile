@@ -13,10 +13,12 @@ SHUTDOWN_SECONDS := 3
 # 5 s default closed connections just as requests were sent on them (bench/load_class.py).
 KEEP_ALIVE_SECONDS := 75
 BIN := $(VENV)/bin
+# axe-core, the accessibility checker the browser tests load into each page (tests/e2e).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test test-fast test-js lint bench bench-page bench-class chromium node clean
+.PHONY: run test test-fast test-js lint bench bench-page bench-class chromium node npm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +40,7 @@ run: $(VENV)/.runtime
 
 ## Run every test: engine, store, API, a real server process, Chromium in the browser, and the
 ## front end's pure modules under Node.
-test: $(VENV)/.dev chromium test-js
+test: $(VENV)/.dev chromium $(AXE) test-js
 	$(BIN)/pytest
 
 ## The fast tier, after each change: everything in-process (no server process, Chromium,
@@ -83,5 +85,15 @@ node:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs; }
 
+npm: node
+	@command -v npm >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+
+## The browser tests' npm packages (tests/e2e/package.json), at the lock file's versions.
+$(AXE): tests/e2e/package.json tests/e2e/package-lock.json | npm
+	npm ci --prefix tests/e2e --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules

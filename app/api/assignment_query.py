@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from app.domain.presets import PRESETS
 from app.domain.spec import OPTIMIZER_CLASSES, OPTIMIZER_DEFAULTS
 from app.runs.errors import InvalidRunRequestError
 from app.runs.setting_locks import LOCKABLE
@@ -57,6 +58,9 @@ SETTINGS: dict[str, QuerySetting] = {
     "initial_b": QuerySetting(("initial_weights", "b"), "float", "initial_weights"),
     "initial_m": QuerySetting(("initial_weights", "m"), "float", "initial_weights"),
 }
+# The settings of the sample's recipe: a preset other than `sample`, or the link's own points,
+# would leave them unused.
+RECIPE_PARAMS = ("num_points", "noise", "x_min", "x_max")
 # The query parameter a field of the request body is given by, where their names differ.
 QUERY_NAMES = {"points_csv": "points"}
 _LOCK_NAMES = {**{name: name for name in LOCKABLE}, **{q: s.lock for q, s in SETTINGS.items()}}
@@ -111,6 +115,29 @@ def _check_optimizer_params(values: dict[str, Any]) -> None:
             )
 
 
+def _check_recipe_params(values: dict[str, Any]) -> None:
+    """Refuse a setting of the sample's recipe that the link's data would leave unused: a
+    student would otherwise get other points than the teacher asked for, without a word."""
+    given = [name for name in RECIPE_PARAMS if name in values]
+    if not given:
+        return
+    name = given[0]
+    preset = values.get("preset")
+    if preset in PRESETS:
+        raise InvalidRunRequestError(
+            f"the preset {preset!r} makes its own points, so {name} would be ignored; "
+            f"leave {name} out of the link, or use preset=sample (the sample's recipe, "
+            f"which {name} shapes)",
+            field=name,
+        )
+    if "points" in values:
+        raise InvalidRunRequestError(
+            f"the link's points are used as they are, so {name} would be ignored; "
+            f"leave {name} out of the link",
+            field=name,
+        )
+
+
 def _body(values: dict[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name, value in values.items():
@@ -163,4 +190,5 @@ def parse_assignment(items: Sequence[tuple[str, str]]) -> Assignment:
     if ("initial_b" in values) != ("initial_m" in values):
         raise InvalidRunRequestError("initial_b, initial_m: give both starting weights or neither")
     _check_optimizer_params(values)
+    _check_recipe_params(values)
     return Assignment(spec=_spec(_body(values), list(values)), locks=_parse_locks(lock_texts))

@@ -10,11 +10,12 @@ from app.domain.graph import GraphView
 from app.domain.readings import LossSurface
 from app.domain.records import Weights
 from app.reference.checks import UpdateCheck
-from app.runs.inspector import NodeReading, StepDetail
+from app.runs.inspector import NextUpdate, NodeReading, StepDetail
 from app.schemas.inspection import (
     GraphNodePublic,
     GraphPublic,
     LossSurfacePublic,
+    NextUpdatePublic,
     NodeValuePublic,
     PointShare,
     StepDetailPublic,
@@ -45,6 +46,16 @@ def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
         max_abs_difference=finite_or_none(check.max_abs_difference),
         max_rel_difference=finite_or_none(check.max_rel_difference),
         within_float32_rounding=check.within_float32_rounding,
+    )
+
+
+def _preview_public(preview: NextUpdate | None) -> NextUpdatePublic | None:
+    if preview is None:
+        return None
+    return NextUpdatePublic(
+        weights_after=WeightsPublic.of(preview.record.weights_after),
+        loss_after=finite_or_none(preview.record.loss_after),
+        variables_after=_variables_public(preview.variables_after) or {},
     )
 
 
@@ -98,6 +109,7 @@ def step_detail_public(detail: StepDetail) -> StepDetailPublic:
         loss_after=None if record is None else finite_or_none(record.loss_after),
         points=points,
         check=_check_public(detail.check),
+        preview=_preview_public(detail.preview),
     )
 
 

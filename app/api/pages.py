@@ -1,4 +1,5 @@
-"""HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares)."""
+"""HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares), `/start`
+is where the logo leads: the button that starts a run, and no run until it is pressed."""
 
 from urllib.parse import urlencode
 
@@ -40,10 +41,14 @@ def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
     return RedirectResponse(run_page_path(view.run.id) + query + fragment, status_code=303)
 
 
-def start_page(request: Request, language: Language, assignment: bool) -> HTMLResponse:
-    """A page whose button starts the run by POST: for requests no person made here."""
+def start_page(
+    request: Request, language: Language, assignment: bool, path: str | None = None
+) -> HTMLResponse:
+    """A page whose button starts the run by POST to `path` (the address asked for unless
+    given), with the request's query: for requests no person made here, and the logo's."""
     prefix = "start.assignment_" if assignment else "start."
-    action = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    query = f"?{request.url.query}" if request.url.query else ""
+    action = (path or request.url.path) + query
     context = {"title_key": f"{prefix}title", "body_key": f"{prefix}body", "action": action}
     return render_page(request, "start.html", context, language)
 
@@ -64,6 +69,14 @@ def start_run(
     if not is_direct_navigation(request):
         return start_page(request, language, assignment=False)
     return _start_sample(request, service, language)
+
+
+@router.get("/start", response_class=HTMLResponse)
+def home(request: Request, language: LanguageDep) -> HTMLResponse:
+    """Where the logo leads: what Stepwise does, and the button that starts a run of the
+    sample. Opening it starts nothing, so a click on the logo never makes a run (nor spends
+    the learner's allowance of new runs) that the learner did not ask for."""
+    return start_page(request, language, assignment=False, path="/")
 
 
 @router.post("/", response_model=None)

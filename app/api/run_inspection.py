@@ -26,7 +26,8 @@ MAX_SURFACE_SIZE = 120
 def explain_step(run_id: str, step: int, inspector: InspectorDep) -> Response:
     """How step `step` changed the weights: the update with TensorFlow's numbers, each point's
     share of the gradient, and NumPy's independent check. One past the last step is the next
-    update, before it runs."""
+    update, before it runs: its `preview` is TensorFlow's own update, which the run's session
+    makes and undoes, bit for bit."""
     return as_json(step_detail_public(inspector.step_detail(run_id, step)))
 
 

@@ -18,7 +18,7 @@ from app.api.presenters import step_event
 from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
 from app.runs.limits import StreamLease
 from app.runs.service import RunService
-from app.schemas.runs import StreamEnd
+from app.schemas.runs import StreamEnd, StreamsStopped
 from app.storage.full_disk import StorageFullError
 
 logger = logging.getLogger(__name__)
@@ -49,18 +49,20 @@ async def stream_run(
 ) -> EventSourceResponse:
     """Apply up to `n` updates, sending each as an event as soon as it is stored.
 
-    `interval_ms` paces the steps so a learner can watch them; closing the connection stops
-    the computation. A server shutting down ends the stream with a `shutdown` event.
+    `interval_ms` paces the steps so a learner can watch them. POST /api/runs/{id}/stop ends
+    the stream before its next step, with a `stopped` event; closing the connection stops the
+    computation too, once the server notices. A server shutting down ends the stream with a
+    `shutdown` event.
     """
     await run_in_threadpool(service.check_can_step, run_id, n)
     lease = service.admission.open_stream(client)  # 429 if the client has its streams open.
-    # sse-starlette sets it when the server is told to stop (SIGTERM), then gives the stream
-    # the grace period to end with its final event.
-    shutdown = anyio.Event()
+    # Set by Stop (service.stream_stops), or by sse-starlette when the server is told to stop
+    # (SIGTERM), which then gives the stream the grace period to end with its final event.
+    stop = anyio.Event()
     return EventSourceResponse(
-        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, shutdown)),
+        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, stop)),
         ping=SSE_PING_SECONDS,
-        shutdown_event=shutdown,
+        shutdown_event=stop,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
         # A reader that stops reading (its buffers full) is dropped, and its stream ends.
         send_timeout=service.admission.stream_send_timeout,
@@ -80,20 +82,37 @@ async def _leased(
         lease.release()
 
 
+@router.post("/{run_id}/stop", responses=CHANGE_ERRORS, response_model=StreamsStopped)
+async def stop_streams(run_id: OwnedRun, service: ServiceDep) -> StreamsStopped:
+    """End the run's streams before their next step; each sends its `end` event (reason
+    `stopped`, with the last step stored). Async: it computes nothing."""
+    return StreamsStopped(streams=service.stream_stops.stop(run_id))
+
+
 async def _step_events(
-    service: RunService, run_id: str, n: int, interval_seconds: float, shutdown: anyio.Event
+    service: RunService, run_id: str, n: int, interval_seconds: float, stop: anyio.Event
+) -> AsyncIterator[ServerSentEvent]:
+    with service.stream_stops.watching(run_id, stop):
+        async for event in _events(service, run_id, n, interval_seconds, stop):
+            yield event
+
+
+async def _events(
+    service: RunService, run_id: str, n: int, interval_seconds: float, stop: anyio.Event
 ) -> AsyncIterator[ServerSentEvent]:
     last_step: int | None = None
     diverged = False
     sent = 0
     try:
-        async for outcome in service.stream(run_id, n, interval_seconds, stop=shutdown):
+        async for outcome in service.stream(run_id, n, interval_seconds, stop=stop):
             last_step, diverged = outcome.record.step, outcome.record.diverged
             sent += 1
             yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
         if diverged:
             end = StreamEnd(reason="diverged", step=last_step, diverged=True)
-        elif sent < n and shutdown.is_set():
+        elif sent < n and service.stream_stops.asked(stop):
+            end = StreamEnd(reason="stopped", step=last_step, diverged=False)
+        elif sent < n and stop.is_set():
             detail = "the server is shutting down; every step sent is stored, run again later"
             end = StreamEnd(
                 reason="shutdown", step=last_step, diverged=False, detail=detail, code="shutdown"

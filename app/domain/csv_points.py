@@ -44,9 +44,29 @@ def _is_number(field: str) -> bool:
     return True
 
 
+# Inside a field, what may separate numbers written on a line with the wrong delimiter
+# (`1 2`, `1;2` in a file of commas): a field holding such numbers is data, not a name.
+_SPACED = str.maketrans(dict.fromkeys(DELIMITERS, " "))
+
+
+def _is_numbers(field: str) -> bool:
+    """Whether `field` is one or more numbers and nothing else (`2`, `1 2`, `1;2`)."""
+    words = field.translate(_SPACED).split()
+    return bool(words) and all(_is_number(word) for word in words)
+
+
 def _is_header(fields: list[str]) -> bool:
-    """A first line of names, like `x,y`: no field is a number."""
-    return not any(_is_number(field) for field in fields)
+    """A first line of names, like `x,y` or `trial 1,trial 2`: no field is only numbers.
+
+    A first line of numbers in the wrong shape (`1 2`, `1,2,3`) is a malformed row of data,
+    whose error names line 1, not a header to skip.
+    """
+    return not any(_is_numbers(field) for field in fields)
+
+
+def _wrong_count(line: int, found: int) -> InvalidDataError:
+    hint = "; separate x and y with a comma, a semicolon or a tab" if found == 1 else ""
+    return InvalidDataError(f"line {line}: expected two values, x and y, found {found}{hint}")
 
 
 def _first_lines(text: str, count: int) -> list[str]:
@@ -101,9 +121,7 @@ def parse_points_csv(text: str, max_points: int) -> tuple[list[float], list[floa
         if not xs and line == 1 and _is_header(fields):
             continue
         if len(fields) != 2:
-            raise InvalidDataError(
-                f"line {line}: expected two values, x and y, found {len(fields)}"
-            )
+            raise _wrong_count(line, len(fields))
         if len(xs) == max_points:
             raise InvalidDataError(f"line {line}: more than the {max_points} points allowed")
         xs.append(_number(fields[0], "x", line))

@@ -1,6 +1,7 @@
 """Explanations of a run: each step's arithmetic, its graph, node values, the loss surface.
 
-Everything here reads the run's session and store; nothing changes the run.
+Everything here reads the run's session and store; nothing changes the run (a preview of the
+next step runs the update and sets every variable back, under the run's checkout).
 """
 
 from dataclasses import dataclass
@@ -18,6 +19,15 @@ from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
 from app.runs.views import dataset_of, training_spec_of
 from app.storage.stored import LastStep
+
+
+@dataclass(frozen=True)
+class NextUpdate:
+    """The next step as TensorFlow makes it, made by the run's session and undone
+    (`LinearRegressionModel.preview_step`): its record and the variables it changes, by role."""
+
+    record: StepRecord
+    variables_after: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class StepDetail:
     # TensorFlow held them before and after the step; `after` is None until it is applied.
     variables_before: dict[str, Any] | None
     variables_after: dict[str, Any] | None
+    # For the next, unapplied step: TensorFlow's own update, not kept. None for a stored step.
+    preview: NextUpdate | None
 
 
 @dataclass(frozen=True)
@@ -79,7 +91,8 @@ class RunInspector:
         self._steps = steps
 
     def step_detail(self, run_id: str, step: int) -> StepDetail:
-        """Explain stored step `step`, or the next step (one past the last) before it runs."""
+        """Explain stored step `step`, or the next step (one past the last) before it runs,
+        with TensorFlow's own update for it: made by the session and undone, bit for bit."""
         run = self._runs.require_run(run_id)
         with self._runs.checkout(run_id) as model:
             last_step = self._steps.last_step(run_id)
@@ -87,10 +100,12 @@ class RunInspector:
             if not 1 <= step <= last + 1:
                 raise StepNotFoundError(step, last)
             record = self._steps.get_step(run_id, step) if step <= last else None
+            preview = None
             if record is None:
                 refuse_if_diverged(model)
-                weights_before = model.evaluate().weights
                 state_before: VariableState | None = model.state()
+                preview = model.preview_step()
+                weights_before = preview.record.weights_before
             else:
                 weights_before = record.weights_before
                 state_before = (
@@ -104,6 +119,9 @@ class RunInspector:
             roles = model.variable_roles
         before = _by_role(state_before, roles)
         after = _by_role(state_after, roles)
+        next_update = None
+        if preview is not None:
+            next_update = NextUpdate(preview.record, _by_role(preview.state, roles) or {})
         check = None
         if breakdown is not None and before is not None:
             check = check_update(
@@ -126,6 +144,7 @@ class RunInspector:
             batch=None if batch is None else batch.tolist(),
             variables_before=before,
             variables_after=after,
+            preview=next_update,
         )
 
     def graph(self, run_id: str) -> GraphView:

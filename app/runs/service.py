@@ -38,6 +38,7 @@ from app.runs.limits import ComputeSlots
 from app.runs.owners import RunOwners, new_owner_token
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS
 from app.runs.sessions import LiveSessions
+from app.runs.stream_stops import StreamStops
 from app.runs.streaming import stream_steps
 from app.runs.views import NO_HISTORY, RunView, StepBatch, evaluation_after, run_stability
 from app.schemas.requests import RunCreate
@@ -70,6 +71,7 @@ class RunService:
         self._sessions = LiveSessions(store, settings, self._slots, owners)
         self._positions = self._sessions.positions
         self.history = HistoryReader(store)
+        self.stream_stops = StreamStops()
 
     def close(self) -> None:
         self._sessions.close()
@@ -201,8 +203,9 @@ class RunService:
 
         Stops after a step that diverged, and with RunResetError if the run is reset meanwhile.
         If the consumer goes away, the step in progress finishes and is stored, and no further
-        step is computed. Once `stop` is set (the server is shutting down), the stream ends
-        after the steps already computed, without waiting for the next one to be due.
+        step is computed. Once `stop` is set (the server is shutting down, or the owner pressed
+        Stop: see `stream_stops`), the stream ends after the steps already computed, without
+        waiting for the next one to be due.
         """
         self._check_step_count(n)
         generation = await anyio.to_thread.run_sync(self._store.generation, run_id)

@@ -36,6 +36,18 @@ class UpdateCheckPublic(BaseModel):
     )
 
 
+class NextUpdatePublic(BaseModel):
+    """The next step as TensorFlow makes it: the run's session runs the update op from the
+    run's current state, reads what it did, and sets every variable back, bit for bit. The
+    step, when it runs, produces exactly these values."""
+
+    weights_after: WeightsPublic
+    loss_after: float | None
+    variables_after: dict[str, list[float | None]] = Field(
+        description="Each variable the update changes, by role, as the update leaves it."
+    )
+
+
 class StepDetailPublic(BaseModel):
     """How step `step` changed the weights, with TensorFlow's numbers and NumPy's check."""
 
@@ -60,6 +72,10 @@ class StepDetailPublic(BaseModel):
     loss_after: float | None
     points: list[PointShare]
     check: UpdateCheckPublic | None
+    preview: NextUpdatePublic | None = Field(
+        description="For the next, unapplied step: TensorFlow's own update, computed by the "
+        "run's session without keeping it. Null for a step already applied."
+    )
 
 
 class GraphNodePublic(BaseModel):

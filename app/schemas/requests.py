@@ -10,6 +10,8 @@ from app.schemas.optimizers import GradientDescentIn, OptimizerIn
 from app.schemas.values import FLOAT32_SMALLEST_NORMAL, Coordinate, StrictFloat, StrictInt
 
 MAX_CSV_CHARS = 200_000
+# The settings of the sample's recipe, which only the recipe (no preset, or `sample`) uses.
+RECIPE_FIELDS = ("num_points", "noise", "x_range")
 
 
 class Point(BaseModel):
@@ -47,7 +49,10 @@ class RunCreate(BaseModel):
         description="Seed of the sample's noise and of random_normal's initial weights.",
     )
     num_points: StrictInt = Field(
-        default=5, ge=2, description="Points the sample's recipe makes (ignored with `points`)."
+        default=5,
+        ge=2,
+        description="Points the sample's recipe makes (refused beside points, points_csv or a "
+        "preset other than 'sample', which would leave it unused).",
     )
     noise: StrictFloat = Field(
         default=1.5,
@@ -115,6 +120,29 @@ class RunCreate(BaseModel):
         ]
         if len(given) > 1:
             raise ValueError(f"give only one of points, points_csv and preset, not {given}")
+        return self
+
+    @model_validator(mode="after")
+    def _no_recipe_settings_left_unused(self) -> Self:
+        """num_points, noise and x_range shape the sample's recipe: given beside a preset that
+        makes its own points, or beside the points themselves, they are refused rather than
+        silently ignored."""
+        given = [name for name in RECIPE_FIELDS if name in self.model_fields_set]
+        if not given:
+            return self
+        name = given[0]
+        if self.preset not in (None, "sample"):
+            raise ValueError(
+                f"{name}: the preset {self.preset!r} makes its own points, so {name} would be "
+                f"ignored; leave {name} out, or use the preset 'sample' (the sample's recipe, "
+                f"which {name} shapes)"
+            )
+        source = next((f for f in ("points", "points_csv") if getattr(self, f) is not None), None)
+        if source is not None:
+            raise ValueError(
+                f"{name}: {source} gives the points themselves, so {name} would be ignored; "
+                f"leave {name} out"
+            )
         return self
 
 

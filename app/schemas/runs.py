@@ -168,9 +168,9 @@ class StreamEnd(BaseModel):
     """The final event of a stream."""
 
     reason: str = Field(
-        description="'completed', 'diverged', 'reset', 'error' (`detail` says why, e.g. the "
-        "server's disk is full), 'busy' (no computation slot came free in time) or 'shutdown' "
-        "(the server is stopping)."
+        description="'completed', 'diverged', 'stopped' (POST /stop), 'reset', 'error' "
+        "(`detail` says why, e.g. the server's disk is full), 'busy' (no computation slot came "
+        "free in time) or 'shutdown' (the server is stopping)."
     )
     step: int | None = Field(description="The last step this stream sent; null if none.")
     diverged: bool
@@ -181,6 +181,10 @@ class StreamEnd(BaseModel):
     params: dict[str, str | int | float] = Field(
         default_factory=dict, description="The values `detail` is made from, by name."
     )
+
+
+class StreamsStopped(BaseModel):
+    streams: int = Field(description="How many of the run's streams were told to stop.")
 
 
 class Health(BaseModel):

@@ -92,8 +92,31 @@ class LinearRegressionModel(SessionOwner):
 
     def step(self) -> StepOutcome:
         """Run the update op once (`update_weights.run()`) and report what it did."""
+        outcome = self._outcome(self._run_next_step())
+        self._note_step(outcome.record)
+        return outcome
+
+    def preview_step(self) -> StepOutcome:
+        """The next update as TensorFlow makes it, without keeping it: what `step()` would
+        return now. The update op runs from the current state; then every variable (the
+        weights, the optimizer's slots and powers, the global step) is set back to the value
+        it had, bit for bit. Three session calls: read, update, set back.
+        """
+        saved = self._session.run(self._variable_values)
+        try:
+            out = self._run_next_step()
+        finally:
+            self._set_variables(saved)
+        return self._outcome(out)
+
+    def _run_next_step(self) -> dict[str, Any]:
         batch = self.batch_for(self._steps_done + 1)
-        out = self._run_step() if batch is None else self._run_step(batch)
+        out: dict[str, Any] = self._run_step() if batch is None else self._run_step(batch)
+        return out
+
+    @staticmethod
+    def _outcome(out: dict[str, Any]) -> StepOutcome:
+        """What one run of the step fetches reports, as a step's outcome."""
         state_after = out["state"]
         record = StepRecord(
             step=int(state_after["global_step"]),
@@ -103,7 +126,6 @@ class LinearRegressionModel(SessionOwner):
             loss_before=float(out["loss_before"]),
             loss_after=float(out["loss_after"]),
         )
-        self._note_step(record)
         return StepOutcome(
             record=record,
             predictions=out["predictions"][:, 0].tolist(),
@@ -201,9 +223,18 @@ class LinearRegressionModel(SessionOwner):
 
     def state(self) -> VariableState:
         """Return every variable's value: enough to continue this run exactly elsewhere."""
-        return as_state(
-            self._session.run({name: v.variable for name, v in self._ops.variables.items()})
-        )
+        return as_state(self._session.run(self._variable_values))
+
+    @property
+    def _variable_values(self) -> dict[str, tf.Variable]:
+        """Every variable, to fetch: a fetched variable is read by its own read op."""
+        return {name: v.variable for name, v in self._ops.variables.items()}
+
+    def _set_variables(self, values: dict[str, Any]) -> None:
+        """Set every variable to `values` (by name), through its initializer: no assign ops."""
+        ops = [v.initializer for v in self._ops.variables.values()]
+        feeds = {v.initial_value: values[name] for name, v in self._ops.variables.items()}
+        self._session.run(ops, feed_dict=feeds)
 
     def restore(self, state: VariableState) -> None:
         """Set every variable to the values in `state` (as returned by `state()`)."""
@@ -211,9 +242,7 @@ class LinearRegressionModel(SessionOwner):
             raise ValueError(
                 f"state has variables {sorted(state)}, the graph has {sorted(self._ops.variables)}"
             )
-        ops = [v.initializer for v in self._ops.variables.values()]
-        feeds = {v.initial_value: state[name] for name, v in self._ops.variables.items()}
-        self._session.run(ops, feed_dict=feeds)
+        self._set_variables(state)
         self.diverged_at = None
         self._steps_done = int(state["global_step"])
 

@@ -90,6 +90,51 @@ def test_a_bad_link_names_the_parameter(client, params, named):
     assert named in response.text.replace("&#39;", "'"), response.text
 
 
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        # Once a run of the preset's 9 points, the 20 asked for silently dropped.
+        ({"preset": "outlier", "num_points": "20"}, "num_points: the preset 'outlier' makes"),
+        ({"preset": "steep", "noise": "0"}, "noise: the preset 'steep' makes its own points"),
+        ({"preset": "far_from_zero", "x_max": "5"}, "x_max: the preset 'far_from_zero'"),
+        ({"points": "0,1;1,3;2,5", "num_points": "9"}, "num_points: the link's points are used"),
+    ],
+)
+def test_a_link_refuses_settings_its_data_would_ignore(client, params, named):
+    response = client.get("/new", params=params, headers=NAVIGATION, follow_redirects=False)
+    assert response.status_code == 422
+    assert "This assignment link cannot start a run" in response.text
+    text = response.text.replace("&#39;", "'")
+    assert named in text and "would be ignored" in text, text
+
+
+def test_the_sample_preset_takes_the_recipe_settings(client):
+    run = open_link(client, preset="sample", num_points="7", noise="0.5", lock="data")
+    assert (run["config"]["num_points"], run["config"]["noise"]) == (7, 0.5)
+
+
+@pytest.mark.parametrize(
+    ("body", "named"),
+    [
+        ({"preset": "outlier", "num_points": 20}, "num_points: the preset 'outlier' makes"),
+        ({"preset": "steep", "noise": 0.0}, "noise: the preset 'steep'"),
+        ({"preset": "far_from_zero", "x_range": [0, 1]}, "x_range: the preset 'far_from_zero'"),
+        ({"points_csv": "1,2\n2,3", "num_points": 5}, "num_points: points_csv gives the points"),
+        ({"points": [{"x": 0, "y": 1}, {"x": 1, "y": 2}], "noise": 1}, "noise: points gives"),
+    ],
+)
+def test_the_api_refuses_recipe_settings_its_data_would_ignore(client, body, named):
+    response = client.post("/api/runs", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith(named)
+    assert "would be ignored" in response.json()["detail"]
+    # Without them, the same data is accepted; the sample's own recipe takes them.
+    kept = {k: v for k, v in body.items() if k not in ("num_points", "noise", "x_range")}
+    assert client.post("/api/runs", json=kept).status_code == 201
+    recipe = client.post("/api/runs", json={"preset": "sample", "num_points": 7, "noise": 0.5})
+    assert recipe.status_code == 201 and recipe.json()["config"]["num_points"] == 7
+
+
 def test_repeated_settings_are_refused():
     with pytest.raises(InvalidRunRequestError, match="lr: given twice"):
         parse_assignment([("lr", "0.1"), ("lr", "0.2")])

@@ -99,6 +99,8 @@ def test_out_of_range_settings_say_which_field(client, body, fragments):
         ("x,y\n1,2\nabc,3\n", ["points_csv", "line 3", "x is not a number", "'abc'"]),
         ("1,2\n3\n", ["line 2", "two values"]),
         ("1,2,3\n4,5,6\n", ["line 1", "found 3"]),
+        # Not a header: a first line of numbers in the wrong shape (once a run of 2 points).
+        ("1 2\n2,3\n3,4", ["points_csv: line 1", "found 1", "comma"]),
         ("1,2\n3,nan\n", ["line 2", "y must be a finite number"]),
         ("1,2\n1,3\n1,4\n", ["all points share one x"]),
         ("1,2\n", ["at least 2 points"]),

@@ -51,10 +51,39 @@ def test_the_next_step_is_explained_before_it_runs(client):
     assert preview["applied"] is False
     assert preview["weights_after"] is None and preview["loss_after"] is None
     assert preview["check"]["weights_after"] is None
+    assert preview["preview"]["weights_after"]["b"] is not None
     applied = step(client, run["id"])["records"][0]
     assert preview["gradient"] == applied["gradient"]
     assert preview["weights_before"] == applied["weights_before"]
     assert detail(client, run["id"], 3)["applied"] is True
+
+
+OPTIMIZERS = {
+    "gradient_descent": {"learning_rate": 0.002},
+    "momentum": {"learning_rate": 0.002, "optimizer": {"name": "momentum"}},
+    "adagrad": {"learning_rate": 0.5, "optimizer": {"name": "adagrad"}},
+    "rmsprop": {"learning_rate": 0.05, "optimizer": {"name": "rmsprop"}},
+    "adam": {"learning_rate": 0.1, "optimizer": {"name": "adam"}},
+    "adam-minibatch": {"learning_rate": 0.1, "optimizer": {"name": "adam"}, "batch_size": 2},
+}
+
+
+@pytest.mark.parametrize("config", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+def test_the_next_steps_preview_is_tensorflows_own_update_and_changes_nothing(client, config):
+    run = create(client, **config)
+    step(client, run["id"], 5)
+    before = client.get(f"/api/runs/{run['id']}").json()
+    preview = detail(client, run["id"], 6)
+    assert detail(client, run["id"], 6) == preview  # Asking again previews the same update.
+    assert preview["applied"] is False and preview["variables_after"] is None
+    assert client.get(f"/api/runs/{run['id']}").json() == before
+    applied = step(client, run["id"])["records"][0]
+    assert preview["preview"]["weights_after"] == applied["weights_after"]
+    assert preview["preview"]["loss_after"] == applied["loss_after"]
+    stored = detail(client, run["id"], 6)
+    assert stored["preview"] is None
+    assert preview["preview"]["variables_after"] == stored["variables_after"]
+    assert preview["variables_before"] == stored["variables_before"]
 
 
 @pytest.mark.parametrize("k", [0, -1, 4])

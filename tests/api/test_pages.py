@@ -144,6 +144,18 @@ def test_the_start_button_creates_the_run_from_this_site_only(client, path):
     assert len(service.summaries(100)) == before + 2
 
 
+def test_the_logo_leads_to_the_start_page_which_starts_nothing(client):
+    service = client.app.state.service
+    before = len(service.summaries(100))
+    run_page = client.get(run_page_url(client)).text
+    assert '<a class="brand" href="/start"' in run_page
+    # A person clicking the logo: the page with the button, and still no new run.
+    home = client.get("/start", params={"lang": "zh"}, headers=NAVIGATION)
+    assert home.status_code == 200
+    assert '<form method="post" action="/?lang=zh">' in home.text and 'id="start-run"' in home.text
+    assert len(service.summaries(100)) == before + 1  # Only the run run_page_url made.
+
+
 def test_a_wrong_assignment_link_is_refused_before_any_button(client):
     page = client.get("/new", params={"lr": "fast"}, follow_redirects=False)
     assert page.status_code == 422

@@ -65,3 +65,33 @@ def test_pathological_text_is_answered_at_once(text):
 def test_a_field_past_the_csv_limit_names_its_line():
     with pytest.raises(InvalidDataError, match=r"^line 2: field larger than field limit"):
         parse_points_csv('1,2\n3,"4' + "x" * 200_000, 100)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x,y\n1,2\n2,3",
+        "x;y\n1;2\n2;3",
+        "time (s),distance (m)\n1,2\n2,3",
+        "trial 1,trial 2\n1,2\n2,3",
+        '"x","y"\n1,2\n2,3',
+    ],
+)
+def test_a_first_line_of_names_is_a_header(text):
+    assert parse_points_csv(text, 10) == ([1.0, 2.0], [2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # Once skipped as a "header", leaving a run of 2 points.
+        ("1 2\n2,3\n3,4", r"^line 1: expected two values, x and y, found 1; separate x and y"),
+        ("1;2\n2,3\n3,4\n5,6\n7,8", r"^line 1: expected two values, x and y, found 1"),
+        ("1 abc,2\n2,3\n3,4", r"^line 1: x is not a number: '1 abc'"),
+        ("1,2,3\n4,5\n6,7", r"^line 1: expected two values, x and y, found 3$"),
+        ("\n\n1 2\n2,3\n3,4", r"^line 3: expected two values"),
+    ],
+)
+def test_a_first_line_with_numbers_in_the_wrong_shape_is_an_error_not_a_header(text, message):
+    with pytest.raises(InvalidDataError, match=message):
+        parse_points_csv(text, 10)

@@ -1,5 +1,6 @@
 """Comparing runs in the browser: two learning rates overlaid, runs added and removed."""
 
+import json
 import re
 
 import httpx
@@ -162,6 +163,51 @@ def test_pasted_links_unknown_runs_and_a_narrow_screen(browser, live_server, scr
         assert errors == [], errors
     finally:
         context.close()
+
+
+def test_a_run_that_does_not_exist_is_refused_not_added(page, live_server):
+    first = create_run(live_server, 0.002, steps=5)
+    # A run this browser opened once, since deleted (the store's retention sweeps old runs).
+    gone = {
+        "id": "gone-run",
+        "created_at": "2026-01-01T00:00:00Z",
+        "learning_rate": 0.1,
+        "optimizer": "adam",
+        "loss": "l2_loss",
+        "num_points": 5,
+    }
+    page.goto(f"{live_server.base_url}/compare")
+    page.evaluate(f"localStorage.setItem('{RECENT_KEY}', JSON.stringify([{json.dumps(gone)}]))")
+    open_compare(page, live_server, first)
+
+    page.fill("#add-run-input", f"{live_server.base_url}/runs/no-such-run")
+    page.click("#add-run-form button[type=submit]")
+    message = page.locator("#add-run-message")
+    expect(message).to_have_text(
+        "Run no-such-run was not added: there is no run with this id on this server."
+    )
+    expect(message).to_have_attribute("data-kind", "error")
+    page.wait_for_selector(LOADED)
+    expect(page.locator("#compare-legend tbody tr")).to_have_count(1)
+    assert address_runs(page) == [first]
+    # What was pasted stays, to be corrected.
+    expect(page.locator("#add-run-input")).to_have_value(f"{live_server.base_url}/runs/no-such-run")
+
+    ticked = page.locator('#recent-runs input[value="gone-run"]')
+    ticked.click()  # Not check(): the page may untick it before check() would look.
+    expect(message).to_contain_text("Run gone-run was not added")
+    expect(ticked).not_to_be_checked()
+    expect(page.locator("#compare-legend tbody tr")).to_have_count(1)
+    assert address_runs(page) == [first]
+
+    # A run that exists is added as before.
+    second = create_run(live_server, 0.004, steps=5)
+    page.fill("#add-run-input", second)
+    page.click("#add-run-form button[type=submit]")
+    expect(message).to_have_text(f"Added run {second}.")
+    page.wait_for_selector(LOADED)
+    assert address_runs(page) == [first, second]
+    assert [t["run"] for t in traces(page, "loss")] == [first, second]
 
 
 def test_no_runs_explains_how_to_add_them(page, live_server):

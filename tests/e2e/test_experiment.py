@@ -1,5 +1,5 @@
 """Experimenting from a run page: the learner's own points, new settings, links to a step,
-forks, the mini-batch and PNG export, each checked against the new run's own API record."""
+forks and the mini-batch, each checked against the new run's own API record."""
 
 import json
 from urllib.parse import parse_qs
@@ -338,17 +338,6 @@ def test_a_mini_batch_run_rings_the_shown_steps_batch(page, live_server, screens
     assert trace["y"] == [points["y"][i] for i in batch]
     screenshot(page, "experiment-mini-batch")
     close_up(page, "#fit-chart", "experiment-mini-batch-fit")
-
-
-def test_each_chart_downloads_as_png(page, live_server):
-    run = create_run(live_server)
-    open_run(page, f"{live_server.base_url}{run['url']}")
-    with page.expect_download() as download:
-        page.click('.png-button[data-chart="fit"]')
-    assert download.value.suggested_filename == f"stepwise-{run['id']}-fit.png"
-    with page.expect_download() as download:
-        page.click('.png-button[data-chart="surface"]')
-    assert download.value.suggested_filename == f"stepwise-{run['id']}-surface.png"
 
 
 def test_the_form_and_the_editor_fit_a_phone(browser, live_server):

@@ -83,6 +83,24 @@ def test_a_viewer_replays_and_forks_but_cannot_change(page, browser, live_server
         classmate.close()
 
 
+def test_evaluate_on_a_page_the_run_has_moved_past_shows_the_run_as_it_is(page, live_server):
+    run = httpx.post(f"{live_server.base_url}/api/runs", json={}).json()
+    owner = {"X-Owner-Token": run["owner_token"]}
+    step_url = f"{live_server.base_url}/api/runs/{run['id']}/step"
+    httpx.post(step_url, json={"n": 3}, headers=owner).raise_for_status()
+    open_run(page, f"{live_server.base_url}/runs/{run['id']}")  # A viewer, at step 3.
+    expect(page.locator("#readout-step")).to_have_text("3")
+    httpx.post(step_url, json={"n": 5}, headers=owner).raise_for_status()  # The owner goes on.
+    page.click("#evaluate-button")
+    # Not "nothing changed: still step 8" beside panels at step 3: the page takes the run first.
+    expect(page.locator("#evalrun-result")).to_contain_text("moved on to step 8")
+    expect(page.locator("#readout-step")).to_have_text("8")
+    expect(page.locator("#timeline")).to_have_value("8")
+    current = api_run(live_server, run["id"])["current"]
+    expect(page.locator("#evalrun-result")).to_contain_text("step 8. Evaluate read loss = ")
+    assert current["step"] == 8
+
+
 def test_a_refused_change_shows_the_servers_message(page, live_server):
     open_run(page, f"{live_server.base_url}/")
     run_id = run_id_of(page)
@@ -179,6 +197,24 @@ def test_the_teacher_lists_the_runs_and_makes_an_assignment_link(page, live_serv
     config = api_run(live_server, run_id_of(page))["config"]
     assert (config["learning_rate"], config["optimizer"]) == (0.05, "momentum")
     assert config["locks"] == ["learning_rate", "optimizer"]
+
+
+def test_the_assignment_form_offers_no_settings_a_preset_overrides(page, live_server):
+    page.goto(f"{live_server.base_url}/class?token={TEACHER_TOKEN}")
+    page.wait_for_selector(READY)
+    link = page.locator("#assignment-link")
+    page.fill('input[name="num_points"]', "20")
+    expect(link).to_have_value(f"{live_server.base_url}/new?num_points=20")
+    page.select_option('select[name="preset"]', "outlier")
+    # The outlier preset makes its own 9 points: the form no longer offers a count or noise.
+    expect(page.locator('input[name="num_points"]')).to_be_hidden()
+    expect(page.locator('input[name="noise"]')).to_be_hidden()
+    expect(page.locator("#assignment-preset-points")).to_be_visible()
+    expect(link).to_have_value(f"{live_server.base_url}/new?preset=outlier")
+    page.select_option('select[name="preset"]', "")
+    expect(page.locator('input[name="num_points"]')).to_be_visible()
+    expect(page.locator("#assignment-preset-points")).to_be_hidden()
+    expect(link).to_have_value(f"{live_server.base_url}/new?num_points=20")
 
 
 def test_the_teacher_page_refuses_a_wrong_token(page, live_server):

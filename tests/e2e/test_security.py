@@ -129,6 +129,7 @@ def test_the_run_page_works_under_the_policy(browser, live_server, screenshot, w
         expect(page.locator("#graph-node")).to_contain_text("loss (L2Loss)")
         # Each chart's PNG: Plotly draws it through data: and blob: URLs.
         for chart in ("fit", "surface"):
+            page.click("#export-button")  # In the Download menu.
             with page.expect_download() as download:
                 page.click(f'.png-button[data-chart="{chart}"]')
             assert download.value.suggested_filename.endswith(f"-{chart}.png")

@@ -58,6 +58,32 @@ describe("the runs compared", () => {
     assert.equal(comparison.statusText(), "");
   });
 
+  test("a picked or pasted run joins only once it is found", async () => {
+    const comparison = new Comparison(2);
+    comparison.add("a").state = { run: { id: "a" } };
+    let found;
+    const finding = comparison.check("b", () => new Promise((resolve) => (found = resolve)));
+    // While it is looked for, it is neither compared nor addable twice, and counts to the cap.
+    assert.deepEqual(comparison.ids, ["a"]);
+    assert.equal(comparison.refusal("b"), "already");
+    assert.equal(comparison.refusal("c"), "full");
+    assert.ok(comparison.loading);
+    found({ run: { id: "b" } });
+    const entry = await finding;
+    assert.deepEqual(entry.state, { run: { id: "b" } });
+    assert.deepEqual(comparison.ids, ["a", "b"]);
+    assert.ok(!comparison.loading);
+  });
+
+  test("a run that does not exist is refused, not added", async () => {
+    const comparison = new Comparison(3);
+    const missing = Object.assign(new Error("not found"), { status: 404 });
+    await assert.rejects(comparison.check("nope", async () => Promise.reject(missing)), missing);
+    assert.deepEqual(comparison.ids, []);
+    assert.equal(comparison.refusal("nope"), null); // Free to try again.
+    assert.ok(!comparison.loading);
+  });
+
   test("are loading until each is loaded or failed", () => {
     const comparison = new Comparison(8);
     const a = comparison.add("a");

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { useMessages } from "../../static/js/lib/i18n.js";
-import { assignmentLink } from "../../static/js/model/assignment-link.js";
+import { assignmentLink, usesRecipe } from "../../static/js/model/assignment-link.js";
 import { specLike } from "../../static/js/model/run-spec.js";
 import {
   optimizerCall,
@@ -100,5 +100,21 @@ describe("the assignment link", () => {
 
   test("a blank form is the plain new-run link", () => {
     assert.equal(assignmentLink("http://h", [["lr", "  "]], []), "http://h/new");
+  });
+
+  test("a preset's link leaves out the recipe's settings, which the preset would override", () => {
+    const fields = [
+      ["preset", "outlier"],
+      ["num_points", "20"],
+      ["noise", "0.5"],
+      ["seed", "3"],
+    ];
+    assert.equal(usesRecipe(fields), false);
+    assert.equal(assignmentLink("http://h", fields, ["data"]), "http://h/new?preset=outlier&seed=3&lock=data");
+    // Without a preset (or with the sample's own recipe) they are the data's settings.
+    const recipe = [["preset", ""], ["num_points", "20"]];
+    assert.equal(usesRecipe(recipe), true);
+    assert.equal(assignmentLink("http://h", recipe, []), "http://h/new?num_points=20");
+    assert.equal(assignmentLink("http://h", [["preset", "sample"], ["noise", "0"]], []), "http://h/new?preset=sample&noise=0");
   });
 });

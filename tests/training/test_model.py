@@ -100,6 +100,8 @@ def test_one_step_is_one_session_run(sample_model, monkeypatch):
     monkeypatch.setattr(BaseSession, "_call_tf_sessionrun", counting_run)
     sample_model.step()
     assert len(calls) == 1
+    sample_model.preview_step()  # Read every variable, update, set them back.
+    assert len(calls) == 4
 
 
 def test_same_config_gives_same_initial_weights_and_trajectory():
@@ -248,6 +250,7 @@ def test_using_a_run_adds_no_ops_to_its_graph(sample_model):
     sample_model.breakdown(weights, step=1)
     sample_model.loss_surface(np.linspace(-1, 1, 3), np.linspace(0, 1, 3))
     sample_model.read_node("loss")
+    sample_model.preview_step()
     sample_model.restore(sample_model.state())
     assert len(sample_model.graph_view.nodes) == count
     assert len(sample_model._graph.get_operations()) == count

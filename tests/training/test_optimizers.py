@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from app.domain.data import sample_dataset
 from app.domain.spec import TrainingSpec
@@ -73,3 +74,45 @@ def test_mini_batches_cycle_through_every_point_each_epoch():
     seen = np.concatenate(epoch)
     assert len(set(seen.tolist())) == 6  # No point twice within an epoch.
     assert next_epoch is not None and next_epoch.shape == (3,)
+
+
+def every_variable(model: LinearRegressionModel) -> dict[str, bytes]:
+    """The bytes of every variable of the model's graph, read by its session."""
+    with model._graph.as_default():
+        variables = tf.compat.v1.global_variables()
+    values = model._session.run({v.op.name: v for v in variables})
+    return {name: np.asarray(value).tobytes() for name, value in values.items()}
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
+def test_a_preview_is_the_next_step_and_leaves_the_run_bit_for_bit_unchanged(spec):
+    data = sample_dataset(num_points=7, seed=2)
+    with (
+        LinearRegressionModel(data, spec) as previewed,
+        LinearRegressionModel(data, spec) as untouched,
+    ):
+        previewed.run(6)
+        untouched.run(6)
+        for _ in range(4):
+            before = every_variable(previewed)
+            preview = previewed.preview_step()
+            assert every_variable(previewed) == before  # Slots, powers and global step too.
+            assert previewed.steps_done == untouched.steps_done
+            assert previewed.preview_step() == preview  # The same answer each time.
+            taken = previewed.step()
+            assert preview == taken  # Record, predictions and every variable, exactly.
+            assert untouched.step() == taken  # Previews changed nothing that follows.
+        assert every_variable(previewed) == every_variable(untouched)
+        assert previewed.run(5) == untouched.run(5)
+
+
+def test_a_preview_of_a_step_that_overflows_reports_it_and_changes_nothing():
+    data = sample_dataset()
+    with LinearRegressionModel(data, TrainingSpec(1.0, 0)) as model:
+        outcomes = model.run(200)
+        assert outcomes[-1].record.diverged
+        model.restore({**model.state(), "weights": [[3e18], [-4e18]]})
+        before = every_variable(model)
+        preview = model.preview_step()
+        assert preview.record.diverged and model.diverged_at is None
+        assert every_variable(model) == before

@@ -68,6 +68,7 @@ export const getHistoryPage = (runId, after, limit) =>
 export const forkRun = (runId, step) => owned(request("POST", `${runPath(runId)}/fork`, { step }));
 export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n }, ownerHeaders(runId));
 export const resetRun = (runId) => request("POST", `${runPath(runId)}/reset`, undefined, ownerHeaders(runId));
+export const stopStreams = (runId) => request("POST", `${runPath(runId)}/stop`, undefined, ownerHeaders(runId));
 export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);
 export const getStepDetail = (runId, step) => request("GET", `${runPath(runId)}/steps/${step}`);
 export const getGraph = (runId) => request("GET", `${runPath(runId)}/graph`);
@@ -86,9 +87,9 @@ export const getSurface = (runId, bounds, size) =>
   );
 
 /**
- * Stream `n` steps as server-sent events. Returns a function that stops the stream;
- * the server stops computing when the connection closes. A refused stream (403, 404, 409,
- * 422) reports the server's reason; a broken one is finished, never reconnected.
+ * Stream `n` steps as server-sent events. Returns a function that closes the stream (the
+ * server stops computing once it notices; stopStreams stops it at once). A refused stream
+ * (403, 404, 409, 422) reports the server's reason; a broken one is finished, never reconnected.
  */
 export function streamRun(runId, n, intervalMs, { onStep, onEnd, onError }) {
   const params = new URLSearchParams({ n: String(n), interval_ms: String(intervalMs) });

@@ -3,13 +3,24 @@
 
 import { $ } from "../lib/dom.js";
 import { t, useMessages } from "../lib/i18n.js";
-import { assignmentLink } from "../model/assignment-link.js";
+import { assignmentLink, usesRecipe } from "../model/assignment-link.js";
+
+const fieldsOf = (form) => [...form.querySelectorAll("input[name], select[name]")].map((control) => [control.name, control.value]);
 
 /** The link for the form as it stands. */
 function linkOf(form) {
-  const fields = [...form.querySelectorAll("input[name], select[name]")].map((control) => [control.name, control.value]);
   const locks = [...form.querySelectorAll("[data-lock-for]:checked")].map((box) => box.dataset.lockFor);
-  return assignmentLink(window.location.origin, fields, locks);
+  return assignmentLink(window.location.origin, fieldsOf(form), locks);
+}
+
+/** Offer the recipe's settings only when no preset replaces them, and say why when one does. */
+function showRecipe(form) {
+  const shown = usesRecipe(fieldsOf(form));
+  for (const field of form.querySelectorAll("[data-recipe]")) {
+    field.hidden = !shown;
+    field.querySelector("input").disabled = !shown;
+  }
+  $("assignment-preset-points").hidden = shown;
 }
 
 async function copy(link) {
@@ -28,6 +39,7 @@ export function init(messages) {
   const form = $("assignment-form");
   const link = $("assignment-link");
   const update = () => {
+    showRecipe(form);
     link.value = linkOf(form);
     $("assignment-open").href = link.value;
     $("assignment-status").textContent = "";

@@ -54,13 +54,35 @@ class ComparePage {
     if (this.comparison.entries.includes(entry)) this.render();
   }
 
-  /** Add run `id`; false (with the reason said) when it is already there or the page is full. */
-  add(id) {
+  /** Why run `id` cannot be added, said in the picker; null if it can. */
+  refuse(id) {
     const refusal = this.comparison.refusal(id);
     if (refusal === "already") pickerMessage(t("compare.already", { id }));
     if (refusal === "full") pickerMessage(t("compare.full", { max: this.comparison.maxRuns }), "error");
-    if (refusal) return false;
-    this.load(this.comparison.add(id));
+    return refusal;
+  }
+
+  /** A run of the opened link: shown at once, or with why it cannot be (it may be gone). */
+  add(id) {
+    if (!this.refuse(id)) this.load(this.comparison.add(id));
+  }
+
+  /**
+   * A run picked or pasted: looked for first, and added only if it exists. Resolves to
+   * false (with the reason said) when it is already there, the page is full or it is not found.
+   */
+  async addChecked(id) {
+    if (this.refuse(id)) return false;
+    pickerMessage(t("compare.checking", { id }));
+    document.body.dataset.loading = "true";
+    try {
+      await this.comparison.check(id, async (runId) => new RunState(await getRun(runId)));
+    } catch (error) {
+      const reason = error.status === 404 ? t("compare.not_found") : error.message;
+      pickerMessage(t("compare.not_added", { id, reason }), "error");
+      this.render(); // Unticks a picked run again.
+      return false;
+    }
     return true;
   }
 
@@ -83,7 +105,7 @@ class ComparePage {
     $("compare-runs-title").focus();
   }
 
-  addPasted(event) {
+  async addPasted(event) {
     event.preventDefault();
     const input = $("add-run-input");
     const id = parseRunId(input.value);
@@ -91,15 +113,15 @@ class ComparePage {
       pickerMessage(t("compare.not_a_link"), "error");
       return;
     }
-    if (!this.add(id)) return;
-    input.value = "";
+    if (!(await this.addChecked(id))) return;
+    if (input.value.trim() !== "" && parseRunId(input.value) === id) input.value = "";
     pickerMessage(t("compare.added", { id }));
     this.changed();
   }
 
-  toggleRecent(id, checked) {
+  async toggleRecent(id, checked) {
     if (!checked) this.remove(id);
-    else if (this.add(id)) {
+    else if (await this.addChecked(id)) {
       pickerMessage("");
       this.changed();
     } else this.render(); // Not added: untick it again.

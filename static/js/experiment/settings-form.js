@@ -7,6 +7,7 @@ import { ApiError, createRun } from "../api/client.js";
 import { $ } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
+import { aboveLimit, gradientDescentLimit } from "../model/stable-rate.js";
 
 // The slider holds log10 of the learning rate; the exact field holds the rate itself.
 const LR_SLIDER_DIGITS = 3;
@@ -62,8 +63,12 @@ export class SettingsForm {
     this.dialog.addEventListener("keydown", (event) => event.stopPropagation());
     $("lr-slider").addEventListener("input", (event) => {
       this.fields.learning_rate.value = String(Number((10 ** Number(event.target.value)).toPrecision(LR_SLIDER_DIGITS)));
+      this.showLimit();
     });
-    this.fields.learning_rate.addEventListener("input", () => this.moveSlider());
+    this.fields.learning_rate.addEventListener("input", () => {
+      this.moveSlider();
+      this.showLimit();
+    });
     // Typing a value chooses what it is for.
     this.fields.batch_size.addEventListener("input", () => this.choose("batch", "mini"));
     for (const name of ["init_b", "init_m"]) this.fields[name].addEventListener("input", () => this.choose("init", "typed"));
@@ -126,7 +131,6 @@ export class SettingsForm {
       f.noise.value = String(config.noise);
       [f.x_low.value, f.x_high.value] = config.x_range.map(String);
     }
-    $("lr-limit").textContent = t("newrun.lr_limit", { limit: formatNumber(run.stability.gradient_descent_limit) });
     this.showError("");
     this.showSections();
   }
@@ -148,10 +152,28 @@ export class SettingsForm {
     for (const group of this.form.querySelectorAll("[data-optimizer]")) toggle(group, group.dataset.optimizer === f.optimizer.value);
     for (const group of this.form.querySelectorAll("[data-source]")) toggle(group, group.dataset.source === f.source.value);
     toggle(this.form.querySelector("[data-recipe]"), f.preset.value === "sample");
+    // Points per step mean nothing in a full batch: offered only for mini-batches.
+    $("batch-size-field").hidden = f.batch.value !== "mini";
     for (const note of this.form.querySelectorAll("[data-preset-explain]")) note.hidden = note.dataset.presetExplain !== f.preset.value;
     f.batch_size.required = f.batch.value === "mini";
     f.init_b.required = f.init_m.required = f.init.value === "typed";
     $("source-plot-label").textContent = t("newrun.source_plot", { n: this.pointsOnPlot().length });
+    this.showLimit();
+  }
+
+  /**
+   * The stable limit of plain gradient descent for the loss chosen, and a warning, as the
+   * learner types, when the rate is above it (the warning is a status region, so screen
+   * readers say it; it changes only when the rate crosses the limit, not at each key).
+   */
+  showLimit() {
+    const f = this.fields;
+    const limit = formatNumber(gradientDescentLimit(this.run, f.loss.value));
+    $("lr-limit").textContent = t("newrun.lr_limit", { limit });
+    const settings = { optimizer: f.optimizer.value, loss: f.loss.value, fullBatch: f.batch.value !== "mini" };
+    const warning = aboveLimit(numberIn(f.learning_rate), this.run, settings) ? t("newrun.lr_over_limit", { limit }) : "";
+    const region = $("lr-warning");
+    if (region.textContent !== warning) region.textContent = warning;
   }
 
   optimizerSpec() {

@@ -12,6 +12,7 @@ export class Comparison {
     this.maxRuns = maxRuns;
     this.entries = [];
     this.leftOut = 0; // Ids of the opened link beyond the cap.
+    this.checking = new Set(); // Ids picked or pasted, asked for, not yet added or refused.
   }
 
   /** Open the runs a link names: the first `maxRuns` are added, the others counted as left out. */
@@ -25,12 +26,12 @@ export class Comparison {
   }
 
   get full() {
-    return this.entries.length >= this.maxRuns;
+    return this.entries.length + this.checking.size >= this.maxRuns;
   }
 
   /** Whether a run is still on its way: neither drawn nor said why it cannot be. */
   get loading() {
-    return this.entries.some((entry) => !entry.state && !entry.error);
+    return this.checking.size > 0 || this.entries.some((entry) => !entry.state && !entry.error);
   }
 
   get ids() {
@@ -39,8 +40,26 @@ export class Comparison {
 
   /** Why run `id` cannot be added, "already" or "full"; null if it can. */
   refusal(id) {
-    if (this.entries.some((entry) => entry.id === id)) return "already";
+    if (this.checking.has(id) || this.entries.some((entry) => entry.id === id)) return "already";
     return this.full ? "full" : null;
+  }
+
+  /**
+   * A run picked or pasted (refusal(id) must be null) is looked for before it joins: `find(id)`
+   * resolves to its state, or rejects. Resolves to the entry added, or rejects with the reason
+   * and adds nothing, so a run that does not exist never joins the comparison or its address.
+   */
+  async check(id, find) {
+    this.checking.add(id);
+    let state;
+    try {
+      state = await find(id);
+    } finally {
+      this.checking.delete(id);
+    }
+    const entry = this.add(id);
+    entry.state = state;
+    return entry;
   }
 
   /** Add run `id` (refusal(id) must be null) in the first slot no other run holds. */

@@ -95,21 +95,27 @@ export class GraphPanel {
     root.append(edges);
     for (const node of nodes) {
       const { x, y } = position.get(node.name);
+      const shown = shortName(node.name);
+      // Named by the words it shows, so speech input can say what it sees (WCAG's label in
+      // name); the <title>, with the whole name, is its tooltip and its description.
       const group = svgElement("g", {
         class: `node ${node.origin}${node.readable ? "" : " unreadable"}`,
         transform: `translate(${x},${y})`,
         tabindex: "0",
         role: "button",
-        "aria-label": `${node.name} (${node.op})`,
+        "aria-label": `${shown}, ${node.op}`,
         "data-name": node.name,
       });
       const title = svgElement("title");
       title.textContent = `${node.name} (${node.op})`;
-      const label = svgElement("text", { x: 8, y: 16, class: "node-name" });
-      label.textContent = shortName(node.name);
-      const op = svgElement("text", { x: 8, y: 30, class: "node-op" });
+      // One text in two lines, so that its name and its op read as two words, not one.
+      const text = svgElement("text");
+      const label = svgElement("tspan", { x: 8, y: 16, class: "node-name" });
+      label.textContent = shown;
+      const op = svgElement("tspan", { x: 8, y: 30, class: "node-op" });
       op.textContent = node.op;
-      group.append(title, svgElement("rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 }), label, op);
+      text.append(label, " ", op);
+      group.append(title, svgElement("rect", { width: NODE_WIDTH, height: NODE_HEIGHT, rx: 6 }), text);
       group.addEventListener("click", () => this.showValue(node));
       group.addEventListener("keydown", (event) => {
         if (event.key === "Enter" || event.key === " ") {

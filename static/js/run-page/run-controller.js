@@ -1,7 +1,7 @@
 // The run page's actions: Step, Run, Stop, Reset, Evaluate and moves along the timeline, each
 // through the API into RunState, then to every panel at the step the timeline shows.
 
-import { ApiError, evaluateRun, getRun, resetRun, stepRun } from "../api/client.js";
+import { ApiError, evaluateRun, forkRun, getRun, resetRun, stepRun } from "../api/client.js";
 import { HistoryLoader } from "../api/history-loader.js";
 import { DetailCache } from "../api/step-detail-cache.js";
 import { Experiment } from "../experiment/experiment.js";
@@ -13,6 +13,7 @@ import { highlightCode } from "./code-listing.js";
 import { GraphPanel } from "./graph-panel.js";
 import { Panels } from "./panels.js";
 import { Player } from "./player.js";
+import { ResetDialog, showKept } from "./reset-dialog.js";
 import { renderFacts } from "./run-facts.js";
 import { StepLink } from "./step-link.js";
 import {
@@ -20,6 +21,7 @@ import {
   elements,
   narrate,
   narrateStep,
+  renderReadouts,
   setControls,
   setShareLink,
   showEvalResult,
@@ -43,6 +45,7 @@ export class RunController {
       alongside: [this.stepLink, this.experiment],
       playing: () => this.player.playing,
     });
+    this.resetDialog = new ResetDialog();
     this.player = new Player(state.run.id, {
       onStep: (event) => this.streamed(event),
       onEnd: (end) => this.streamEnded(end),
@@ -98,13 +101,17 @@ export class RunController {
       return;
     }
     this.state.appendEvent(event);
+    // The readouts at once, the rest over the next frames: the step the learner reads is the
+    // step the page has, so Stop ends where they pressed it.
+    renderReadouts(this.state);
     this.appended();
   }
 
   streamEnded(end) {
     const { state } = this;
     if (end.reason === "stopped") {
-      this.stopped();
+      if ("step" in end) this.stoppedAt(end.step);
+      else this.stopped();
       return;
     }
     if (end.reason === "reset") {
@@ -120,9 +127,23 @@ export class RunController {
     this.scheduleRender();
   }
 
+  /** The server stopped the stream after step `step` (null: before any) and said so. */
+  stoppedAt(step) {
+    const shown = () => {
+      showStatus(t("status.stopped", { step: this.state.lastStep }));
+      narrateStep(this.state);
+      this.refreshControls();
+      this.scheduleRender();
+    };
+    // Every step the stream sent came before its end; only a run changed elsewhere differs.
+    if (step === null || step === this.state.lastStep) shown();
+    else this.reload().then(shown, (error) => this.reportError(error));
+  }
+
   /**
-   * After Stop, the server finishes the step in progress, and steps already sent may still have
-   * been waiting in the browser: take the server's history so the page shows what it stored.
+   * Stopped without the server's word (it could not be asked in time): the server finishes the
+   * step in progress once it notices, and steps already sent may still have been waiting in
+   * the browser, so take the server's history after a moment.
    */
   stopped() {
     this.page.busy = true;
@@ -189,14 +210,19 @@ export class RunController {
     if (this.page.busy || this.player.playing) return;
     try {
       const reading = await evaluateRun(this.state.run.id);
+      // The run moved on since this page last heard of it (its owner, or another tab, stepped
+      // or reset it): take the server's run first, so the page shows what was read.
+      const movedOn = reading.step !== this.state.lastStep;
+      if (movedOn) await this.reload();
       this.state.moveTo(this.state.lastStep); // The session holds the last step's weights.
       this.showAction("evaluate");
-      const text = t("evalrun.result_evaluate", {
+      const values = {
         loss: formatNumber(reading.loss),
         b: formatNumber(reading.weights.b),
         m: formatNumber(reading.weights.m),
         step: reading.step,
-      });
+      };
+      const text = t(movedOn ? "evalrun.result_moved_on" : "evalrun.result_evaluate", values);
       showEvalResult(text);
       narrate(text);
       this.scheduleRender();
@@ -222,13 +248,35 @@ export class RunController {
     else this.run();
   }
 
+  /** The steps a fork can keep: all of them, or those before a step that overflowed. */
+  keepableSteps() {
+    const { state } = this;
+    return state.diverged ? state.divergedAt - 1 : state.lastStep;
+  }
+
+  /**
+   * Back to step 0, asking first when there are steps. They are kept: the run is forked at its
+   * last step that has a state (the fork's token kept like any fork's), then reset, and the
+   * page links the fork. If the fork fails, nothing is reset.
+   */
   async reset() {
     const { state, page } = this;
     if (page.busy || this.player.playing || page.viewOnly) return;
+    const kept = this.keepableSteps();
+    if (state.lastStep > 0 && !(await this.resetDialog.ask(kept))) {
+      elements.reset().focus();
+      return;
+    }
+    if (page.busy || this.player.playing) return; // Something started while it asked.
+    page.busy = true;
+    this.refreshControls();
     try {
+      const fork = kept > 0 ? await forkRun(state.run.id, kept) : null;
+      if (fork) rememberRun(fork); // Listed among the runs this browser opened (compare page).
       state.load(await resetRun(state.run.id));
       this.details.clear();
       showStatus(t("status.reset"));
+      if (fork) showKept(fork, kept);
       this.showAction("reset");
       showEvalResult("");
       narrateStep(state);
@@ -236,7 +284,9 @@ export class RunController {
     } catch (error) {
       this.reportError(error);
     }
+    page.busy = false;
     this.refreshControls();
+    elements.reset().focus(); // Where the dialog was opened from.
   }
 
   /**

@@ -6,6 +6,7 @@ import { registerPlotlyLocale } from "../charts/plotly.js";
 import { formatCount } from "../lib/format.js";
 import { t, useMessages } from "../lib/i18n.js";
 import { RunState } from "../model/run-state.js";
+import { installMenu } from "./export-menu.js";
 import { PageState } from "./page-state.js";
 import { RunController } from "./run-controller.js";
 import { installShortcuts } from "./shortcuts.js";
@@ -36,6 +37,7 @@ function wire(controller) {
   elements.graphStepwise().addEventListener("change", (event) => graph.setShowStepwise(event.target.checked));
   elements.graphInitializer().addEventListener("change", (event) => graph.setShowInitializer(event.target.checked));
   for (const table of elements.dataTables()) table.addEventListener("toggle", () => controller.scheduleRender());
+  installMenu(elements.exportMenu());
   installShortcuts({ step, run, togglePlay: () => controller.togglePlay(), move });
 }
 

@@ -26,6 +26,7 @@ export const elements = {
   dataTables: () => document.querySelectorAll("details.data-table"),
   evalResult: () => $("evalrun-result"),
   viewOnly: () => $("view-only"),
+  exportMenu: () => $("export-menu"),
 };
 
 /** The readouts show the step the timeline points at. */
