@@ -137,7 +137,9 @@ def test_step_and_reset(page, live_server):
 def test_stop_ends_the_stream_early_and_shows_what_the_server_stored(page, live_server):
     open_run(page, f"{live_server.base_url}/")
     page.click("#run-button")
-    expect(page.locator("#readout-step")).not_to_have_text("0")
+    # Mid-run, once the first frames are drawn: while the page is busy drawing them, steps that
+    # have arrived wait to be read, and the page shows fewer than it has (see the README).
+    expect(page.locator("#readout-step")).to_have_text(re.compile(r"^(1[0-9]|2[0-9])$"))
     # What the learner sees at the moment they press Stop, read in the same task as the click.
     seen = page.evaluate(
         """() => {

@@ -227,3 +227,32 @@ def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, liv
     assert page.locator('g.node[data-name="random_normal"]').count() == 0
     page.check("#graph-show-initializer")
     expect(page.locator('g.node[data-name="random_normal"]')).to_have_count(1)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_points_share_fits_at_1440_and_scrolls_visibly_at_375(page, live_server, lang):
+    # Long numbers: a far point makes every column wide.
+    points = [{"x": -1234.5678, "y": 98765.4321}, {"x": 2.5, "y": -3.75}, {"x": 7.125, "y": 12.5}]
+    run = httpx.post(f"{live_server.base_url}/api/runs", json={"points": points}).json()
+    step_url = f"{live_server.base_url}/api/runs/{run['id']}/step"
+    httpx.post(step_url, json={"n": 3}, headers=owner_headers(run)).raise_for_status()
+    wrap = page.locator(".step-detail .table-wrap")
+    widths = "(w) => [w.scrollWidth, w.clientWidth]"
+    for width in (1440, 375):
+        page.set_viewport_size({"width": width, "height": 1000})
+        open_run(page, f"{live_server.base_url}/runs/{run['id']}?lang={lang}")
+        expect(page.locator(".step-detail table.numbers tbody tr")).to_have_count(3)
+        content, box = wrap.evaluate(widths)
+        if width == 1440:
+            assert content <= box, (content, box)  # Every column in view: nothing clipped.
+        else:  # Too narrow for six columns: it scrolls, by keyboard too, and shows it can.
+            assert content > box
+            assert wrap.get_attribute("tabindex") == "0"
+            assert "gradient" in wrap.evaluate("(w) => getComputedStyle(w).backgroundImage")
+            wrap.focus()
+            page.keyboard.press("ArrowRight")
+            for _ in range(50):  # Keyboard scrolling is smooth: wait for it to move.
+                if wrap.evaluate("(w) => w.scrollLeft") > 0:
+                    break
+                page.wait_for_timeout(100)
+            assert wrap.evaluate("(w) => w.scrollLeft") > 0

@@ -8,8 +8,9 @@ function isTextField(target) {
   return target.tagName === "INPUT" && !NON_TEXT_INPUTS.has(target.type);
 }
 
-// The timeline slider and radio buttons move themselves with the arrows.
-const ownsArrows = (target) => target.tagName === "INPUT";
+// The timeline slider and radio buttons move themselves with the arrows, and a focused region
+// that scrolls (a wide table, a code listing) scrolls with them.
+const ownsArrows = (target) => target.tagName === "INPUT" || Boolean(target.closest?.('[role="region"][tabindex="0"]'));
 // Buttons, summaries, checkboxes and graph nodes are activated by the space bar.
 const ownsSpace = (target) =>
   target.tagName === "INPUT" || Boolean(target.closest?.("button, summary, [role=button]"));
