@@ -79,7 +79,7 @@ def test_run_50_fits_the_line_and_the_link_shows_the_same_run(
     assert shown_loss < history[0]["loss_after"]
     assert readout(page, "b") == format_number(last["weights_after"]["b"])
     assert readout(page, "m") == format_number(last["weights_after"]["m"])
-    assert trace_length(page, "loss-chart") == 50
+    eventually(lambda: trace_length(page, "loss-chart") == 50)  # Drawn after the readouts.
     loss_curve = page.evaluate("document.getElementById('loss-chart').data[0].y")
     assert loss_curve == [r["loss_after"] for r in history]
     screenshot(page, "run-50")
@@ -124,13 +124,13 @@ def test_step_and_reset(page, live_server):
     assert readout(page, "b") == format_number(record["weights_after"]["b"])
     page.click("#step-button")
     expect(page.locator("#readout-step")).to_have_text("2")
-    assert trace_length(page, "loss-chart") == 2
+    eventually(lambda: trace_length(page, "loss-chart") == 2)  # Drawn after the readouts.
 
     page.click("#reset-button")
     page.click("#reset-confirm")  # It asks first: the run has steps (see test_run_controls.py).
     expect(page.locator("#readout-step")).to_have_text("0")
     assert readout(page, "loss") == initial_loss
-    assert trace_length(page, "loss-chart") == 0
+    eventually(lambda: trace_length(page, "loss-chart") == 0)
     assert api_run(live_server, run_id)["history"] == []
 
 

@@ -6,19 +6,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import api_run, format_number, open_run, run_id_of
-from tests.owners import owner_headers
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 
 def create(live_server, steps: int, **spec) -> dict:
-    api = f"{live_server.base_url}/api/runs"
-    run = httpx.post(api, json=spec).json()
-    httpx.post(
-        f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
-    ).raise_for_status()
-    return api_run(live_server, run["id"])
+    """A run stepped `steps` times, as GET /api/runs/{id} answers it."""
+    return api_run(live_server, create_run(live_server, steps, **spec)["id"])
 
 
 def test_a_growing_loss_is_explained_and_retried_at_a_stable_rate(page, live_server, screenshot):

@@ -9,24 +9,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import READY, api_run, eventually, open_run
-from tests.owners import owner_headers
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 CSV_POINTS = [(-2.0, -3.5), (0.0, 1.0), (1.5, 4.25), (3.0, 7.0)]
 MALFORMED_CSV = "x,y\n1,2\n3,abc\n"
 ADAM_DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8}
-
-
-def create_run(live_server, steps: int = 0, **spec) -> dict:
-    api = f"{live_server.base_url}/api/runs"
-    run = httpx.post(api, json=spec).json()
-    if steps:
-        httpx.post(
-            f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
-        ).raise_for_status()
-    return run
 
 
 def page_run(page: Page) -> dict:

@@ -4,6 +4,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import (
     api_run,
     chart_data,
@@ -33,16 +34,6 @@ def expected_rule(record: dict, weight: str) -> dict[str, str]:
         "gradient": format_number(record["gradient"][weight]),
         "after": format_number(record["weights_after"][weight]),
     }
-
-
-def create_run(live_server, steps: int = 0) -> dict:
-    api = f"{live_server.base_url}/api/runs"
-    run = httpx.post(api).json()
-    if steps:
-        httpx.post(
-            f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
-        ).raise_for_status()
-    return run
 
 
 def test_after_step_the_arithmetic_is_the_api_record(page, live_server, screenshot):
@@ -205,7 +196,7 @@ def test_data_tables_and_narration(page, live_server):
     page.click("#step-button")
     expect(rows).to_have_count(6)
     expect(page.locator("#narration")).to_contain_text("Step 5: loss")
-    assert chart_data(page, "loss-chart")[0]["x"] == [1, 2, 3, 4, 5]
+    eventually(lambda: chart_data(page, "loss-chart")[0]["x"] == [1, 2, 3, 4, 5])
     # Moving through the history shows other steps, not other rows: the table is not rebuilt
     # (on a 10,000-step run, rebuilding it at each arrow key made the page crawl).
     page.evaluate("document.querySelector('details[data-table=loss] table').dataset.kept = 'yes'")

@@ -5,26 +5,15 @@ logo that starts no run."""
 import json
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from app.i18n import messages
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import READY, api_run, format_number, open_run, run_id_of
-from tests.owners import owner_headers
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
-
-
-def create_run(live_server, steps: int = 0, **spec) -> dict:
-    api = f"{live_server.base_url}/api/runs"
-    run = httpx.post(api, json=spec).json()
-    if steps:
-        httpx.post(
-            f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
-        ).raise_for_status()
-    return run
 
 
 def shot(page: Page, name: str, selector: str, height: int = 560) -> None:

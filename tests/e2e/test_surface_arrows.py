@@ -7,8 +7,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import api_run, eventually, open_run
-from tests.owners import owner_headers, owner_url
+from tests.owners import owner_url
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
@@ -37,15 +38,6 @@ FIGURE = """(() => {
     arrows,
   };
 })()"""
-
-
-def create(live_server, steps: int, **spec) -> dict:
-    api = f"{live_server.base_url}/api/runs"
-    run = httpx.post(api, json=spec).json()
-    httpx.post(
-        f"{api}/{run['id']}/step", json={"n": steps}, headers=owner_headers(run)
-    ).raise_for_status()
-    return run
 
 
 def figure(page: Page) -> dict | None:
@@ -79,7 +71,7 @@ def as_float32(weights: dict) -> np.ndarray:
 @pytest.mark.parametrize("optimizer", OPTIMIZERS, ids=OPTIMIZERS)
 def test_the_arrow_is_the_update_tensorflow_makes_next(page, live_server, optimizer):
     class_name, learning_rate = OPTIMIZERS[optimizer]
-    run = create(live_server, 5, learning_rate=learning_rate, optimizer={"name": optimizer})
+    run = create_run(live_server, 5, learning_rate=learning_rate, optimizer={"name": optimizer})
     open_run(page, owner_url(live_server.base_url, run))
     history = api_run(live_server, run["id"])["history"]
     shown = arrow_from(page, history[-1]["weights_after"])
@@ -114,7 +106,7 @@ def test_the_arrow_is_the_update_tensorflow_makes_next(page, live_server, optimi
 
 
 def test_adam_at_step_50_draws_its_real_small_move(page, live_server, screenshot):
-    run = create(live_server, 50, learning_rate=0.1, optimizer={"name": "adam"})
+    run = create_run(live_server, 50, learning_rate=0.1, optimizer={"name": "adam"})
     detail = httpx.get(f"{live_server.base_url}/api/runs/{run['id']}/steps/51").json()
     before = detail["weights_before"]
     open_run(page, owner_url(live_server.base_url, run))
@@ -139,7 +131,7 @@ def test_adam_at_step_50_draws_its_real_small_move(page, live_server, screenshot
 
 
 def test_gradient_descent_surface_screenshot(page, live_server):
-    run = create(live_server, 20, learning_rate=0.004)
+    run = create_run(live_server, 20, learning_rate=0.004)
     open_run(page, owner_url(live_server.base_url, run))
     arrow_from(page, api_run(live_server, run["id"])["history"][-1]["weights_after"])
     eventually(lambda: (figure(page) or {}).get("kinds", [None])[0] == "contour")
@@ -170,7 +162,7 @@ def window_when(page: Page, condition) -> dict:
 
 
 def test_a_diverging_runs_surface_zooms_out_to_its_path(page, live_server):
-    run = create(live_server, 15, learning_rate=0.01)  # Grows ~3x a step; not yet overflowed.
+    run = create_run(live_server, 15, learning_rate=0.01)  # Grows ~3x a step; not yet overflowed.
     history = api_run(live_server, run["id"])["history"]
     last = history[-1]["weights_after"]
     assert 1e3 < max(abs(last["b"]), abs(last["m"])) < 1e6, last
@@ -185,7 +177,7 @@ def test_a_diverging_runs_surface_zooms_out_to_its_path(page, live_server):
 
 
 def test_an_overflowed_runs_surface_says_where_it_cannot_follow(page, live_server):
-    run = create(live_server, 200, learning_rate=1.0)
+    run = create_run(live_server, 200, learning_rate=1.0)
     stored = api_run(live_server, run["id"])
     assert stored["diverged"]
     finite = [r for r in stored["history"] if r["weights_after"]["b"] is not None]
