@@ -16,8 +16,10 @@ async def _owned_run(run_id: str, service: ServiceDep, owner_token: OwnerTokenHe
     # Counted first, in memory on the event loop: a refused request (429) costs no thread and
     # no query. Counted per run and token, so wrong tokens cannot use up the owner's allowance.
     service.admission.count_change(run_id, owner_token)
-    # The owner may have to be read from the store: in a worker thread.
-    await run_in_threadpool(service.admission.require_owner, run_id, owner_token)
+    # Almost always remembered, so checked here; read from the store in a worker thread only
+    # when not: a step already costs its own route's thread hop, and needs no second one.
+    if not service.admission.owner_checked_in_memory(run_id, owner_token):
+        await run_in_threadpool(service.admission.require_owner, run_id, owner_token)
     return run_id
 
 

@@ -24,6 +24,14 @@ class Admission:
         """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
         self._owners.require_owner(run_id, token)
 
+    def owner_checked_in_memory(self, run_id: str, token: str | None) -> bool:
+        """Check the owner as require_owner does if the run's owner is remembered, and say
+        whether it was: False leaves the check, which reads the store, to the caller."""
+        if self._owners.remembered(run_id) is None:
+            return False
+        self._owners.require_owner(run_id, token)
+        return True
+
     def count_change(self, run_id: str, owner_token: str | None) -> None:
         """Count a step, stream or reset request against the run's rate limit.
 

@@ -79,6 +79,11 @@ class RunOwners:
                     self._owners.popitem(last=False)
         return owner
 
+    def remembered(self, run_id: str) -> RunOwner | None:
+        """The run's owner if this process remembers it; None when the store must be read."""
+        with self._lock:
+            return self._owners.get(run_id)
+
     def require_owner(self, run_id: str, token: str | None) -> None:
         """Raise NotOwnerError unless `token` may change the run (RunNotFoundError if none)."""
         if not may_change(self.owner_of(run_id).token_hash, token):
