@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
+from app.api.lesson import STOPS, LessonDep, stop_number
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
 from app.api.templating import render_page
@@ -30,13 +31,16 @@ def _listing_source(run: StoredRun) -> ListingSource:
     return ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
 
 
-def owner_redirect(view: RunView, lang: str | None) -> RedirectResponse:
+def owner_redirect(view: RunView, lang: str | None, lesson: int | None = None) -> RedirectResponse:
     """To the new run's page, handing its owner token to the page in the URL's fragment.
 
     A fragment never reaches a server or its logs; the page keeps the token and removes it
-    from the address, so the link a learner copies is the view-only one.
+    from the address, so the link a learner copies is the view-only one. The language and a
+    linked lesson stop (`/?lesson=3`) go along.
     """
-    query = f"?{urlencode({'lang': lang})}" if lang else ""
+    kept = {"lang": lang, "lesson": lesson}
+    kept = {name: value for name, value in kept.items() if value is not None}
+    query = f"?{urlencode(kept)}" if kept else ""
     fragment = f"#{urlencode({'owner': view.owner_token})}"
     return RedirectResponse(run_page_path(view.run.id) + query + fragment, status_code=303)
 
@@ -93,7 +97,8 @@ def start_run_by_button(
 def _start_sample(request: Request, service: RunService, language: Language) -> RedirectResponse:
     """Count a new run against its client's allowance, start it and hand it to its owner."""
     count_new_run(request, service)
-    return owner_redirect(service.create(RunCreate()), language.query)
+    lesson = stop_number(request.query_params.get("lesson"))
+    return owner_redirect(service.create(RunCreate()), language.query, lesson)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
@@ -102,6 +107,7 @@ def run_page(
     request: Request,
     service: ServiceDep,
     language: LanguageDep,
+    lesson: LessonDep,
 ) -> HTMLResponse:
     try:
         view = service.get(run_id)
@@ -114,5 +120,7 @@ def run_page(
         "messages": messages(chosen),
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
         "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
+        "lesson": lesson,
+        "lesson_stops": STOPS,
     }
     return render_page(request, "run.html", context, language)

@@ -4,6 +4,7 @@ from typing import get_args
 
 import pytest
 
+from app.api.lesson import STOPS
 from app.domain.graph import Origin, Unreadable
 from app.i18n import LANGUAGES, choose_language, messages
 from app.settings import PROJECT_ROOT
@@ -77,6 +78,9 @@ def test_every_message_the_page_uses_exists():
     # Keys the scripts build from the graph description.
     used |= {f"graph.legend_{origin}" for origin in get_args(Origin)}
     used |= {f"graph.unreadable.{reason}" for reason in get_args(Unreadable)}
+    # And the lesson's from its stops' names.
+    used -= {"lesson."}
+    used |= {f"lesson.{stop.name}.{part}" for stop in STOPS for part in ("name", "text", "show")}
     charts = (PROJECT_ROOT / "static/js/charts/plotly.js").read_text()
     used |= set(re.findall(r':\s*"(plotly\.\w+)"', charts))
     assert used, "no message keys found"

@@ -19,6 +19,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# axe-core, the accessibility checker (tests/e2e/package.json, installed by `make test`).
+AXE = PROJECT_ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
 TEACHER_TOKEN = "e2e-teacher-token-0123456789"  # Opens /class on the live server.
 
 
@@ -64,3 +66,10 @@ def screenshot():
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
 
     return take
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci --prefix tests/e2e).")
+    return AXE.read_text()

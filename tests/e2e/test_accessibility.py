@@ -6,22 +6,12 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.settings import PROJECT_ROOT
 from tests.e2e.conftest import TEACHER_TOKEN
 from tests.e2e.test_compare import LOADED, create_run
 from tests.e2e.test_dashboard import READY, open_run
 from tests.owners import owner_headers, owner_url
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
-
-AXE = PROJECT_ROOT / "tests" / "e2e" / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: `make test` installs it (npm ci --prefix tests/e2e).")
-    return AXE.read_text()
 
 
 def violations(page: Page, axe_source: str) -> list[dict]:

@@ -9,4 +9,5 @@ export const COLORS = {
   loss: "#0072B2",
   residuals: "#CC79A7",
   marker: "#D55E00",
+  guess: "#E69F00", // The lesson's guessed line.
 };

@@ -11,6 +11,7 @@ import { showStatus } from "../lib/status.js";
 import { rememberRun } from "../model/recent-runs.js";
 import { highlightCode } from "./code-listing.js";
 import { GraphPanel } from "./graph-panel.js";
+import { LessonPanel } from "./lesson-panel.js";
 import { Panels } from "./panels.js";
 import { Player } from "./player.js";
 import { ResetDialog, showKept } from "./reset-dialog.js";
@@ -42,10 +43,11 @@ export class RunController {
     this.experiment = new Experiment(state, this.details, page, { reportError });
     this.historyLoader = new HistoryLoader(state);
     this.panels = new Panels(state, page, this.details, {
-      alongside: [this.stepLink, this.experiment],
+      alongside: [this.stepLink, this.experiment, { render: () => this.lesson.render() }],
       playing: () => this.player.playing,
     });
     this.resetDialog = new ResetDialog();
+    this.lesson = new LessonPanel(this);
     this.player = new Player(state.run.id, {
       onStep: (event) => this.streamed(event),
       onEnd: (end) => this.streamEnded(end),
@@ -206,15 +208,18 @@ export class RunController {
     this.refreshControls();
   }
 
+  /**
+   * Read the session's loss and weights, as `loss.eval()` does; the timeline stays where it is.
+   * Returns {reading, movedOn} (movedOn: the page took the server's newer run first), or null.
+   */
   async evaluate() {
-    if (this.page.busy || this.player.playing) return;
+    if (this.page.busy || this.player.playing) return null;
     try {
       const reading = await evaluateRun(this.state.run.id);
       // The run moved on since this page last heard of it (its owner, or another tab, stepped
       // or reset it): take the server's run first, so the page shows what was read.
       const movedOn = reading.step !== this.state.lastStep;
       if (movedOn) await this.reload();
-      this.state.moveTo(this.state.lastStep); // The session holds the last step's weights.
       this.showAction("evaluate");
       const values = {
         loss: formatNumber(reading.loss),
@@ -226,16 +231,18 @@ export class RunController {
       showEvalResult(text);
       narrate(text);
       this.scheduleRender();
+      return { reading, movedOn };
     } catch (error) {
       this.reportError(error);
+      return null;
     }
   }
 
-  run() {
+  /** Run `steps` steps (the run-length menu's choice unless given), streamed as they happen. */
+  run(steps = this.runLength()) {
     const { state, page } = this;
     if (page.busy || this.player.playing || state.diverged || page.viewOnly) return;
     state.moveTo(state.lastStep);
-    const steps = this.runLength();
     showStatus(t("status.running", { n: formatCount(steps) }));
     showEvalResult("");
     this.showAction("step");
@@ -342,6 +349,7 @@ export class RunController {
     const problem = this.stepLink.open(); // Moves to ?step=k, so before the first paint.
     if (problem) showStatus(problem);
     this.experiment.start();
+    this.lesson.start();
     await this.historyLoader.ensure(state.position).catch((error) => this.reportError(error));
     // The step asked for never came (the run was reset or deleted meanwhile): show the newest.
     if (state.missing(state.position)) state.moveTo(state.lastStep);
