@@ -1,5 +1,19 @@
 # Stepwise for a classroom: one container, SQLite on a volume, no internet needed at run time.
 # Several replicas on PostgreSQL: compose.yaml (the driver, psycopg, is in pyproject.toml).
+
+# dagre, the run page's graph layout: npm installs it at vendor/package-lock.json's versions
+# and checksums, in a stage of its own; only the file the page loads (and its licence) goes
+# into the image, which has no node. Debian's npm, as `make` installs it: the lock file, not
+# npm's version, decides what is installed.
+FROM python:3.11-slim-bookworm AS vendor
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends npm \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /vendor
+COPY vendor/package.json vendor/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -20,6 +34,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY app ./app
 COPY static ./static
 COPY templates ./templates
+COPY --from=vendor /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js \
+    /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js.LEGAL.txt \
+    ./vendor/node_modules/@dagrejs/dagre/dist/
 
 RUN groupadd --gid 10001 stepwise \
     && useradd --create-home --uid 10001 --gid 10001 stepwise \

@@ -15,6 +15,8 @@ KEEP_ALIVE_SECONDS := 75
 BIN := $(VENV)/bin
 # axe-core, the accessibility checker the browser tests load into each page (tests/e2e).
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
+# dagre, the run page's graph layout, served by the app itself (app/api/vendor_assets.py).
+DAGRE := vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
@@ -34,7 +36,7 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 
 ## Start the dashboard on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve a classroom): one
 ## uvicorn process with the HTTP limits of app/serve.py.
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(DAGRE)
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) \
 		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
@@ -49,8 +51,8 @@ test-fast: $(VENV)/.dev test-js
 	$(BIN)/pytest -m "not slow" -n auto
 
 ## The front end's pure modules (static/js/model, lib, …) with Node's own test runner: no
-## browser, no npm packages, no build step.
-test-js: node
+## browser, no build step; the graph's layout runs with the dagre the app serves.
+test-js: node $(DAGRE)
 	node --test tests/js/
 
 ## Lint and type-check the code and the Dockerfile.
@@ -65,7 +67,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.table
 
 ## Print what a browser transfers to open a run page, and its frame times with a long history.
-bench-page: $(VENV)/.dev chromium
+bench-page: $(VENV)/.dev chromium $(DAGRE)
 	$(BIN)/python -m bench.page_transfer
 	$(BIN)/python -m bench.page_frames
 
@@ -95,5 +97,11 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | npm
 	npm ci --prefix tests/e2e --no-audit --no-fund
 	touch $@
 
+## The browser libraries the app serves (vendor/package.json), at the lock file's versions and
+## checksums; only the files the pages load are served.
+$(DAGRE): vendor/package.json vendor/package-lock.json | npm
+	npm ci --prefix vendor --no-audit --no-fund
+	touch $@
+
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules
+	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules vendor/node_modules

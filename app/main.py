@@ -13,12 +13,16 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.api import (
+    assignment_pages,
     assignments,
+    class_assignments,
+    class_live,
     compare,
     exports,
     health,
     pages,
     run_inspection,
+    run_names,
     run_stream,
     runs,
     teacher,
@@ -28,7 +32,10 @@ from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
 from app.api.error_responses import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
+from app.api.vendor_assets import install_vendor_assets, report_missing_assets
 from app.log_redaction import redact_access_log
+from app.runs.assignments import AssignmentBook
+from app.runs.class_live import LiveCurves
 from app.runs.inspector import RunInspector
 from app.runs.service import RunService
 from app.runs.sweeper import keep_storage, sweep_idle_sessions
@@ -52,10 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         service = RunService(store, settings)
         app.state.service = service
         app.state.inspector = RunInspector(service, store)
+        # The teacher's assignments, and the curves of their runs for the live view.
+        app.state.assignments = AssignmentBook(store, settings.max_points)
+        app.state.live_curves = LiveCurves(store)
         # The retention policy and the storage budget; the teacher's page shows its figures.
         keeper = StorageKeeper.from_settings(store, settings)
         app.state.storage = keeper
         logger.info("Stepwise store: %s", settings.resolved_database_url())
+        report_missing_assets()  # dagre, installed by npm: the graph panel needs it.
         # What start-up loaded (TensorFlow's modules above all) lives as long as the process:
         # frozen, it is not traversed again by every full collection (bench/table.py, row 10).
         gc.freeze()
@@ -63,6 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with anyio.create_task_group() as background:
                 background.start_soon(sweep_idle_sessions, service, settings.idle_session_seconds)
                 background.start_soon(keep_storage, keeper)
+                # Beside start-up, not before it ends: a visitor who comes sooner waits for
+                # this build rather than starting another.
+                background.start_soon(anyio.to_thread.run_sync, service.prepare_default_graph)
                 yield
                 keeper.stop()  # A sweep under way ends after its current delete.
                 background.cancel_scope.cancel()
@@ -90,19 +104,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     install_error_handlers(app)
     app.include_router(runs.router)
+    app.include_router(run_names.router)
     app.include_router(run_inspection.router)
     app.include_router(run_stream.router)
     app.include_router(exports.router)
     app.include_router(pages.router)
     app.include_router(compare.router)
     app.include_router(assignments.router)
+    app.include_router(assignment_pages.router)
     app.include_router(teacher.router)
+    app.include_router(class_assignments.router)
+    app.include_router(class_live.router)
     app.include_router(health.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     # Plotly.js from the installed package, so the page needs nothing from the internet.
     # StaticFiles answers If-None-Match with 304, so a repeat visit does not fetch it again.
     app.mount("/vendor/plotly", StaticFiles(directory=PLOTLY_DIR), name="plotly")
+    install_vendor_assets(app)  # dagre, from vendor/node_modules (npm ci --prefix vendor).
     return app
 
 

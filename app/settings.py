@@ -33,6 +33,18 @@ class Settings(BaseSettings):
         default=10_000, ge=1, description="Largest n for one step request or one stream."
     )
     max_points: int = Field(default=1000, ge=2, description="Most points one run may fit.")
+    max_shared_graphs: int = Field(
+        # A graph is about 1 MiB; runs with the same data and settings share one.
+        default=64,
+        ge=1,
+        description="Run graphs kept built, each shared by the runs of its data and settings.",
+    )
+    warm_sessions: int = Field(
+        # A session started ahead of need spares a new run's first step tens of milliseconds.
+        default=2,
+        ge=0,
+        description="Sessions kept ready for each of the graphs most in demand; 0: none.",
+    )
     max_live_runs: int = Field(
         # A class of 200 fits: fewer would evict and rebuild sessions on nearly every request
         # (bench/load_class.py), at about 0.6 MiB a session.

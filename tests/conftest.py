@@ -19,6 +19,9 @@ def settings(tmp_path) -> Settings:
         max_points=TEST_MAX_POINTS,
         max_steps_per_request=TEST_MAX_STEPS,
         max_live_runs=4,
+        # Sessions warmed in the background would compete with the tests for the CPU; the
+        # tests of warm sessions and the browser tests' server keep them on.
+        warm_sessions=0,
     )
 
 

@@ -8,7 +8,9 @@ import sys
 
 import pytest
 
+from app.api import vendor_assets
 from app.api.run_stream import STREAM_SHUTDOWN_GRACE_SECONDS
+from app.api.vendor_assets import DAGRE_FILES
 from app.settings import PROJECT_ROOT
 from tests.server import KEEP_ALIVE_SECONDS, SHUTDOWN_SECONDS, ServerProcess, free_port
 
@@ -39,8 +41,24 @@ def on_port(command: list[str], port: int) -> list[str]:
 
 
 def test_copied_directories_exist():
-    for source in re.findall(r"^COPY (\S+) ", DOCKERFILE, flags=re.M):
+    for source in re.findall(r"^COPY (?!--from=)(\S+) ", DOCKERFILE, flags=re.M):
         assert (PROJECT_ROOT / source).exists(), source
+
+
+def test_the_image_holds_the_files_the_app_serves_from_npm_and_no_node():
+    instructions = DOCKERFILE.replace("\\\n", " ")
+    build, image = instructions.split("\nFROM python:3.11-slim-bookworm\n")
+    # A build stage on the same base installs what vendor/package-lock.json pins.
+    assert build.count("FROM python:3.11-slim-bookworm AS vendor") == 1
+    assert "COPY vendor/package.json vendor/package-lock.json ./" in build
+    assert "RUN npm ci " in build
+    (copy,) = re.findall(r"^COPY --from=vendor (.+)$", image, flags=re.M)
+    *sources, target = copy.split()
+    served = vendor_assets.DAGRE_DIR.relative_to(PROJECT_ROOT)
+    assert sources == [f"/vendor/{served.relative_to('vendor')}/{name}" for name in DAGRE_FILES]
+    assert re.search(r"^WORKDIR /app$", image, flags=re.M)
+    assert target == f"./{served}/"
+    assert "npm" not in image and "node" not in image.replace("node_modules", "")
 
 
 @pytest.fixture

@@ -21,20 +21,20 @@ from app.runs.service import RunService
 router = APIRouter(include_in_schema=False)
 
 
-def _in_link_terms(error: InvalidRunRequestError) -> str:
+def in_link_terms(error: InvalidRunRequestError) -> str:
     """The error, naming the link's query parameter rather than the API's field (the link's
     `points` reach the service as `points_csv`)."""
     parameter = QUERY_NAMES.get(error.field or "", error.field)
     return f"{parameter}: {error.problem}" if parameter else str(error)
 
 
-def _refused_link(
+def refused_link(
     request: Request, error: InvalidRunRequestError, language: Language
 ) -> HTMLResponse:
     context = {
         "title_key": "assignment.bad_title",
         "body_key": "assignment.bad_body",
-        "detail": _in_link_terms(error),
+        "detail": in_link_terms(error),
     }
     return render_page(request, "message.html", context, language, status_code=422)
 
@@ -51,7 +51,7 @@ def _start(
         count_new_run(request, service)
         view = service.create(assignment.spec, locks=assignment.locks)
     except InvalidRunRequestError as error:
-        return _refused_link(request, error, language)
+        return refused_link(request, error, language)
     return owner_redirect(view, language.query)
 
 

@@ -1,11 +1,14 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares), `/start`
 is where the logo leads: the button that starts a run, and no run until it is pressed."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.api.assignment_banner import assignment_banner
+from app.api.class_deps import AssignmentsDep
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
 from app.api.language import Language, LanguageDep
@@ -18,6 +21,7 @@ from app.i18n import messages
 from app.listings.compat_v1 import compat_v1_listing
 from app.listings.source import ListingSource
 from app.listings.tf2 import tf2_listing
+from app.runs.assignments import AssignmentBook
 from app.runs.errors import RunNotFoundError
 from app.runs.service import RunService
 from app.runs.views import RunView, training_spec_of
@@ -25,6 +29,13 @@ from app.schemas.requests import RunCreate
 from app.storage.stored import StoredRun
 
 router = APIRouter(include_in_schema=False)
+
+
+def _assignment_of(run: StoredRun, book: AssignmentBook, lang: str) -> dict[str, Any] | None:
+    """The banner of the run's assignment (templates/_assignment.html); None for other runs."""
+    assignment_id = run.attribution.assignment_id
+    assignment = None if assignment_id is None else book.get(assignment_id)
+    return None if assignment is None else assignment_banner(assignment, run, lang)
 
 
 def _listing_source(run: StoredRun) -> ListingSource:
@@ -108,6 +119,7 @@ def run_page(
     service: ServiceDep,
     language: LanguageDep,
     lesson: LessonDep,
+    book: AssignmentsDep,
 ) -> HTMLResponse:
     try:
         view = service.get(run_id)
@@ -122,5 +134,6 @@ def run_page(
         "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
         "lesson": lesson,
         "lesson_stops": STOPS,
+        "assignment": _assignment_of(view.run, book, chosen),
     }
     return render_page(request, "run.html", context, language)

@@ -104,6 +104,8 @@ def run_public(view: RunView) -> RunPublic:
         diverged_at=view.diverged_at,
         stability=stability_public(view),
         owned=run.owner_token_hash is not None,
+        assignment_id=run.attribution.assignment_id,
+        display_name=run.attribution.display_name,
     )
 
 

@@ -4,8 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-import anyio
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Path, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -13,12 +12,25 @@ from starlette.concurrency import run_in_threadpool
 from app.api.clients import ClientDep
 from app.api.deps import ServiceDep
 from app.api.openapi_responses import CHANGE_ERRORS
-from app.api.owned_run import OwnedRun
+from app.api.owned_run import OwnedRun, OwnerCheckedRun
 from app.api.presenters import step_event
-from app.runs.errors import RunDivergedError, RunRequestError, RunResetError, ServerBusyError
+from app.runs.errors import (
+    InvalidRunRequestError,
+    RunDivergedError,
+    RunRequestError,
+    RunResetError,
+    ServerBusyError,
+)
 from app.runs.limits import StreamLease
 from app.runs.service import RunService
-from app.schemas.runs import StreamEnd, StreamsStopped
+from app.runs.stream_stops import StreamControl
+from app.schemas.requests import (
+    STREAM_ID_DESCRIPTION,
+    STREAM_ID_PATTERN,
+    ShownRequest,
+    StopRequest,
+)
+from app.schemas.runs import StreamEnd, StreamsShown, StreamsStopped
 from app.storage.full_disk import StorageFullError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +42,8 @@ SSE_PING_SECONDS = 15
 # On shutdown, streams get this long to send their `end` event before they are cancelled; it
 # must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
 STREAM_SHUTDOWN_GRACE_SECONDS = 2.0
+
+StreamId = Annotated[str, Path(pattern=STREAM_ID_PATTERN, description=STREAM_ID_DESCRIPTION)]
 
 
 @router.get(
@@ -46,23 +60,40 @@ async def stream_run(
     client: ClientDep,
     n: int = 50,
     interval_ms: Annotated[int, Query(ge=0, le=MAX_STREAM_INTERVAL_MS)] = 0,
+    stream: Annotated[
+        str | None, Query(pattern=STREAM_ID_PATTERN, description=STREAM_ID_DESCRIPTION)
+    ] = None,
+    wait_for_page: Annotated[
+        bool,
+        Query(
+            description="With `stream` and `interval_ms`: compute each step only once the page "
+            "says (POST /api/runs/{id}/streams/{stream}/shown) that it shows the step before."
+        ),
+    ] = False,
 ) -> EventSourceResponse:
     """Apply up to `n` updates, sending each as an event as soon as it is stored.
 
-    `interval_ms` paces the steps so a learner can watch them. POST /api/runs/{id}/stop ends
-    the stream before its next step, with a `stopped` event; closing the connection stops the
-    computation too, once the server notices. A server shutting down ends the stream with a
-    `shutdown` event.
+    `interval_ms` paces the steps so a learner can watch them; with `wait_for_page`, a page
+    that shows a step late holds the next one back, so the run is never more than one step
+    past what the page shows. POST /api/runs/{id}/stop ends the stream before its next step,
+    with a `stopped` event; closing the connection stops the computation too, once the server
+    notices. A server shutting down ends the stream with a `shutdown` event.
     """
+    if wait_for_page and stream is None:
+        raise InvalidRunRequestError(
+            "needs `stream`, the id the page names the stream by when it says what it shows",
+            field="wait_for_page",
+        )
     await run_in_threadpool(service.check_can_step, run_id, n)
     lease = service.admission.open_stream(client)  # 429 if the client has its streams open.
-    # Set by Stop (service.stream_stops), or by sse-starlette when the server is told to stop
-    # (SIGTERM), which then gives the stream the grace period to end with its final event.
-    stop = anyio.Event()
+    # Its stop is set by Stop (service.stream_stops), or by sse-starlette when the server is
+    # told to stop (SIGTERM), which then gives the stream the grace period to end with its
+    # final event.
+    control = StreamControl(stream, wait_for_page)
     return EventSourceResponse(
-        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, stop)),
+        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, control)),
         ping=SSE_PING_SECONDS,
-        shutdown_event=stop,
+        shutdown_event=control.stop,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
         # A reader that stops reading (its buffers full) is dropped, and its stream ends.
         send_timeout=service.admission.stream_send_timeout,
@@ -83,36 +114,54 @@ async def _leased(
 
 
 @router.post("/{run_id}/stop", responses=CHANGE_ERRORS, response_model=StreamsStopped)
-async def stop_streams(run_id: OwnedRun, service: ServiceDep) -> StreamsStopped:
-    """End the run's streams before their next step; each sends its `end` event (reason
-    `stopped`, with the last step stored). Async: it computes nothing."""
-    return StreamsStopped(streams=service.stream_stops.stop(run_id))
+async def stop_streams(
+    run_id: OwnedRun,
+    service: ServiceDep,
+    request: Annotated[StopRequest | None, Body()] = None,
+) -> StreamsStopped:
+    """End the run's streams (or the one named) before their next step; each sends its `end`
+    event (reason `stopped`, with the last step stored). Async: it computes nothing."""
+    stream = request.stream if request is not None else None
+    return StreamsStopped(streams=service.stream_stops.stop(run_id, stream))
+
+
+@router.post(
+    "/{run_id}/streams/{stream}/shown",
+    responses={code: CHANGE_ERRORS[code] for code in (403, 404, 422)},
+    response_model=StreamsShown,
+)
+async def stream_shown(
+    run_id: OwnerCheckedRun, stream: StreamId, shown: ShownRequest, service: ServiceDep
+) -> StreamsShown:
+    """The owner's page shows step `step` of the run: its stream opened `wait_for_page` may
+    compute the step after it. Not counted as a change to the run. Async: it computes nothing."""
+    return StreamsShown(streams=service.stream_stops.shown(run_id, stream, shown.step))
 
 
 async def _step_events(
-    service: RunService, run_id: str, n: int, interval_seconds: float, stop: anyio.Event
+    service: RunService, run_id: str, n: int, interval_seconds: float, control: StreamControl
 ) -> AsyncIterator[ServerSentEvent]:
-    with service.stream_stops.watching(run_id, stop):
-        async for event in _events(service, run_id, n, interval_seconds, stop):
+    with service.stream_stops.watching(run_id, control):
+        async for event in _events(service, run_id, n, interval_seconds, control):
             yield event
 
 
 async def _events(
-    service: RunService, run_id: str, n: int, interval_seconds: float, stop: anyio.Event
+    service: RunService, run_id: str, n: int, interval_seconds: float, control: StreamControl
 ) -> AsyncIterator[ServerSentEvent]:
     last_step: int | None = None
     diverged = False
     sent = 0
     try:
-        async for outcome in service.stream(run_id, n, interval_seconds, stop=stop):
+        async for outcome in service.stream(run_id, n, interval_seconds, control):
             last_step, diverged = outcome.record.step, outcome.record.diverged
             sent += 1
             yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
         if diverged:
             end = StreamEnd(reason="diverged", step=last_step, diverged=True)
-        elif sent < n and service.stream_stops.asked(stop):
+        elif sent < n and control.stopped_by_page:
             end = StreamEnd(reason="stopped", step=last_step, diverged=False)
-        elif sent < n and stop.is_set():
+        elif sent < n and control.stop.is_set():
             detail = "the server is shutting down; every step sent is stored, run again later"
             end = StreamEnd(
                 reason="shutdown", step=last_step, diverged=False, detail=detail, code="shutdown"

@@ -6,7 +6,7 @@ the event loop never blocks on a session.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from app.api.clients import NewRunLimited
 from app.api.deps import ServiceDep
@@ -20,15 +20,26 @@ from app.api.presenters import (
     run_public,
     step_batch_public,
 )
+from app.runs.owners import OWNER_HEADER
 from app.schemas.requests import ForkRequest, RunCreate, StepRequest
 from app.schemas.runs import CurrentPublic, HistoryPage, RunCreated, RunPublic, StepBatchPublic
+from app.schemas.values import MAX_STEP_NUMBER
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 MAX_HISTORY_PAGE = 5000
-# Steps are stored as SQL INTEGER; a larger `after` overflowed SQLite's parameter and answered
-# 500 (found by random fuzzing).
-MAX_STEP_NUMBER = 2**31 - 1
+
+# A new run made from another (a fork, or `based_on`) keeps that run's assignment; shown the
+# other run's owner token, it keeps the student's display name too (app/runs/attribution.py).
+SourceOwnerToken = Annotated[
+    str | None,
+    Header(
+        alias=OWNER_HEADER,
+        description="The owner token of the run this one is made from (the run forked, or "
+        "`based_on`), if you hold it: the new run keeps its display name for the teacher's "
+        "page. Optional; anyone may fork or build on a run they can see.",
+    ),
+]
 
 
 @router.post(
@@ -42,10 +53,11 @@ def create_run(
     service: ServiceDep,
     response: Response,
     spec: Annotated[RunCreate | None, Body()] = None,
+    based_on_owner_token: SourceOwnerToken = None,
 ) -> Response:
     """Create a run; every setting left out is the sample program's. The answer carries the
     run's `owner_token`, needed to change it, once: keep it."""
-    view = service.create(spec or RunCreate())
+    view = service.create(spec or RunCreate(), base_owner_token=based_on_owner_token)
     return as_json(run_created(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 
@@ -116,11 +128,16 @@ def reset_run(run_id: OwnedRun, service: ServiceDep) -> Response:
     response_model=RunCreated,
     dependencies=[NewRunLimited],
 )
-def fork_run(run_id: str, request: ForkRequest, service: ServiceDep) -> Response:
+def fork_run(
+    run_id: str,
+    request: ForkRequest,
+    service: ServiceDep,
+    owner_token: SourceOwnerToken = None,
+) -> Response:
     """Continue from step `step` as a new run: the same data and settings, the history up to
     that step, and every variable (weights and the optimizer's slots) as it stood then.
     Anyone with the link may fork; the answer carries the fork's own `owner_token`."""
-    view = service.fork(run_id, request.step)
+    view = service.fork(run_id, request.step, owner_token=owner_token)
     return as_json(run_created(view), status_code=201, location=f"/api/runs/{view.run.id}")
 
 

@@ -1,7 +1,7 @@
-"""`/class`: the teacher's page. Every run on this server, newest first, a form that makes
-assignment links, and the store's usage against its budget. It exists only when
-`STEPWISE_TEACHER_TOKEN` is set, and needs that token: without it, the page is a sign-in form
-that posts the token (never in an address) to `/class`.
+"""`/class`: the teacher's page. Every run on this server, newest first, the assignments with
+the form that makes them (and plain assignment links), and the store's usage against its
+budget. It exists only when `STEPWISE_TEACHER_TOKEN` is set, and needs that token: without it,
+the page is a sign-in form that posts the token (never in an address) to `/class`.
 """
 
 from typing import Annotated, Any
@@ -10,6 +10,8 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import APIRouter, Cookie, Header, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.api.class_assignments import assignment_paths
+from app.api.class_deps import AssignmentsDep
 from app.api.deps import ServiceDep, SettingsDep
 from app.api.language import Language, LanguageDep
 from app.api.presenters import run_page_path
@@ -22,22 +24,19 @@ from app.api.teacher_access import (
     sent_from_this_site,
     session_cookie,
 )
+from app.api.teacher_gate import off_page, sign_in_page, teacher_token
 from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import messages
 from app.runs.setting_locks import LOCKABLE
-from app.settings import Settings
 from app.storage.retention import MIB, StorageKeeper, megabytes
-from app.storage.stored import RunSummary
+from app.storage.stored import RunSummary, StoredAssignment
 
 router = APIRouter(include_in_schema=False)
 
 RUNS_PER_PAGE = 100
+ASSIGNMENTS_SHOWN = 50  # The newest; each one's live view links its runs.
 MAX_PAGE = 100_000  # Far past any class; keeps the offset a small number.
-_REFUSED: dict[Access, tuple[int, str]] = {
-    Access.MISSING: (401, "teacher.locked_title"),
-    Access.WRONG: (403, "teacher.wrong_title"),
-}
 
 
 def _row(summary: RunSummary) -> dict[str, Any]:
@@ -60,6 +59,18 @@ def _row(summary: RunSummary) -> dict[str, Any]:
         "diverged": summary.diverged,
         "forked_from": config.forked_from,
         "locks": config.locks,
+        "name": summary.attribution.display_name,
+        "by_teacher": summary.attribution.by_teacher,
+    }
+
+
+def _assignment_row(assignment: StoredAssignment) -> dict[str, Any]:
+    return {
+        "id": assignment.id,
+        "title": assignment.title,
+        "created": assignment.created_at.strftime("%Y-%m-%d %H:%M"),
+        "created_iso": assignment.created_at.isoformat(),
+        **assignment_paths(assignment),
     }
 
 
@@ -106,14 +117,15 @@ def class_page(
     service: ServiceDep,
     settings: SettingsDep,
     language: LanguageDep,
+    book: AssignmentsDep,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     token: str | None = None,
     authorization: Annotated[str | None, Header()] = None,
     stepwise_teacher: Annotated[str | None, Cookie()] = None,
 ) -> Response:
-    expected = _teacher_token(settings)
+    expected = teacher_token(settings)
     if expected is None:
-        return _off(request, language)
+        return off_page(request, language)
     # `?token=` is still taken, for links made before the sign-in form; the access log never
     # shows its value (app.log_redaction), and the answer leaves the address at once.
     shown = token if token is not None else bearer_token(authorization)
@@ -130,6 +142,7 @@ def class_page(
         "lockable": LOCKABLE,
         "optimizers": OPTIMIZER_CLASSES,
         "storage": _storage(request.app.state.storage),
+        "assignments": [_assignment_row(a) for a in book.newest(ASSIGNMENTS_SHOWN)],
         "messages": messages(language.chosen),
     }
     return render_page(request, "class.html", listing, language)
@@ -138,9 +151,9 @@ def class_page(
 @router.post("/class", response_model=None)
 async def sign_in(request: Request, settings: SettingsDep, language: LanguageDep) -> Response:
     """The sign-in form's token, traded for the session cookie."""
-    expected = _teacher_token(settings)
+    expected = teacher_token(settings)
     if expected is None:
-        return _off(request, language)
+        return off_page(request, language)
     if not sent_from_this_site(request.headers):
         raise HTTPException(403, "Sign in from the form on this server's /class page.")
     # The form's one field, read without a form parser (python-multipart); the body is at
@@ -152,25 +165,8 @@ async def sign_in(request: Request, settings: SettingsDep, language: LanguageDep
     return _signed_in(request, expected)
 
 
-def _teacher_token(settings: Settings) -> str | None:
-    """The token that opens the page; None when the feature is off."""
-    return None if settings.teacher_token is None else settings.teacher_token.get_secret_value()
-
-
-def _off(request: Request, language: Language) -> HTMLResponse:
-    """The feature is off: there is no such page."""
-    context = {"title_key": "teacher.off_title", "body_key": "teacher.off_body"}
-    return render_page(request, "message.html", context, language, status_code=404)
-
-
 def _sign_in_form(request: Request, refused: Access, language: Language) -> HTMLResponse:
-    """The sign-in form: 401 when no token was shown, 403 for a wrong one."""
-    status, title = _REFUSED[refused]
-    context = {"title_key": title, "action": _class_address(request)}
-    form = render_page(request, "class_sign_in.html", context, language, status_code=status)
-    if status == 401:
-        form.headers["WWW-Authenticate"] = "Bearer"
-    return form
+    return sign_in_page(request, refused, language, _class_address(request))
 
 
 def _class_address(request: Request) -> str:

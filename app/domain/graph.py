@@ -9,6 +9,13 @@ from typing import Literal
 Origin = Literal["learner", "minimize", "stepwise"]
 # Why a node's value is not shown on request.
 Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random"]
+# What a node is for, when the page says more about it than its name and op:
+# "update": the op that changes the weights (ResourceApplyGradientDescent, ResourceApplyAdam…),
+# the one `update_weights.run()` exists for;
+# "count_step": Stepwise's `global_step += 1` after each update. Stepwise passes `global_step`
+# to `apply_gradients` to count steps; the sample's `minimize(loss)` has no global step and
+# makes a NoOp in its place.
+Role = Literal["update", "count_step"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +29,7 @@ class GraphNode:
     in_step: bool
     initializer_only: bool  # Runs only when the variables are initialised (or reset).
     unreadable: Unreadable | None  # None: its value can be read without side effects.
+    role: Role | None = None
 
     @property
     def readable(self) -> bool:

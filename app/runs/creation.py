@@ -1,5 +1,5 @@
-"""From a request to a new run: its data, its training spec, its locks, its model and the
-record the store keeps; and the record of a fork. The service stores them and keeps the model."""
+"""From a request to a new run: its data, its training spec, its locks, its shared graph and
+the record the store keeps; and the record of a fork. The service stores them."""
 
 import secrets
 from collections.abc import Sequence
@@ -19,9 +19,10 @@ from app.runs.limits import ComputeSlots
 from app.runs.owners import new_owner_token
 from app.runs.setting_locks import check_locks
 from app.schemas.requests import RunCreate
-from app.storage.stored import StoredRun
-from app.training.curvature import loss_curvature
+from app.storage.stored import RunAttribution, StoredRun
+from app.training.graph_cache import GraphCache
 from app.training.model import LinearRegressionModel
+from app.training.shared_graph import SharedGraph
 
 RUN_ID_BYTES = 16  # 128 bits: run ids cannot be guessed.
 
@@ -73,13 +74,27 @@ def refuse_batch_larger_than_data(training: TrainingSpec, data: Dataset) -> None
         )
 
 
+def check_run_request(spec: RunCreate, max_points: int) -> None:
+    """Refuse, as creating the run would, settings whose data or batches are wrong, without
+    building its graph: an assignment's settings are checked so when the teacher makes it."""
+    refuse_batch_larger_than_data(training_spec_for(spec), dataset_for(spec, max_points))
+
+
+def default_run_inputs(max_points: int) -> tuple[Dataset, TrainingSpec]:
+    """The data and settings of a run started with every default: the sample as it is."""
+    defaults = RunCreate()
+    return dataset_for(defaults, max_points), training_spec_for(defaults)
+
+
 def new_stored_run(
     spec: RunCreate,
     data: Dataset,
     training: TrainingSpec,
+    shared: SharedGraph,
     initial_state: VariableState,
     locks: Sequence[str],
     owner_hash: str,
+    attribution: RunAttribution,
 ) -> StoredRun:
     """The record of a new run, with its settings and data as the store keeps them."""
     recipe = spec.points is None and spec.points_csv is None and spec.preset in (None, "sample")
@@ -96,7 +111,7 @@ def new_stored_run(
                 preset=spec.preset,
             ),
             custom_initial_weights=spec.initial_weights is not None,
-            curvature=loss_curvature(data, training.loss),
+            curvature=shared.curvature,
             locks=tuple(dict.fromkeys(locks)),
         ),
         points_x=data.x.tolist(),
@@ -104,10 +119,13 @@ def new_stored_run(
         initial_state=initial_state,
         answer=closed_form_answer(data),
         owner_token_hash=owner_hash,
+        attribution=attribution,
     )
 
 
-def forked_run(source: StoredRun, step: int, owner_hash: str) -> StoredRun:
+def forked_run(
+    source: StoredRun, step: int, owner_hash: str, attribution: RunAttribution
+) -> StoredRun:
     """The record of a fork of `source` at `step`: the same data, settings and start."""
     return StoredRun(
         id=new_run_id(),
@@ -118,16 +136,19 @@ def forked_run(source: StoredRun, step: int, owner_hash: str) -> StoredRun:
         initial_state=source.initial_state,
         answer=source.answer,
         owner_token_hash=owner_hash,
+        attribution=attribution,
     )
 
 
 @dataclass(frozen=True)
 class NewRun:
-    """A run built from a request, not stored yet: its record, its live model (which the
-    caller must close if the run is not kept), the owner's token and the first evaluation."""
+    """A run built from a request, not stored yet: its record, the owner's token and the first
+    evaluation, and its live model if one had to be made (which the caller must close if the
+    run is not kept). A run that starts as its shared graph's sessions do needs none yet: its
+    session is made when it is first used."""
 
     run: StoredRun
-    model: LinearRegressionModel
+    model: LinearRegressionModel | None
     owner_token: str
     current: Evaluation
 
@@ -138,6 +159,8 @@ def build_new_run(
     locks: Sequence[str],
     max_points: int,
     slots: ComputeSlots,
+    graphs: GraphCache,
+    attribution: RunAttribution,
 ) -> NewRun:
     """Build the run `spec` asks for; a run `based_on` a locked `base` inherits its locks and
     must keep its values of them (LockedSettingError)."""
@@ -145,16 +168,30 @@ def build_new_run(
     training = training_spec_for(spec)
     refuse_batch_larger_than_data(training, data)
     inherited = base.config.locks if base is not None else ()
+    all_locks = [*inherited, *locks]
     owner = new_owner_token()
-    with slots.hold():  # Building a graph and its session is the costly part.
-        model = LinearRegressionModel(data, training)
+    with slots.hold():  # Building a graph (for new settings) is the costly part.
+        shared = graphs.get(data, training)
+    # Every session of the graph starts from the same random_normal draw, read once: a run
+    # that keeps it needs no session before its first step. Chosen weights are set in one.
+    chosen = spec.initial_weights
+    model = None
+    if chosen is not None:
+        with slots.hold():
+            model = LinearRegressionModel(data, training, shared)
     try:
-        if spec.initial_weights is not None:
-            model.set_weights(Weights(b=spec.initial_weights.b, m=spec.initial_weights.m))
-        run = new_stored_run(spec, data, training, model.state(), [*inherited, *locks], owner.hash)
+        if model is None or chosen is None:
+            state, current = shared.initial_state, shared.initial_evaluation
+        else:
+            model.set_weights(Weights(b=chosen.b, m=chosen.m))
+            state, current = model.state(), model.evaluate()
+        run = new_stored_run(
+            spec, data, training, shared, state, all_locks, owner.hash, attribution
+        )
         if base is not None:
             check_locks(base, run)
-        return NewRun(run=run, model=model, owner_token=owner.token, current=model.evaluate())
+        return NewRun(run=run, model=model, owner_token=owner.token, current=current)
     except BaseException:
-        model.close()
+        if model is not None:
+            model.close()
         raise

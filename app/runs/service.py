@@ -18,8 +18,9 @@ import anyio
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.records import StepRecord
 from app.runs.admission import Admission
+from app.runs.attribution import inherited_attribution
 from app.runs.coherence import Position
-from app.runs.creation import build_new_run, forked_run
+from app.runs.creation import build_new_run, default_run_inputs, forked_run
 from app.runs.errors import (
     InvalidRunRequestError,
     RunChangedError,
@@ -38,13 +39,20 @@ from app.runs.limits import ComputeSlots
 from app.runs.owners import RunOwners, new_owner_token
 from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS
 from app.runs.sessions import LiveSessions
-from app.runs.stream_stops import StreamStops
+from app.runs.stream_stops import StreamControl, StreamStops
 from app.runs.streaming import stream_steps
 from app.runs.views import NO_HISTORY, RunView, StepBatch, evaluation_after, run_stability
 from app.schemas.requests import RunCreate
 from app.settings import Settings
 from app.storage.store import Store
-from app.storage.stored import ForkSourceChangedError, RunSummary, StoredRun, StoredStep
+from app.storage.stored import (
+    ForkSourceChangedError,
+    RunAttribution,
+    RunSummary,
+    StoredRun,
+    StoredStep,
+)
+from app.training.graph_cache import GraphCache
 from app.training.model import LinearRegressionModel
 
 # When another process stores a run's next steps first, the loser catches up and computes
@@ -68,13 +76,23 @@ class RunService:
         self._slots = ComputeSlots(
             settings.max_concurrent_computations, settings.compute_wait_seconds
         )
-        self._sessions = LiveSessions(store, settings, self._slots, owners)
+        # Runs with the same data and settings share one graph, each with its own session.
+        self._graphs = GraphCache(settings.max_shared_graphs)
+        self._sessions = LiveSessions(store, settings, self._slots, owners, self._graphs)
         self._positions = self._sessions.positions
         self.history = HistoryReader(store)
         self.stream_stops = StreamStops()
 
     def close(self) -> None:
         self._sessions.close()
+
+    def prepare_default_graph(self) -> None:
+        """Build the graph of a run of the sample with the defaults, which most visitors
+        start, and warm sessions of it, so that the first of them does not wait for either."""
+        data, spec = default_run_inputs(self._settings.max_points)
+        shared = self._graphs.get(data, spec)
+        if self._sessions.warm.enabled:
+            self._sessions.warm.fill(data, spec, shared)
 
     def ping(self) -> None:
         """Raise if the store cannot be reached."""
@@ -87,20 +105,34 @@ class RunService:
         """Close the sessions unused for `idle_session_seconds`; return how many."""
         return self._sessions.close_idle()
 
-    def create(self, spec: RunCreate, locks: Sequence[str] = ()) -> RunView:
+    def create(
+        self,
+        spec: RunCreate,
+        locks: Sequence[str] = (),
+        attribution: RunAttribution | None = None,
+        base_owner_token: str | None = None,
+    ) -> RunView:
         """Create a run owned by whoever receives the answer's token.
 
         `locks` lists settings a teacher's assignment keeps; a run `spec.based_on` a locked run
-        inherits its locks and must keep its values of them.
+        inherits its locks and must keep its values of them. Without `attribution`, a run
+        `based_on` another keeps its assignment, and its name too for the base's owner
+        (`base_owner_token`: app.runs.attribution).
         """
         base = self._base_run(spec.based_on)
-        created = build_new_run(spec, base, locks, self._settings.max_points, self._slots)
+        if attribution is None:
+            attribution = inherited_attribution(base, base_owner_token)
+        created = build_new_run(
+            spec, base, locks, self._settings.max_points, self._slots, self._graphs, attribution
+        )
         try:
             self._store.add_run(created.run)
         except BaseException:
-            created.model.close()
+            if created.model is not None:
+                created.model.close()
             raise
-        self._sessions.add(created.run.id, created.model, Position(generation=0, step=0))
+        if created.model is not None:
+            self._sessions.add(created.run.id, created.model, Position(generation=0, step=0))
         return RunView(
             run=created.run,
             history=NO_HISTORY,
@@ -109,11 +141,19 @@ class RunService:
             owner_token=created.owner_token,
         )
 
-    def fork(self, run_id: str, step: int) -> RunView:
+    def fork(
+        self,
+        run_id: str,
+        step: int,
+        owner_token: str | None = None,
+        attribution: RunAttribution | None = None,
+    ) -> RunView:
         """A new run with this run's data, settings and steps 1..`step`, continuing from the
         full state after `step` (weights and optimizer slots); the original is untouched.
 
-        Anyone who can see the run may fork it: the fork has an owner token of its own."""
+        Anyone who can see the run may fork it: the fork has an owner token of its own. Without
+        `attribution`, it keeps the run's assignment, and its name for the run's owner
+        (`owner_token`: app.runs.attribution)."""
         run = self.require_run(run_id)
         head = self._store.head(run_id)
         if head is None:
@@ -121,7 +161,9 @@ class RunService:
         missing = 0 < step <= head.step and self._store.state_at(run_id, step) is None
         refuse_bad_fork_step(step, head.step, missing)
         owner = new_owner_token()
-        fork = forked_run(run, step, owner.hash)
+        if attribution is None:
+            attribution = inherited_attribution(run, owner_token)
+        fork = forked_run(run, step, owner.hash, attribution)
         # The steps are copied and checked in one transaction of the store, which no step or
         # reset (of any process) can interleave with: no lock of this process is needed.
         try:
@@ -130,6 +172,11 @@ class RunService:
             raise RunChangedError() from error
         # Its session is built from the stored state at `step`, as any evicted run is.
         return replace(self.get(fork.id), owner_token=owner.token)
+
+    def set_display_name(self, run_id: str, display_name: str | None) -> None:
+        """Name the run for the teacher's page (None: no name); RunNotFoundError if none."""
+        if not self._store.set_display_name(run_id, display_name):
+            raise RunNotFoundError(run_id)
 
     def summaries(self, limit: int, offset: int = 0) -> list[RunSummary]:
         """Runs newest first, with where each history stands (the teacher's list)."""
@@ -197,21 +244,27 @@ class RunService:
         raise RunContendedError(STORE_ATTEMPTS)
 
     async def stream(
-        self, run_id: str, n: int, interval_seconds: float, stop: anyio.Event | None = None
+        self,
+        run_id: str,
+        n: int,
+        interval_seconds: float,
+        control: StreamControl | None = None,
     ) -> AsyncIterator[StepOutcome]:
         """Yield up to `n` steps one at a time, each stored before it is yielded.
 
         Stops after a step that diverged, and with RunResetError if the run is reset meanwhile.
         If the consumer goes away, the step in progress finishes and is stored, and no further
-        step is computed. Once `stop` is set (the server is shutting down, or the owner pressed
-        Stop: see `stream_stops`), the stream ends after the steps already computed, without
-        waiting for the next one to be due.
+        step is computed. Once `control.stop` is set (the server is shutting down, or the owner
+        pressed Stop: see `stream_stops`), the stream ends after the steps already computed,
+        without waiting for the next one to be due; a paced stream whose control waits for its
+        page computes each step only once the page shows the one before.
         """
         self._check_step_count(n)
         generation = await anyio.to_thread.run_sync(self._store.generation, run_id)
         if generation is None:
             raise RunNotFoundError(run_id)
-        async for outcome in stream_steps(self.step, run_id, n, generation, interval_seconds, stop):
+        steps = stream_steps(self.step, run_id, n, generation, interval_seconds, control)
+        async for outcome in steps:
             yield outcome
 
     def evaluate(self, run_id: str) -> Evaluation:

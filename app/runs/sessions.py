@@ -13,16 +13,29 @@ from app.runs.run_locks import RUN_LOCK_WAIT_SECONDS, RunLocks
 from app.runs.views import dataset_of
 from app.settings import Settings
 from app.storage.store import Store
+from app.training.graph_cache import GraphCache
 from app.training.model import LinearRegressionModel
+from app.training.warm_sessions import WarmSessions
+
+# The graphs whose ready sessions are kept: a class's assignment, the default sample, and a
+# few more, the most recently wanted.
+WARM_GRAPHS = 4
 
 
 class LiveSessions:
     """Each run's model, checked out one user at a time, holding the run's latest stored state."""
 
     def __init__(
-        self, store: Store, settings: Settings, slots: ComputeSlots, owners: RunOwners
+        self,
+        store: Store,
+        settings: Settings,
+        slots: ComputeSlots,
+        owners: RunOwners,
+        graphs: GraphCache,
     ) -> None:
         self._store = store
+        self._graphs = graphs
+        self.warm = WarmSessions(settings.warm_sessions, WARM_GRAPHS)
         self._idle_seconds = settings.idle_session_seconds
         # Where each live session stands in the store, which other processes may also change.
         self.positions = SessionPositions(store)
@@ -77,6 +90,7 @@ class LiveSessions:
         return self._registry.close_idle(self._idle_seconds)
 
     def close(self) -> None:
+        self.warm.close()
         self._registry.close_all()
         self._run_locks.close()
 
@@ -85,4 +99,8 @@ class LiveSessions:
         run = self._store.get_run(run_id)
         if run is None:
             raise RunNotFoundError(run_id)
-        return LinearRegressionModel(dataset_of(run), run.config.training)
+        data, spec = dataset_of(run), run.config.training
+        shared = self._graphs.get(data, spec)
+        if self.warm.enabled:
+            return self.warm.take(data, spec, shared)
+        return LinearRegressionModel(data, spec, shared)

@@ -7,6 +7,7 @@ import anyio
 
 from app.domain.readings import StepOutcome
 from app.runs.errors import RunBusyError, RunContendedError, ServerBusyError
+from app.runs.stream_stops import StreamControl
 from app.runs.views import StepBatch
 
 STREAM_CHUNK = 100  # Steps an unpaced stream computes per session call.
@@ -39,15 +40,17 @@ async def stream_steps(
     n: int,
     generation: int,
     interval_seconds: float,
-    stop: anyio.Event | None,
+    control: StreamControl | None,
 ) -> AsyncIterator[StepOutcome]:
     """Yield up to `n` steps of the run at `generation`, each stored before it is yielded.
 
     See RunService.stream, which checks the request and gives the generation.
     """
-    # A paced stream computes each step when it is due, so closing it stops at once;
-    # an unpaced one computes chunks of steps in one session call each.
+    # A paced stream computes each step when it is due (and its page shows the step before,
+    # if it waits for its page), so Stop ends it before the next; an unpaced one computes
+    # chunks of steps in one session call each.
     chunk = 1 if interval_seconds > 0 else STREAM_CHUNK
+    stop = control.stop if control is not None else None
     sent = 0
     due = anyio.current_time()
     while sent < n:
@@ -62,6 +65,12 @@ async def stream_steps(
             if interval_seconds > 0 and sent < n:
                 # Steps are due every interval, however long each took to compute.
                 due += interval_seconds
+                if control is not None and control.waits_for(outcome.record.step):
+                    if not await control.until_shown(outcome.record.step):
+                        return
+                    # A page that showed the step late paces the next from then: the steps
+                    # after a pause come paced too, not hurried to catch up.
+                    due = max(due, anyio.current_time())
                 if await sleep_unless_stopped(max(0.0, due - anyio.current_time()), stop):
                     return
 

@@ -83,7 +83,10 @@ class GraphNodePublic(BaseModel):
 
     name: str
     op: str
-    origin: str = Field(description="'learner', 'minimize' (added by minimize()) or 'stepwise'.")
+    origin: str = Field(
+        description="'learner', 'minimize' (added by minimize()) or 'stepwise' (added by"
+        " Stepwise: its reads and the global step's counter)."
+    )
     inputs: list[str]
     control_inputs: list[str]
     in_evaluate: bool = Field(description="Runs when loss.eval() and weights.eval() run.")
@@ -92,6 +95,10 @@ class GraphNodePublic(BaseModel):
     readable: bool = Field(description="Its value can be shown without changing the run.")
     unreadable: str | None = Field(
         description="Why not: 'no_output', 'handle', 'needs_feed', 'changes_run' or 'random'."
+    )
+    role: str | None = Field(
+        description="What it is for: 'update' (the op that changes the weights), 'count_step'"
+        " (Stepwise's global_step += 1, which the sample's minimize(loss) does not add) or null."
     )
 
 

@@ -1,4 +1,4 @@
-"""Request bodies of the JSON API: a new run, a step, a fork."""
+"""Request bodies of the JSON API: a new run, a step, a fork, and a page's word to its stream."""
 
 from typing import Self
 
@@ -7,7 +7,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.domain.presets import PresetName
 from app.domain.spec import MAX_LEARNING_RATE, LossName
 from app.schemas.optimizers import GradientDescentIn, OptimizerIn
-from app.schemas.values import FLOAT32_SMALLEST_NORMAL, Coordinate, StrictFloat, StrictInt
+from app.schemas.values import (
+    FLOAT32_SMALLEST_NORMAL,
+    MAX_STEP_NUMBER,
+    Coordinate,
+    StrictFloat,
+    StrictInt,
+)
 
 MAX_CSV_CHARS = 200_000
 # The settings of the sample's recipe, which only the recipe (no preset, or `sample`) uses.
@@ -159,4 +165,28 @@ class ForkRequest(BaseModel):
 
     step: StrictInt = Field(
         ge=0, description="Continue from the state after this step (0: the start)."
+    )
+
+
+# The id a page gives a stream it opens, to Stop it and say which of its steps it shows.
+STREAM_ID_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+STREAM_ID_DESCRIPTION = "The id the page gave the stream (8 to 64 of A-Z, a-z, 0-9, _ and -)."
+
+
+class StopRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stream: str | None = Field(
+        default=None,
+        pattern=STREAM_ID_PATTERN,
+        description=f"{STREAM_ID_DESCRIPTION} Stops that stream alone, even if it has not "
+        "opened yet (it then ends as it opens); without it, every stream of the run.",
+    )
+
+
+class ShownRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    step: StrictInt = Field(
+        ge=0, le=MAX_STEP_NUMBER, description="The step of the run the page shows now."
     )

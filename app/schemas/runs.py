@@ -138,6 +138,16 @@ class RunPublic(BaseModel):
         description="Whether changing the run needs its owner token; false for runs stored "
         "before owner tokens existed, which anyone may change."
     )
+    assignment_id: str | None = Field(
+        default=None,
+        description="The teacher's assignment the run was started from (its link is "
+        "/a/{assignment_id}), kept by forks and runs `based_on` it; null for any other run.",
+    )
+    display_name: str | None = Field(
+        default=None,
+        description="The name its student gave for the teacher's page (optional, at most 40 "
+        "characters); null when none was given.",
+    )
 
 
 class HistoryPage(BaseModel):
@@ -185,6 +195,10 @@ class StreamEnd(BaseModel):
 
 class StreamsStopped(BaseModel):
     streams: int = Field(description="How many of the run's streams were told to stop.")
+
+
+class StreamsShown(BaseModel):
+    streams: int = Field(description="How many open streams took it: 0 once the stream ended.")
 
 
 class Health(BaseModel):

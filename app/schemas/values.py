@@ -7,6 +7,9 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+# Steps are stored as SQL INTEGER; a larger step number overflowed SQLite's parameter and
+# answered 500 (found by random fuzzing).
+MAX_STEP_NUMBER = 2**31 - 1
 # Bounds keep every value, and the squares the loss takes of it, inside float32's range.
 COORDINATE_LIMIT = 1e6
 FLOAT32_SMALLEST_NORMAL = 1.1754943508222875e-38

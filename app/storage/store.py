@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.domain.records import Weights
 from app.domain.run_config import RunConfig
+from app.storage.assignments import AssignmentRecords
 from app.storage.database import make_engine, schema_lock, single_statement_reads
 from app.storage.full_disk import WriteHealth
 from app.storage.housekeeping import ActivityWrites, Housekeeping
@@ -29,6 +30,7 @@ from app.storage.statements import (
 )
 from app.storage.step_reads import StepReads
 from app.storage.stored import (
+    RunAttribution,
     RunGoneError,
     RunOwner,
     RunSummary,
@@ -40,9 +42,10 @@ from app.storage.tables import runs_table, steps_table
 from app.storage.transactions import copy_steps, reset_in_transaction
 
 
-class Store(StepReads, Housekeeping):
+class Store(StepReads, Housekeeping, AssignmentRecords):
     """Runs and steps in a SQL database reached through SQLAlchemy: stored and reset here,
-    read through StepReads, measured and swept through Housekeeping."""
+    read through StepReads, measured and swept through Housekeeping; assignments and the
+    teacher's live view through AssignmentRecords."""
 
     def __init__(self, url: str) -> None:
         self._engine = make_engine(url)
@@ -114,6 +117,9 @@ class Store(StepReads, Housekeeping):
                     generation=run.generation,
                     owner_token_hash=run.owner_token_hash,
                     last_active_at=datetime.now(UTC),
+                    assignment_id=run.attribution.assignment_id,
+                    display_name=run.attribution.display_name,
+                    by_teacher=run.attribution.by_teacher,
                 )
             )
             if steps_of is not None:
@@ -138,6 +144,11 @@ class Store(StepReads, Housekeeping):
             answer=Weights(b=row.answer_b, m=row.answer_m),
             generation=row.generation,
             owner_token_hash=row.owner_token_hash,
+            attribution=RunAttribution(
+                assignment_id=row.assignment_id,
+                display_name=row.display_name,
+                by_teacher=bool(row.by_teacher),
+            ),
         )
 
     def run_owner(self, run_id: str) -> RunOwner | None:
@@ -156,6 +167,9 @@ class Store(StepReads, Housekeeping):
                 runs_table.c.id,
                 runs_table.c.created_at,
                 runs_table.c.config,
+                runs_table.c.assignment_id,
+                runs_table.c.display_name,
+                runs_table.c.by_teacher,
                 steps_table.c.step,
                 steps_table.c.loss_after,
                 steps_table.c.diverged,
@@ -175,6 +189,9 @@ class Store(StepReads, Housekeeping):
                 steps=row.step or 0,
                 latest_loss=row.loss_after,
                 diverged=bool(row.diverged),
+                attribution=RunAttribution(
+                    row.assignment_id, row.display_name, bool(row.by_teacher)
+                ),
             )
             for row in rows
         ]

@@ -8,6 +8,16 @@ from app.domain.run_config import RunConfig
 
 
 @dataclass(frozen=True)
+class RunAttribution:
+    """Whose run it is, as the teacher's live view tells runs apart: the assignment it was
+    started from, the name its student chose (optional), and whether the teacher started it."""
+
+    assignment_id: str | None = None
+    display_name: str | None = None
+    by_teacher: bool = False
+
+
+@dataclass(frozen=True)
 class StoredRun:
     """A run as created: its settings, data, starting state and the closed-form answer."""
 
@@ -20,6 +30,7 @@ class StoredRun:
     answer: Weights
     generation: int = 0
     owner_token_hash: str | None = None
+    attribution: RunAttribution = RunAttribution()
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class RunSummary:
     steps: int
     latest_loss: float | None  # None before the first step, or once the loss overflowed.
     diverged: bool
+    attribution: RunAttribution = RunAttribution()
 
 
 @dataclass(frozen=True)
@@ -123,3 +135,44 @@ class DeletedRuns:
 
     def __add__(self, other: "DeletedRuns") -> "DeletedRuns":
         return DeletedRuns(self.runs + other.runs, self.steps + other.steps)
+
+
+@dataclass(frozen=True)
+class StoredAssignment:
+    """An assignment as the teacher made it: `settings` are its link's query ((name, value)
+    pairs, as app/api/assignment_query.py reads them), `locks` what students may not change."""
+
+    id: str
+    created_at: datetime
+    title: str
+    instructions: str
+    settings: tuple[tuple[str, str], ...]
+    locks: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AssignmentRunHead:
+    """A run of an assignment as the live view lists it: who, its settings, where its history
+    stands (as RunSummary), how often it was reset, and when it was last active."""
+
+    id: str
+    created_at: datetime
+    config: RunConfig
+    attribution: RunAttribution
+    generation: int
+    steps: int
+    latest_loss: float | None
+    diverged: bool
+    last_active_at: datetime
+
+
+@dataclass(frozen=True)
+class CurveRequest:
+    """The loss of every `stride`-th step of a run (1, 1 + stride, …) in (after, last], read
+    only while the run is still at `generation` (not reset since its head was read)."""
+
+    run_id: str
+    generation: int
+    after: int
+    last: int
+    stride: int

@@ -7,10 +7,19 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
+    false,
+)
+
+from app.domain.class_text import (
+    ASSIGNMENT_ID_LENGTH,
+    ASSIGNMENT_INSTRUCTIONS_LENGTH,
+    ASSIGNMENT_TITLE_LENGTH,
+    DISPLAY_NAME_LENGTH,
 )
 
 metadata = MetaData()
@@ -36,6 +45,16 @@ runs_table = Table(
     # run and process (see ActivityWrites); NULL for runs stored before it was kept, which
     # count from created_at.
     Column("last_active_at", DateTime(timezone=True), nullable=True),
+    # The teacher's assignment the run was started from (or made from, by a fork or `based_on`);
+    # NULL for any other run. No foreign key: SQLite cannot add one to an existing table, and
+    # assignments are never deleted.
+    Column("assignment_id", String(ASSIGNMENT_ID_LENGTH), nullable=True),
+    # What the student chose to be called on the teacher's page; never required, never a login.
+    Column("display_name", String(DISPLAY_NAME_LENGTH), nullable=True),
+    # Started by the signed-in teacher (from /class), whose runs the live view keeps apart.
+    Column("by_teacher", Boolean, nullable=False, server_default=false()),
+    # The live view reads an assignment's runs, newest first, without scanning the others.
+    Index("ix_runs_assignment_id_created_at", "assignment_id", "created_at"),
 )
 
 
@@ -65,4 +84,19 @@ health_probe_table = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("probes", Integer, nullable=False),
+)
+
+
+# What a teacher hands out on /class: a title, instructions, the settings of the runs it starts
+# (an assignment link's query, checked as one when created and again at each start) and the
+# settings it locks. Its id is the short, unguessable slug of its link, /a/{id}.
+assignments_table = Table(
+    "assignments",
+    metadata,
+    Column("id", String(ASSIGNMENT_ID_LENGTH), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("title", String(ASSIGNMENT_TITLE_LENGTH), nullable=False),
+    Column("instructions", String(ASSIGNMENT_INSTRUCTIONS_LENGTH), nullable=False),
+    Column("settings", JSON, nullable=False),  # [[query name, value], …]
+    Column("locks", JSON, nullable=False),  # [setting, …] (app/runs/setting_locks.py)
 )

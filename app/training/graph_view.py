@@ -5,7 +5,9 @@ from typing import Any
 
 import tensorflow as tf
 
-from app.domain.graph import GraphNode, GraphView, Origin, Unreadable
+from app.domain.graph import GraphNode, GraphView, Origin, Role, Unreadable
+
+v1 = tf.compat.v1
 
 # minimize() names what it adds under these scopes: the gradient ops, the optimizer's update
 # (under its default name), its slot variables (beside the variable, as `weights/Adam`) and
@@ -20,6 +22,9 @@ _MINIMIZE_PREFIXES = (
     "beta2_power",
 )
 _STEPWISE_PREFIXES = ("stepwise_", "global_step")
+# apply_gradients names the global step's increment as the optimizer (`GradientDescent`), so
+# its name alone would make it minimize()'s: `_step_counter` finds it by what it does.
+_ASSIGN_ADD_OPS = frozenset({"AssignAddVariableOp", "AssignAdd"})
 
 # Running a node that depends on one of these would change the run (assign, apply an update)
 # or show a value never used (a new random draw); such nodes are not read on request.
@@ -29,11 +34,42 @@ _RANDOM_OPS = frozenset({"RandomStandardNormal"})
 
 
 def origin_of(name: str) -> Origin:
+    """Who wrote the op `name`, by its name (the global step's increment aside: see
+    `_step_counter`)."""
     if name.startswith(_STEPWISE_PREFIXES):
         return "stepwise"
     if name.startswith(_MINIMIZE_PREFIXES):
         return "minimize"
     return "learner"
+
+
+def _step_counter(graph: tf.Graph) -> frozenset[tf.Operation]:
+    """The ops that add 1 to the global step after each update, and the constant 1 they add.
+
+    Stepwise passes `global_step` to `apply_gradients` to count steps; without it (as the
+    sample's `minimize(loss)` is called) TensorFlow makes a NoOp in their place.
+    """
+    steps = {variable.op for variable in graph.get_collection(v1.GraphKeys.GLOBAL_STEP)}
+    counters = {
+        op
+        for op in graph.get_operations()
+        if op.type in _ASSIGN_ADD_OPS and op.inputs and op.inputs[0].op in steps
+    }
+    increments = {
+        tensor.op
+        for counter in counters
+        for tensor in counter.inputs[1:]
+        if tensor.op.type == "Const" and set(tensor.consumers()) <= counters
+    }
+    return frozenset(counters | increments)
+
+
+def _role(op: tf.Operation, counter: frozenset[tf.Operation]) -> Role | None:
+    if op.type.startswith(_UPDATE_OP_PREFIXES):
+        return "update"
+    if op in counter and op.type in _ASSIGN_ADD_OPS:
+        return "count_step"
+    return None
 
 
 def _dependencies(op: tf.Operation) -> list[tf.Operation]:
@@ -90,17 +126,19 @@ def describe_graph(
     evaluated = _closure(_ops_of(graph, evaluate))
     stepped = _closure(_ops_of(graph, step))
     initializing = _closure(_ops_of(graph, [initialize])) - evaluated - stepped
+    counter = _step_counter(graph)
     nodes = [
         GraphNode(
             name=op.name,
             op=op.type,
-            origin=origin_of(op.name),
+            origin="stepwise" if op in counter else origin_of(op.name),
             inputs=[tensor.op.name for tensor in op.inputs],
             control_inputs=[control.name for control in op.control_inputs],
             in_evaluate=op in evaluated,
             in_step=op in stepped,
             initializer_only=op in initializing,
             unreadable=_unreadable(op, variable_names),
+            role=_role(op, counter),
         )
         for op in graph.get_operations()
     ]

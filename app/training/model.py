@@ -1,4 +1,4 @@
-"""One run's TensorFlow graph and session: the sample's linear regression, stepped on demand."""
+"""One run's TensorFlow session: the sample's linear regression, stepped on demand."""
 
 from typing import Any
 
@@ -10,10 +10,13 @@ from app.domain.graph import GraphView
 from app.domain.readings import Breakdown, Evaluation, LossSurface, StepOutcome
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.spec import TrainingSpec, batch_schedule
-from app.training.fused import FusedRun
-from app.training.graph_view import describe_graph
-from app.training.sample_graph import build_sample_graph
 from app.training.session import SessionOwner
+from app.training.shared_graph import (
+    SharedGraph,
+    build_shared_graph,
+    evaluation_of,
+    session_config,
+)
 from app.training.variables import (
     as_state,
     column_of,
@@ -24,7 +27,8 @@ v1 = tf.compat.v1
 
 
 class LinearRegressionModel(SessionOwner):
-    """The sample program's graph in its own `tf.Graph` and `tf.compat.v1.Session`.
+    """The sample program's graph (shared with every run of the same data and settings: see
+    app.training.shared_graph) in a `tf.compat.v1.Session` of the run's own.
 
     The graph is the sample's (`input`, `target`, `weights`, `yhat`, `yerror`, `loss`) with
     the run's optimizer and loss, and `minimize(loss)` written out as `compute_gradients` +
@@ -34,23 +38,20 @@ class LinearRegressionModel(SessionOwner):
     `stepwise_*` name scopes. The instance is not thread-safe: its owner serialises calls.
     """
 
-    def __init__(self, data: Dataset, spec: TrainingSpec) -> None:
+    def __init__(
+        self, data: Dataset, spec: TrainingSpec, shared: SharedGraph | None = None
+    ) -> None:
+        """A session of `shared` (the graph for `data` and `spec`, built here if not given),
+        its variables initialized as the sample's initializer sets them."""
         self.spec = spec
         self.num_points = data.size
         # The step at which a value overflowed; the run cannot continue until restored.
         self.diverged_at: int | None = None
         self._steps_done = 0
-        self._graph = tf.Graph()
-        with self._graph.as_default():
-            # A graph-level seed plus an op seed make random_normal repeatable across processes.
-            self._graph.seed = spec.seed
-            self._ops = build_sample_graph(data, spec)
-        self._fused: FusedRun | None = None
+        self._shared = shared if shared is not None else build_shared_graph(data, spec)
+        self._ops = self._shared.ops
         self.variable_roles = self._ops.variable_roles
-        self._session = v1.Session(
-            graph=self._graph,
-            config=v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1),
-        )
+        self._session = v1.Session(graph=self._shared.graph, config=session_config())
         self._session.run(self._ops.initialize)
         # A callable made once skips session.run's per-call parsing of the fetches.
         # An empty feed_list takes a slower path in TensorFlow (about twice the time per step),
@@ -59,7 +60,6 @@ class LinearRegressionModel(SessionOwner):
             self._run_step = self._session.make_callable(self._ops.step_fetches)
         else:
             self._run_step = self._session.make_callable(self._ops.step_fetches, [self._ops.batch])
-        self._graph_view: GraphView | None = None
 
     @property
     def steps_done(self) -> int:
@@ -77,18 +77,14 @@ class LinearRegressionModel(SessionOwner):
         )
 
     @property
+    def shared(self) -> SharedGraph:
+        """The graph this session runs, which other runs with the same settings share."""
+        return self._shared
+
+    @property
     def graph_view(self) -> GraphView:
         """The nodes and edges of this run's graph, with what each action runs."""
-        # Described on first use: most sessions never show their graph.
-        if self._graph_view is None:
-            self._graph_view = describe_graph(
-                self._graph,
-                evaluate=self._ops.eval_fetches.values(),
-                step=self._ops.step_fetches.values(),
-                initialize=self._ops.initialize,
-                variables=self._ops.variables,
-            )
-        return self._graph_view
+        return self._shared.view
 
     def step(self) -> StepOutcome:
         """Run the update op once (`update_weights.run()`) and report what it did."""
@@ -142,21 +138,7 @@ class LinearRegressionModel(SessionOwner):
 
         Each outcome carries its predictions if `every_prediction`; otherwise only the last.
         """
-        if self._fused is None:
-            with self._graph.as_default(), tf.name_scope("stepwise_run"):
-                self._fused = self._ops.build_fused()
-        fused = self._fused
-        feeds: dict[tf.Tensor, Any] = {fused.count: count}
-        if fused.batches is not None:
-            feeds[fused.batches] = self._schedule(self._steps_done + 1, count)
-        if every_prediction:
-            fetches = {**fused.records, "predictions": fused.per_step_predictions}
-            out = self._session.run(fetches, feed_dict=feeds)
-            predictions = [column[:, 0].tolist() for column in out["predictions"]]
-        else:
-            out = self._session.run({**fused.records, "final": fused.final_predictions}, feeds)
-            predictions = [[] for _ in out["loss_after"]]
-            predictions[-1] = out["final"][:, 0].tolist()
+        out, predictions = self._run_fused(count, every_prediction)
         outcomes = []
         for index, shown in enumerate(predictions):
             state = {name: values[index] for name, values in out["state"].items()}
@@ -172,15 +154,39 @@ class LinearRegressionModel(SessionOwner):
         self._note_step(outcomes[-1].record)
         return outcomes
 
+    def _run_fused(
+        self, count: int, every_prediction: bool
+    ) -> tuple[dict[str, Any], list[list[float]]]:
+        """The fused loop's fetches for `count` steps, and the predictions of each."""
+        fused = self._shared.fused
+        feeds: dict[tf.Tensor, Any] = {fused.count: count}
+        if fused.batches is not None:
+            feeds[fused.batches] = self._schedule(self._steps_done + 1, count)
+        if every_prediction:
+            fetches = {**fused.records, "predictions": fused.per_step_predictions}
+            out = self._session.run(fetches, feed_dict=feeds)
+            return out, [column[:, 0].tolist() for column in out["predictions"]]
+        out = self._session.run({**fused.records, "final": fused.final_predictions}, feeds)
+        predictions: list[list[float]] = [[] for _ in out["loss_after"]]
+        if predictions:
+            predictions[-1] = out["final"][:, 0].tolist()
+        return out, predictions
+
+    def warm_up(self) -> None:
+        """Prepare every kind of call a run makes, changing nothing.
+
+        TensorFlow prepares each kind of session call (its fetches and feeds) on first use,
+        several milliseconds apiece; a session warmed ahead of need (app.training.warm_sessions)
+        answers a new run's first step, Run, preview and reading at full speed.
+        """
+        self.preview_step()  # The step, a reading of every variable, and setting them back.
+        for every_prediction in (False, True):
+            self._run_fused(0, every_prediction)  # No iteration: the loop changes nothing.
+        self.evaluate()
+
     def evaluate(self) -> Evaluation:
         """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""
-        out = self._session.run(self._ops.eval_fetches)
-        return Evaluation(
-            step=int(out["step"]),
-            weights=weights_of(out["weights"]),
-            loss=float(out["loss"]),
-            predictions=out["yhat"][:, 0].tolist(),
-        )
+        return evaluation_of(self._session.run(self._ops.eval_fetches))
 
     def breakdown(self, weights: Weights, step: int) -> Breakdown:
         """Evaluate the loss and step `step`'s gradient at `weights`, point by point.

@@ -30,8 +30,8 @@ class SampleGraph:
     step_fetches: dict[str, Any]
     eval_fetches: dict[str, Any]
     breakdown_fetches: dict[str, Any]
-    # The loop for many steps, added on first use: it doubles a session's memory, and most
-    # sessions only ever take single steps.
+    # The loop for many steps, added last (app.training.shared_graph), so that the graph's
+    # description shows the sample's ops without it.
     build_fused: Callable[[], FusedRun]
     initialize: tf.Operation
     variables: dict[str, VariableHandles]

@@ -2,9 +2,20 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from app.main import create_app
 from tests.owners import keep_owner_tokens
+
+TEACHER_TOKEN = "teacher-secret-0123456789"
+
+
+@pytest.fixture
+def teacher_client(settings):
+    """A client of an app with a teacher's page (STEPWISE_TEACHER_TOKEN set)."""
+    configured = settings.model_copy(update={"teacher_token": SecretStr(TEACHER_TOKEN)})
+    with TestClient(create_app(configured)) as client:
+        yield keep_owner_tokens(client)
 
 
 @pytest.fixture

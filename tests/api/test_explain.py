@@ -132,6 +132,13 @@ def test_graph_lists_the_learners_nodes_and_what_minimize_added(client):
     apply = [n for n in nodes.values() if n["op"].endswith("ApplyGradientDescent")]
     assert len(apply) == 1
     assert apply[0]["in_step"] and not apply[0]["in_evaluate"]
+    assert apply[0]["role"] == "update"
+    # The global step's counter: apply_gradients names it after the optimizer, but it is there
+    # because Stepwise passes global_step, not because the sample calls minimize().
+    assert (nodes["GradientDescent"]["origin"], nodes["GradientDescent"]["role"]) == (
+        "stepwise",
+        "count_step",
+    )
 
 
 def test_node_values_come_from_the_session(client):

@@ -236,6 +236,8 @@ def test_runs_closed_when_idle_continue_exactly(app_with, optimizer):
 def test_requests_for_runs_that_do_not_exist_evict_no_session(app_with, monkeypatch):
     client = app_with(max_live_runs=4)
     run_ids = [create(client) for _ in range(4)]
+    for run_id in run_ids:  # A new run's session is made when it is first used.
+        assert step(client, run_id).status_code == 200
     service = client.app.state.service
     rebuilt: list[str] = []
     registry = service._sessions._registry

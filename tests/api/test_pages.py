@@ -5,7 +5,7 @@ from typing import get_args
 import pytest
 
 from app.api.lesson import STOPS
-from app.domain.graph import Origin, Unreadable
+from app.domain.graph import Origin, Role, Unreadable
 from app.i18n import LANGUAGES, choose_language, messages
 from app.settings import PROJECT_ROOT
 from tests.navigation import NAVIGATION
@@ -81,6 +81,7 @@ def test_every_message_the_page_uses_exists():
     # And the lesson's from its stops' names.
     used -= {"lesson."}
     used |= {f"lesson.{stop.name}.{part}" for stop in STOPS for part in ("name", "text", "show")}
+    used |= {f"graph.role.{role}" for role in get_args(Role)}
     charts = (PROJECT_ROOT / "static/js/charts/plotly.js").read_text()
     used |= set(re.findall(r':\s*"(plotly\.\w+)"', charts))
     assert used, "no message keys found"

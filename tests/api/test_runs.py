@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 import pytest
 
@@ -330,3 +332,38 @@ def test_a_diverged_run_still_refuses_steps_after_its_session_was_rebuilt(client
     response = client.post(f"/api/runs/{run['id']}/step", json={"n": 1})
     assert response.status_code == 409
     assert f"diverged at step {diverged_at}" in response.json()["detail"]
+
+
+def test_a_new_run_of_shared_settings_costs_no_session_until_it_is_used(client):
+    """Its starting values are the shared graph's, read once; its session comes with its first
+    step, and its numbers are those of a run that had one from the start."""
+    service = client.app.state.service
+    first = create(client)
+    second = create(client)
+    assert service.live_sessions() == 0
+    assert first["current"] == second["current"]
+    stepped = client.post(f"/api/runs/{first['id']}/step", json={"n": 5}).json()
+    assert service.live_sessions() == 1
+    chosen = create(client, initial_weights=first["initial_weights"])  # Set in a session.
+    assert service.live_sessions() == 2
+    again = client.post(f"/api/runs/{chosen['id']}/step", json={"n": 5}).json()
+    assert again["records"] == stepped["records"]
+
+
+def test_the_default_sample_is_ready_before_its_first_visitor(app_with):
+    """At start-up the server builds the default sample's graph and warms sessions of it; a
+    new run's first step takes one, and its numbers are a fresh run's."""
+    client = app_with(warm_sessions=2)
+    warm = client.app.state.service._sessions.warm
+    deadline = time.monotonic() + 60
+    while warm.ready_count() < 2:
+        assert time.monotonic() < deadline, "the default sample's sessions were never warmed"
+        time.sleep(0.05)
+    run = create(client)
+    stepped = client.post(f"/api/runs/{run['id']}/step", json={"n": 50}).json()
+    cold = app_with("cold", warm_sessions=0)
+    other = create(cold)
+    assert (
+        cold.post(f"/api/runs/{other['id']}/step", json={"n": 50}).json()["records"]
+        == (stepped["records"])
+    )

@@ -19,19 +19,11 @@ from app.api.teacher import RUNS_PER_PAGE
 from app.api.teacher_access import TEACHER_COOKIE, TEACHER_COOKIE_SECONDS
 from app.main import create_app
 from app.storage.tables import runs_table
+from tests.api.conftest import TEACHER_TOKEN
 from tests.navigation import NAVIGATION
-from tests.owners import keep_owner_tokens
 from tests.storage.test_store import make_run
 
-TEACHER_TOKEN = "teacher-secret-0123456789"
 ACCESS_LOGGER = "uvicorn.access"  # Where uvicorn logs each request.
-
-
-@pytest.fixture
-def teacher_client(settings):
-    configured = settings.model_copy(update={"teacher_token": SecretStr(TEACHER_TOKEN)})
-    with TestClient(create_app(configured)) as client:
-        yield keep_owner_tokens(client)
 
 
 def bearer(token: str = TEACHER_TOKEN) -> dict[str, str]:

@@ -126,6 +126,22 @@ def test_the_run_page_after_steps_with_a_graph_node_chosen(page, live_server, ax
     assert_accessible(page, axe_source)
 
 
+def test_the_run_page_with_every_group_of_the_graph_open(page, live_server, axe_source):
+    # The graph's groups start closed (test_the_owners_run_page checks them so); here every
+    # node is shown and every group opened by keyboard, frames inside frames.
+    run = new_run(live_server, steps=2)
+    open_settled_run(page, owner_url(live_server.base_url, run))
+    page.check("#graph-show-stepwise")
+    page.check("#graph-show-initializer")
+    page.check('input[name="graph-highlight"][value="step"]')
+    closed = page.locator('#graph-view [aria-expanded="false"]')
+    while closed.count():
+        closed.first.focus()
+        page.keyboard.press("Enter")
+    expect(page.locator("#graph-view .frame-toggle").first).to_be_visible()
+    assert_accessible(page, axe_source)
+
+
 def test_the_compare_page_with_two_runs(page, live_server, axe_source):
     slow = create_run(live_server, 0.002, steps=10)
     fast = create_run(live_server, 0.006, steps=10)

@@ -213,10 +213,12 @@ def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, liv
     open_run(page, f"{live_server.base_url}/")
     page.locator("g.node[data-name$=ApplyGradientDescent]").click()
     expect(page.locator("#graph-node")).to_contain_text("changes the run when it runs")
+    page.locator('[data-group="weights"]').click()  # The variable's scope opens.
     page.locator('g.node[data-name="weights"]').click()
     expect(page.locator("#graph-node")).to_contain_text("weights (VarHandleOp), shape [2, 1]")
-    assert page.locator('g.node[data-name="random_normal"]').count() == 0
+    assert page.locator('[data-group="random_normal"]').count() == 0
     page.check("#graph-show-initializer")
+    page.locator('[data-group="random_normal"]').click()
     expect(page.locator('g.node[data-name="random_normal"]')).to_have_count(1)
 
 

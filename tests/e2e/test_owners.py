@@ -13,6 +13,8 @@ pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in th
 
 OWNER_KEY = "stepwise.ownerTokens"
 VIEWER_BANNER = "You are viewing someone else's run"
+# Two requests and a redraw; generous, as a full serial run on a shared machine can be slow.
+EVALUATE_WAIT_MS = 20_000
 
 
 def kept_tokens(page: Page) -> dict[str, str]:
@@ -27,7 +29,7 @@ def change_controls(page: Page) -> list:
 
 def test_the_owner_steps_and_streams_with_the_token_in_a_header(page, live_server):
     streams: list = []
-    page.on("request", lambda r: streams.append(r) if "/stream" in r.url else None)
+    page.on("request", lambda r: streams.append(r) if "/stream?" in r.url else None)
     open_run(page, f"{live_server.base_url}/")
     run_id = run_id_of(page)  # The fragment with the token is gone from the address.
     assert "#" not in page.url
@@ -92,6 +94,11 @@ def test_evaluate_on_a_page_the_run_has_moved_past_shows_the_run_as_it_is(page, 
     expect(page.locator("#readout-step")).to_have_text("3")
     httpx.post(step_url, json={"n": 5}, headers=owner).raise_for_status()  # The owner goes on.
     page.click("#evaluate-button")
+    # The click always shows something: the reading, or why the server refused it. Waited for
+    # as long as a busy machine may take, then told apart, so a refusal fails with its message.
+    answer = page.locator("#evalrun-result:not(:empty), #status[data-kind=error]")
+    expect(answer.first).to_be_visible(timeout=EVALUATE_WAIT_MS)
+    expect(page.locator("#status")).not_to_have_attribute("data-kind", "error")
     # Not "nothing changed: still step 8" beside panels at step 3: the page takes the run first.
     expect(page.locator("#evalrun-result")).to_contain_text("moved on to step 8")
     expect(page.locator("#readout-step")).to_have_text("8")

@@ -17,6 +17,8 @@ import { run } from "./fixtures.mjs";
 useMessages({
   "facts.points_custom": "{n} of your own",
   "facts.points_recipe": "{n}, seed {seed}, noise {noise}",
+  "facts.points_preset": "{n}, {preset}",
+  "newrun.preset_outlier": "a line with an outlier",
 });
 
 const CLASSES = { adam: "AdamOptimizer", momentum: "MomentumOptimizer", gradient_descent: "GradientDescentOptimizer" };
@@ -48,6 +50,12 @@ describe("a run's summary", () => {
   test("the points: the recipe's, or the learner's own", () => {
     assert.equal(pointsSummary(run().config), "3, seed 7, noise 0.5");
     assert.equal(pointsSummary({ custom_points: true, num_points: 4 }), "4 of your own");
+  });
+
+  test("a preset's points are called by the preset's name, not given by hand", () => {
+    const config = { custom_points: true, num_points: 9, preset: "outlier" };
+    assert.equal(pointsSummary(config), "9, a line with an outlier");
+    assert.equal(pointsSummary({ ...config, preset: "sample", custom_points: false, seed: 1, noise: 2 }), "9, seed 1, noise 2");
   });
 });
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -33,6 +34,7 @@ from app.settings import PROJECT_ROOT
 from app.storage.database import make_engine
 from app.storage.migration import SchemaMigrationError, migration_config, upgrade_to_head
 from app.storage.store import Store
+from app.storage.stored import RunAttribution, StoredAssignment
 from app.storage.tables import metadata
 from tests.databases import postgres_schema
 from tests.storage.test_store import make_run, make_step
@@ -208,10 +210,37 @@ def test_a_database_from_before_owner_tokens_gets_its_columns_and_keeps_its_runs
     engine = make_engine(database_url)
     try:
         columns = [column["name"] for column in inspect(engine).get_columns("runs")]
-        assert columns[-2:] == ["owner_token_hash", "last_active_at"]
+        assert columns[-5:-3] == ["owner_token_hash", "last_active_at"]
         assert inspect(engine).has_table("health_probe")
     finally:
         engine.dispose()
+
+
+def test_a_database_from_before_assignments_gets_them_and_keeps_its_runs(database_url):
+    # As the first revision left it, with a run and its steps: what every server ran before.
+    store_before_migrations(database_url)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migration_config(connection), "0001")
+    finally:
+        engine.dispose()
+    assert revision_of(database_url) == "0001"
+
+    store = Store(database_url)
+    try:
+        assert_the_kept_run_is_intact(store)  # No assignment, no name, not the teacher's.
+        assert store.get_run("kept").attribution == RunAttribution()
+        assignment = StoredAssignment(
+            "abc", make_run().created_at, "Title", "", (("lr", "0.01"),), ("learning_rate",)
+        )
+        store.add_assignment(assignment)
+        store.add_run(replace(make_run("new"), attribution=RunAttribution("abc", "Ana", True)))
+        assert [run.id for run in store.assignment_runs("abc", 10)] == ["new"]
+        assert store.get_run("new").attribution == RunAttribution("abc", "Ana", True)
+    finally:
+        store.close()
+    assert revision_of(database_url) == head()
 
 
 def test_an_sqlite_file_from_before_owner_tokens_gets_the_columns(tmp_path):
@@ -230,7 +259,7 @@ def test_an_sqlite_file_from_before_owner_tokens_gets_the_columns(tmp_path):
         store.close()
     with sqlite3.connect(path) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(runs)")]
-    assert columns[-2:] == ["owner_token_hash", "last_active_at"]
+    assert columns[-5:-3] == ["owner_token_hash", "last_active_at"]
 
 
 def test_starting_again_changes_nothing(database_url):

@@ -1,9 +1,16 @@
+import dataclasses
+import json
+
 import pytest
 
 from app.domain.data import sample_dataset
 from app.domain.spec import TrainingSpec
+from app.settings import PROJECT_ROOT
 from app.training.graph_view import origin_of
 from app.training.model import LinearRegressionModel
+
+# The sample's graph as GET /graph describes it, which tests/js lays out under Node.
+JS_FIXTURE = PROJECT_ROOT / "tests" / "js" / "sample-graph.json"
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +41,27 @@ def test_minimize_adds_gradient_ops_and_the_update(nodes):
     assert apply.name.startswith("GradientDescent/")
     assert "weights" in apply.inputs
     assert any(name.startswith("gradients/") for name in apply.inputs)
+
+
+def test_the_update_is_marked_as_the_update(nodes):
+    (update,) = [n for n in nodes.values() if n.role == "update"]
+    assert update.name == "GradientDescent/update_weights/ResourceApplyGradientDescent"
+
+
+def test_the_global_steps_counter_is_stepwises_not_minimizes(nodes):
+    # Stepwise passes global_step to apply_gradients to count steps; the sample's
+    # minimize(loss) has none and makes a NoOp there instead. apply_gradients names the
+    # increment after the optimizer, so its name alone would say minimize() added it.
+    (counter,) = [n for n in nodes.values() if n.role == "count_step"]
+    assert (counter.name, counter.op) == ("GradientDescent", "AssignAddVariableOp")
+    assert counter.origin == "stepwise"
+    assert counter.inputs == ["global_step", "GradientDescent/Const"]
+    assert nodes["GradientDescent/Const"].origin == "stepwise"  # The 1 it adds.
+    assert nodes["GradientDescent/Const"].role is None
+    # The rest of the scope is apply_gradients' own.
+    for name in ("GradientDescent/learning_rate", "GradientDescent/update"):
+        assert nodes[name].origin == "minimize", name
+        assert nodes[name].role is None, name
 
 
 def test_what_evaluate_and_step_run(nodes):
@@ -77,6 +105,8 @@ def test_origin_by_name(name, origin):
 def test_an_optimizers_slots_and_update_are_minimizes_nodes():
     with LinearRegressionModel(sample_dataset(), TrainingSpec(0.1, 0, "adam")) as model:
         origins = {node.name: node.origin for node in model.graph_view.nodes}
+        roles = {node.name: node.role for node in model.graph_view.nodes if node.role}
+    assert roles == {"Adam/update_weights/ResourceApplyAdam": "update", "Adam": "count_step"}
     for name in (
         "weights/Adam",
         "weights/Adam_1",
@@ -86,3 +116,11 @@ def test_an_optimizers_slots_and_update_are_minimizes_nodes():
         assert origins[name] == "minimize", name
     assert origins["weights"] == "learner"
     assert origins["weights/Read/ReadVariableOp"] == "learner"
+    assert origins["Adam"] == origins["Adam/Const"] == "stepwise"  # The global step's counter.
+    assert origins["Adam/update"] == "minimize"
+
+
+def test_the_js_tests_draw_the_samples_real_graph(nodes):
+    described = [{**dataclasses.asdict(node), "readable": node.readable} for node in nodes.values()]
+    fixture = json.loads(JS_FIXTURE.read_text())["nodes"]
+    assert fixture == described, f"rewrite {JS_FIXTURE} from GET /api/runs/{{id}}/graph"

@@ -239,18 +239,21 @@ def test_a_fused_run_stops_at_the_step_that_diverged():
         assert model.state()["global_step"] == outcomes[-1].record.step
 
 
-def test_using_a_run_adds_no_ops_to_its_graph(sample_model):
-    """Ops made per call would leak memory with every step."""
-    sample_model.run(2)  # The fused loop is built once, on first use.
-    count = len(sample_model._graph.get_operations())
+def test_using_a_run_adds_no_ops_to_its_shared_graph(sample_model):
+    """The graph is finalized before sessions share it: an op made per call would raise here,
+    instead of leaking memory with every step."""
+    graph = sample_model.shared.graph
+    assert graph.finalized
+    count = len(graph.get_operations())
+    sample_model.run(2)
     sample_model.step()
-    sample_model.run(3)
-    sample_model.evaluate()
+    sample_model.run(3, every_prediction=True)
     weights = sample_model.evaluate().weights
     sample_model.breakdown(weights, step=1)
     sample_model.loss_surface(np.linspace(-1, 1, 3), np.linspace(0, 1, 3))
     sample_model.read_node("loss")
+    sample_model.read_node("weights")
     sample_model.preview_step()
     sample_model.restore(sample_model.state())
-    assert len(sample_model.graph_view.nodes) == count
-    assert len(sample_model._graph.get_operations()) == count
+    sample_model.set_weights(weights)
+    assert len(graph.get_operations()) == count

@@ -78,7 +78,7 @@ def test_mini_batches_cycle_through_every_point_each_epoch():
 
 def every_variable(model: LinearRegressionModel) -> dict[str, bytes]:
     """The bytes of every variable of the model's graph, read by its session."""
-    with model._graph.as_default():
+    with model.shared.graph.as_default():
         variables = tf.compat.v1.global_variables()
     values = model._session.run({v.op.name: v for v in variables})
     return {name: np.asarray(value).tobytes() for name, value in values.items()}

@@ -59,16 +59,34 @@ async function owned(created) {
   return run;
 }
 
-export const createRun = (spec) => owned(request("POST", "/api/runs", spec));
+// A run made from another (`based_on`, or a fork) is sent that run's token if this browser holds
+// it: the new run then keeps the student's display name for the teacher's page.
+export const createRun = (spec) =>
+  owned(request("POST", "/api/runs", spec, spec?.based_on ? ownerHeaders(spec.based_on) : {}));
 export const getRun = (runId) => request("GET", runPath(runId));
 /** Up to `limit` stored steps after step `after`, in order. */
 export const getHistoryPage = (runId, after, limit) =>
   request("GET", `${runPath(runId)}/history?${new URLSearchParams({ after, limit })}`);
 /** A new run continuing from the full state after `step` of `runId`; anyone may fork. */
-export const forkRun = (runId, step) => owned(request("POST", `${runPath(runId)}/fork`, { step }));
+export const forkRun = (runId, step) => owned(request("POST", `${runPath(runId)}/fork`, { step }, ownerHeaders(runId)));
+/** A new assignment (the teacher's, on /class): its `link` for students and its `live` view. */
+export const createAssignment = (assignment) => request("POST", "/class/assignments", assignment);
+/** The teacher's live view of an assignment: every run, with the curves changed since `since`. */
+export const getAssignmentSummary = (assignmentId, since) =>
+  request(
+    "GET",
+    `/class/assignments/${encodeURIComponent(assignmentId)}/summary${since ? `?${new URLSearchParams({ since })}` : ""}`,
+  );
+/** Name the run for the teacher's page (`null` or "" takes the name away); the owner only. */
+export const setDisplayName = (runId, name) =>
+  request("PUT", `${runPath(runId)}/display-name`, { display_name: name }, ownerHeaders(runId));
 export const stepRun = (runId, n) => request("POST", `${runPath(runId)}/step`, { n }, ownerHeaders(runId));
 export const resetRun = (runId) => request("POST", `${runPath(runId)}/reset`, undefined, ownerHeaders(runId));
-export const stopStreams = (runId) => request("POST", `${runPath(runId)}/stop`, undefined, ownerHeaders(runId));
+/** Stop the run's stream `stream` (every stream of the run without it), even one not open yet. */
+export const stopStreams = (runId, stream) => request("POST", `${runPath(runId)}/stop`, { stream }, ownerHeaders(runId));
+/** Tell stream `stream` that the page shows `step`: a stream that waits for its page goes on. */
+export const tellShown = (runId, stream, step) =>
+  request("POST", `${runPath(runId)}/streams/${encodeURIComponent(stream)}/shown`, { step }, ownerHeaders(runId));
 export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);
 export const getStepDetail = (runId, step) => request("GET", `${runPath(runId)}/steps/${step}`);
 export const getGraph = (runId) => request("GET", `${runPath(runId)}/graph`);
@@ -86,13 +104,21 @@ export const getSurface = (runId, bounds, size) =>
     })}`,
   );
 
+/** A new stream's id, by which the page stops it and tells it what it shows (hex, 24 chars). */
+export function newStreamId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 /**
  * Stream `n` steps as server-sent events. Returns a function that closes the stream (the
  * server stops computing once it notices; stopStreams stops it at once). A refused stream
  * (403, 404, 409, 422) reports the server's reason; a broken one is finished, never reconnected.
+ * The stream is named `stream`; with `waitForPage`, each paced step waits for tellShown.
  */
-export function streamRun(runId, n, intervalMs, { onStep, onEnd, onError }) {
+export function streamRun(runId, n, intervalMs, { onStep, onEnd, onError }, { stream, waitForPage = false } = {}) {
   const params = new URLSearchParams({ n: String(n), interval_ms: String(intervalMs) });
+  if (stream) params.set("stream", stream);
+  if (waitForPage) params.set("wait_for_page", "true");
   const controller = new AbortController();
   let open = true;
   const close = () => {

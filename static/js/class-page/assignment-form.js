@@ -1,16 +1,35 @@
 // The teacher's page (/class): the assignment form writes its link as the teacher fills it in;
-// "Copy" copies it and "Try it" opens it here first.
+// "Copy" copies it and "Try it" opens it here first. "Create the assignment" stores it, with
+// its title and instructions, and opens its live view, which shows its short link.
 
+import { createAssignment } from "../api/client.js";
 import { $ } from "../lib/dom.js";
 import { t, useMessages } from "../lib/i18n.js";
-import { assignmentLink, usesRecipe } from "../model/assignment-link.js";
+import { assignmentLink, assignmentQuery, usesRecipe } from "../model/assignment-link.js";
 
 const fieldsOf = (form) => [...form.querySelectorAll("input[name], select[name]")].map((control) => [control.name, control.value]);
 
+const locksOf = (form) => [...form.querySelectorAll("[data-lock-for]:checked")].map((box) => box.dataset.lockFor);
+
 /** The link for the form as it stands. */
-function linkOf(form) {
-  const locks = [...form.querySelectorAll("[data-lock-for]:checked")].map((box) => box.dataset.lockFor);
-  return assignmentLink(window.location.origin, fieldsOf(form), locks);
+const linkOf = (form) => assignmentLink(window.location.origin, fieldsOf(form), locksOf(form));
+
+/** Store the assignment the form describes, then open its live view; say why if refused. */
+async function create(form) {
+  const button = $("assignment-create");
+  button.disabled = true;
+  $("assignment-status").textContent = "";
+  try {
+    const created = await createAssignment({
+      title: $("assignment-title-input").value,
+      instructions: $("assignment-instructions-input").value,
+      settings: assignmentQuery(fieldsOf(form), locksOf(form)),
+    });
+    window.location.assign(created.live);
+  } catch (error) {
+    $("assignment-status").textContent = error.message;
+    button.disabled = false;
+  }
 }
 
 /** Offer the recipe's settings only when no preset replaces them, and say why when one does. */
@@ -46,7 +65,10 @@ export function init(messages) {
   };
   form.addEventListener("input", update);
   form.addEventListener("change", update);
-  form.addEventListener("submit", (event) => event.preventDefault());
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    create(form);
+  });
   $("assignment-copy").addEventListener("click", () => copy(link));
   update();
   document.body.dataset.ready = "true";

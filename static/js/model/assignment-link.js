@@ -13,10 +13,11 @@ export function usesRecipe(fields) {
 }
 
 /**
- * The link on `origin` for `fields` ([name, value] pairs; empty values left out, and the
- * recipe's settings left out beside a preset that would ignore them) and `locks`.
+ * The query of `fields` ([name, value] pairs; empty values left out, and the recipe's settings
+ * left out beside a preset that would ignore them) and `locks`: `lr=0.01&lock=lr`. A new
+ * assignment on /class is sent its settings so.
  */
-export function assignmentLink(origin, fields, locks) {
+export function assignmentQuery(fields, locks) {
   const params = new URLSearchParams();
   const recipe = usesRecipe(fields);
   for (const [name, value] of fields) {
@@ -24,6 +25,11 @@ export function assignmentLink(origin, fields, locks) {
     if (value.trim() !== "") params.set(name, value.trim());
   }
   if (locks.length > 0) params.set("lock", locks.join(","));
-  const query = params.toString().replaceAll("%2C", ","); // Commas read better in a link.
+  return params.toString().replaceAll("%2C", ","); // Commas read better in a link.
+}
+
+/** The link on `origin` for `fields` and `locks` (see assignmentQuery). */
+export function assignmentLink(origin, fields, locks) {
+  const query = assignmentQuery(fields, locks);
   return `${origin}/new${query ? `?${query}` : ""}`;
 }

@@ -4,8 +4,15 @@
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
 
-/** "20 points from the recipe (seed 7, noise 0.5)", or so many of the learner's own. */
+/** The presets that make their own points ("sample" is the recipe's). */
+const MADE_PRESETS = ["outlier", "steep", "far_from_zero"];
+
+/** "20 points from the recipe (seed 7, noise 0.5)", a preset by its name, or so many of the
+ * learner's own. */
 export function pointsSummary(config) {
+  if (MADE_PRESETS.includes(config.preset)) {
+    return t("facts.points_preset", { n: config.num_points, preset: t(`newrun.preset_${config.preset}`) });
+  }
   return config.custom_points
     ? t("facts.points_custom", { n: config.num_points })
     : t("facts.points_recipe", { n: config.num_points, seed: config.seed, noise: config.noise });

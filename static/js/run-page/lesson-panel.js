@@ -66,7 +66,7 @@ export class LessonPanel {
       window.history.replaceState(window.history.state, "", address);
       this.remember();
     }
-    this.show();
+    this.show({ redraw: false }); // The page's first paint follows, once its steps are loaded.
   }
 
   stopElement(stop = this.stop) {
@@ -93,8 +93,11 @@ export class LessonPanel {
     document.cookie = lessonCookie({ stop: this.stop, open: this.open });
   }
 
-  /** Show the lesson as it is now: open at its stop (its panel marked) or folded to one line. */
-  show() {
+  /**
+   * Show the lesson as it is now: open at its stop (its panel marked) or folded to one line;
+   * `redraw` the charts too, where the guess line comes and goes with stop 2.
+   */
+  show({ redraw = true } = {}) {
     const { section, stop, open } = this;
     section.classList.toggle("folded", !open);
     $("run-top").classList.toggle("with-lesson", open);
@@ -113,7 +116,7 @@ export class LessonPanel {
     for (const marked of document.querySelectorAll(`.${TARGET_CLASS}`)) marked.classList.remove(TARGET_CLASS);
     if (open) $(this.stopElement().dataset.target)?.classList.add(TARGET_CLASS);
     this.render();
-    this.controller.scheduleRender(); // The guess line comes and goes with stop 2.
+    if (redraw) this.controller.scheduleRender();
   }
 
   result(stop = this.stop) {

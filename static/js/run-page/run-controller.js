@@ -17,6 +17,7 @@ import { Player } from "./player.js";
 import { ResetDialog, showKept } from "./reset-dialog.js";
 import { renderFacts } from "./run-facts.js";
 import { StepLink } from "./step-link.js";
+import { TabSync } from "./tab-sync.js";
 import {
   divergedMessage,
   elements,
@@ -55,6 +56,12 @@ export class RunController {
         this.reportError(error);
         this.refreshControls();
       },
+    });
+    this.tabs = new TabSync(state, {
+      busy: () => page.busy || this.player.playing,
+      reload: () => this.reload(),
+      moveTo: (k) => this.moveTo(k),
+      reportError,
     });
   }
 
@@ -95,6 +102,7 @@ export class RunController {
   appended() {
     this.details.forgetPreviewsUpTo(this.state.lastStep);
     this.scheduleRender();
+    this.tabs.changed();
   }
 
   streamed(event) {
@@ -269,10 +277,14 @@ export class RunController {
   async reset() {
     const { state, page } = this;
     if (page.busy || this.player.playing || page.viewOnly) return;
-    const kept = this.keepableSteps();
-    if (state.lastStep > 0 && !(await this.resetDialog.ask(kept))) {
-      elements.reset().focus();
-      return;
+    let kept = this.keepableSteps();
+    while (state.lastStep > 0) {
+      if (!(await this.resetDialog.ask(kept))) {
+        elements.reset().focus();
+        return;
+      }
+      if (this.keepableSteps() === kept) break;
+      kept = this.keepableSteps(); // Another tab changed the run while it asked: ask again.
     }
     if (page.busy || this.player.playing) return; // Something started while it asked.
     page.busy = true;
@@ -281,6 +293,7 @@ export class RunController {
       const fork = kept > 0 ? await forkRun(state.run.id, kept) : null;
       if (fork) rememberRun(fork); // Listed among the runs this browser opened (compare page).
       state.load(await resetRun(state.run.id));
+      this.tabs.changed({ reset: true });
       this.details.clear();
       showStatus(t("status.reset"));
       if (fork) showKept(fork, kept);

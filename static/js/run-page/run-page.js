@@ -6,6 +6,7 @@ import { registerPlotlyLocale } from "../charts/plotly.js";
 import { formatCount } from "../lib/format.js";
 import { t, useMessages } from "../lib/i18n.js";
 import { RunState } from "../model/run-state.js";
+import { installAssignmentBanner } from "./assignment-banner.js";
 import { installMenu } from "./export-menu.js";
 import { PageState } from "./page-state.js";
 import { RunController } from "./run-controller.js";
@@ -48,6 +49,7 @@ export async function init(run, messages) {
   const state = new RunState(run);
   adoptOwnerFragment(state.run.id); // Before anything asks whether this browser owns the run.
   const page = new PageState({ viewOnly: !mayChange(state.run) });
+  installAssignmentBanner(state.run, !mayChange(state.run));
   const controller = new RunController(state, page);
   wire(controller);
   await controller.start();

@@ -1,0 +1,104 @@
+"""Sessions of shared graphs, started and warmed ahead of need.
+
+A run's first step, Run or reading would otherwise pay for its session: the initializer and
+TensorFlow's preparation of each kind of call (tens of milliseconds in all). A few sessions of
+the graphs in demand are kept ready, in their initial state; a run that needs a session takes
+one, and a background thread makes the next. Only the most recently wanted graphs keep ready
+sessions, so idle memory stays bounded (about 1 MiB a session).
+"""
+
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+from app.domain.data import Dataset
+from app.domain.spec import TrainingSpec
+from app.training.graph_cache import GraphKey
+from app.training.model import LinearRegressionModel
+from app.training.shared_graph import SharedGraph
+
+logger = logging.getLogger(__name__)
+
+
+class WarmSessions:
+    """Up to `per_graph` ready sessions for each of the `graphs` graphs wanted last."""
+
+    def __init__(self, per_graph: int, graphs: int) -> None:
+        self._per_graph = per_graph
+        self._graphs = graphs
+        self._ready: OrderedDict[GraphKey, list[LinearRegressionModel]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._closed = False
+        # One thread: warming is work the requests do not wait for, and must not crowd.
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warm-sessions")
+
+    @property
+    def enabled(self) -> bool:
+        return self._per_graph > 0
+
+    def take(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> LinearRegressionModel:
+        """A session of `shared` in its initial state: a ready one if there is, else a new
+        one. Either way another is made ready in the background for the next run."""
+        key = GraphKey.of(data, spec)
+        with self._lock:
+            ready = self._ready.setdefault(key, [])
+            self._ready.move_to_end(key)
+            model = ready.pop() if ready else None
+        self.fill_soon(data, spec, shared)
+        return model if model is not None else LinearRegressionModel(data, spec, shared)
+
+    def fill_soon(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> None:
+        """Make the graph's ready sessions up to `per_graph`, in the background."""
+        if not self._closed:
+            self._worker.submit(self._fill_logged, data, spec, shared)
+
+    def ready_count(self) -> int:
+        with self._lock:
+            return sum(len(ready) for ready in self._ready.values())
+
+    def close(self) -> None:
+        """Stop making sessions and close the ready ones."""
+        self._closed = True
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._close_ready_if_closed()
+
+    def _fill_logged(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> None:
+        try:
+            self.fill(data, spec, shared)
+        except Exception:  # A background thread has no caller to tell: runs start cold.
+            logger.exception("could not warm a session")
+
+    def fill(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> None:
+        """Make the graph's ready sessions up to `per_graph`, now."""
+        key = GraphKey.of(data, spec)
+        while not self._closed:
+            with self._lock:
+                if len(self._ready.get(key, ())) >= self._per_graph:
+                    return
+            model = LinearRegressionModel(data, spec, shared)
+            model.warm_up()
+            with self._lock:
+                self._ready.setdefault(key, []).append(model)
+                self._ready.move_to_end(key)
+                dropped = self._drop_beyond_bound()
+            for old in dropped:
+                old.close()
+        self._close_ready_if_closed()
+
+    def _close_ready_if_closed(self) -> None:
+        """A session made while the pool closed is closed too."""
+        if self._closed:
+            with self._lock:
+                models = [model for ready in self._ready.values() for model in ready]
+                self._ready.clear()
+            for model in models:
+                model.close()
+
+    def _drop_beyond_bound(self) -> list[LinearRegressionModel]:
+        """The ready sessions of graphs beyond the bound, least recently wanted first."""
+        dropped = []
+        while len(self._ready) > self._graphs:
+            _, models = self._ready.popitem(last=False)
+            dropped.extend(models)
+        return dropped

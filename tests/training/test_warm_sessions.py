@@ -1,0 +1,71 @@
+"""Sessions started ahead of need: ready in their initial state, exact, bounded, replaced in the
+background when taken."""
+
+import time
+
+from app.domain.data import sample_dataset
+from app.domain.spec import TrainingSpec
+from app.training.graph_cache import GraphCache
+from app.training.model import LinearRegressionModel
+from app.training.warm_sessions import WarmSessions
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition never held"
+        time.sleep(0.02)
+
+
+def test_a_warmed_session_is_a_fresh_run_to_the_last_bit():
+    data, spec = sample_dataset(), TrainingSpec(0.05, 3, "adam", batch_size=3)
+    shared = GraphCache(1).get(data, spec)
+    with (
+        LinearRegressionModel(data, spec, shared) as warmed,
+        LinearRegressionModel(data, spec, shared) as cold,
+    ):
+        warmed.warm_up()
+        assert warmed.state() == cold.state() == shared.initial_state
+        assert warmed.steps_done == 0
+        assert [warmed.step() for _ in range(3)] == [cold.step() for _ in range(3)]
+        assert warmed.run(10, every_prediction=True) == cold.run(10, every_prediction=True)
+
+
+def test_a_taken_session_is_ready_and_replaced_in_the_background():
+    data, spec = sample_dataset(), TrainingSpec()
+    shared = GraphCache(1).get(data, spec)
+    warm = WarmSessions(per_graph=2, graphs=4)
+    try:
+        warm.fill(data, spec, shared)
+        assert warm.ready_count() == 2
+        with warm.take(data, spec, shared) as model:
+            assert model.state() == shared.initial_state
+            wait_until(lambda: warm.ready_count() == 2)  # Made again for the next run.
+            assert model.run(5)[-1].record.step == 5
+    finally:
+        warm.close()
+    assert warm.ready_count() == 0
+
+
+def test_only_the_graphs_wanted_last_keep_ready_sessions():
+    data = sample_dataset()
+    graphs = GraphCache(4)
+    warm = WarmSessions(per_graph=1, graphs=1)
+    try:
+        first, second = TrainingSpec(0.001), TrainingSpec(0.002)
+        warm.fill(data, first, graphs.get(data, first))
+        warm.fill(data, second, graphs.get(data, second))
+        assert warm.ready_count() == 1  # The first graph's session was closed.
+    finally:
+        warm.close()
+
+
+def test_without_ready_sessions_a_run_gets_a_new_one():
+    data, spec = sample_dataset(), TrainingSpec()
+    shared = GraphCache(1).get(data, spec)
+    warm = WarmSessions(per_graph=0, graphs=4)
+    assert not warm.enabled
+    warm.close()
+    with warm.take(data, spec, shared) as model:  # After close too: nothing is made ahead.
+        assert model.evaluate() == shared.initial_evaluation
+    assert warm.ready_count() == 0
