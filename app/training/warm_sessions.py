@@ -39,13 +39,21 @@ class WarmSessions:
 
     def take(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> LinearRegressionModel:
         """A session of `shared` in its initial state: a ready one if there is, else a new
-        one. Either way another is made ready in the background for the next run."""
+        one. If these settings were wanted before, another is made ready in the background
+        for the next run."""
         key = GraphKey.of(data, spec)
         with self._lock:
+            wanted_before = key in self._ready
             ready = self._ready.setdefault(key, [])
             self._ready.move_to_end(key)
             model = ready.pop() if ready else None
-        self.fill_soon(data, spec, shared)
+            dropped = self._drop_beyond_bound()
+        for old in dropped:
+            old.close()
+        # Sessions are made ahead only for settings wanted again (a class on one link, the
+        # default sample): for a run of settings of its own, no one would take them.
+        if wanted_before:
+            self.fill_soon(data, spec, shared)
         return model if model is not None else LinearRegressionModel(data, spec, shared)
 
     def fill_soon(self, data: Dataset, spec: TrainingSpec, shared: SharedGraph) -> None:

@@ -66,6 +66,8 @@ describe("the numbers each stop quotes", () => {
   test("the shares add up, and TensorFlow's gradient is quoted beside the sum", () => {
     const detail = { step: 3, gradient: { m: 6 }, points: [{ contribution_m: 1.5 }, { contribution_m: 4.5 }] };
     assert.equal(sharesSum(detail), "step 3: 1.5 + 4.5 = 6; tf 6");
+    const overflowed = { step: 4, gradient: { m: null }, points: [{ contribution_m: null }] };
+    assert.equal(sharesSum(overflowed), "detail.overflow"); // No sum of numbers that are not there.
   });
 
   test("Run 50's summary goes from where it started to the step given", () => {

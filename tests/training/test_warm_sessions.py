@@ -69,3 +69,19 @@ def test_without_ready_sessions_a_run_gets_a_new_one():
     with warm.take(data, spec, shared) as model:  # After close too: nothing is made ahead.
         assert model.evaluate() == shared.initial_evaluation
     assert warm.ready_count() == 0
+
+
+def test_settings_wanted_once_get_no_sessions_made_ahead():
+    """A run of settings of its own would leave warmed sessions no one takes; a second run of
+    the same settings (a class on one link) gets them."""
+    data, spec = sample_dataset(), TrainingSpec(0.004, 9)
+    shared = GraphCache(1).get(data, spec)
+    warm = WarmSessions(per_graph=2, graphs=4)
+    try:
+        with warm.take(data, spec, shared):
+            time.sleep(0.2)
+            assert warm.ready_count() == 0
+        with warm.take(data, spec, shared):
+            wait_until(lambda: warm.ready_count() == 2)
+    finally:
+        warm.close()

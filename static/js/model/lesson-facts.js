@@ -62,6 +62,8 @@ export function predictionOutcome(run, record, guess) {
  */
 export function sharesSum(detail) {
   const shares = detail.points.map((point) => point.contribution_m);
+  // An overflowed step has no finite shares to add, as the step panel says too.
+  if (!shares.length || ![...shares, detail.gradient.m].every(Number.isFinite)) return t("detail.overflow");
   const sum = shares.reduce((total, share) => total + share, 0);
   return t("lesson.shares.sum", {
     step: detail.step,
