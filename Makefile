@@ -20,7 +20,7 @@ DAGRE := vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: run test test-fast test-js lint bench bench-page bench-class chromium node npm clean
+.PHONY: run test test-fast test-js test-containers lint bench bench-page bench-class chromium node npm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,9 +41,10 @@ run: $(VENV)/.runtime $(DAGRE)
 		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
 ## Run every test: engine, store, API, a real server process, Chromium in the browser, and the
-## front end's pure modules under Node.
+## front end's pure modules under Node. Spread over the cores by pytest-xdist, one test file
+## to a worker at a time, so that a file's server processes start once.
 test: $(VENV)/.dev chromium $(AXE) test-js
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 ## The fast tier, after each change: everything in-process (no server process, Chromium,
 ## nginx, PostgreSQL or fuzzer), on SQLite, spread over the machine's cores (pytest-xdist).
@@ -55,12 +56,17 @@ test-fast: $(VENV)/.dev test-js
 test-js: node $(DAGRE)
 	node --test tests/js/
 
-## Lint and type-check the code and the Dockerfile.
+## The image and compose.yaml's topology built and run in Docker (needs root or the docker
+## group): starts the engine if none answers, builds stand-ins for the official base images.
+test-containers: $(VENV)/.dev chromium $(DAGRE)
+	bash .ci/containers
+
+## Lint and type-check the code and the Dockerfiles (the image's and the stand-ins').
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint Dockerfile .ci/stand-ins/*/Dockerfile
 
 ## Print the benchmark table (seconds per step and ratios against the sample's own loop).
 bench: $(VENV)/.dev

@@ -1,12 +1,14 @@
-"""A class at once: every student creates a run, steps it 5 times, streams 50 steps, then
-reloads the run and its page, all students at the same moment.
+"""A class at once: every student follows the teacher's assignment link (which starts a run),
+steps it 5 times, streams 50 steps, then reloads the run and its page, all at the same moment.
 
-Run with `make bench-class` (200 students against a server it starts on a free loopback port),
-or `python -m bench.load_class --students 30 --base-url http://127.0.0.1:8000 --pid PID` for a
-server already running on this machine. It prints the errors by kind, the answers the server
-gave on purpose (429 and 503, retried after their Retry-After), the p50 and p95 time of each
-action as a student waits for it (retries included), the steps per second over the whole class,
-and the server's peak memory.
+Run with `make bench-class`: 200 students twice, each time against a server it starts on a free
+loopback port, first alone, then with the teacher's live view open (polling the assignment's
+summary as /class/assignments/{id} does), and the ratio of the students' step times between the
+two. Or `python -m bench.load_class --students 30 --base-url http://127.0.0.1:8000 --pid PID
+--teacher-token TOKEN` for a server already running on this machine. It prints the errors by
+kind, the answers the server gave on purpose (429 and 503, retried after their Retry-After), the
+p50 and p95 time of each action as a student waits for it (retries included), the steps per
+second over the whole class, the server's peak memory, and the teacher's refresh times.
 
 Traffic stays on this machine: only loopback addresses are accepted, every loop is bounded,
 and the whole class is given a deadline.
@@ -28,10 +30,20 @@ import httpx
 
 from tests.server import ServerProcess
 
+TEACHER_TOKEN = "bench-teacher-token-0123456789"  # The started server's, for the live view.
+TEACHER_REFRESH_SECONDS = 1.5  # As static/js/class-page/live-view.js refreshes.
+# What a browser sends when a person opens a link in a new tab (app/api/navigation.py).
+NAVIGATION_HEADERS = {
+    "Sec-Fetch-Mode": "navigate",
+    "Sec-Fetch-Dest": "document",
+    "Sec-Fetch-Site": "none",
+}
+
 STEPS = 5
 STREAMED = 50
 ACTIONS = ("create", "step", "stream", "reload run", "reload page")
 DELIBERATE = {429, 503}
+UNEXPECTED_REDIRECTS = {301, 302, 307, 308}  # The assignment link answers 303.
 MAX_ATTEMPTS = 20  # Per action: a student gives up after this many refusals.
 BUSY_STREAM_WAIT_SECONDS = 1.0  # A stream that ends `busy` carries no Retry-After.
 REQUEST_TIMEOUT_SECONDS = 120.0
@@ -47,6 +59,8 @@ class Tally:
     deliberate: Counter[str] = field(default_factory=Counter)
     steps: int = 0
     students_done: int = 0
+    teacher_seconds: list[float] = field(default_factory=list)
+    runs_seen: int = 0  # By the teacher's last refresh.
 
     def error(self, action: str, kind: str) -> None:
         self.errors[f"{action}: {kind}"] += 1
@@ -84,7 +98,7 @@ class Student:
                 self.tally.deliberate[f"{action}: {response.status_code}"] += 1
                 await asyncio.sleep(retry_after(response))
                 continue
-            if response.is_error:
+            if response.is_error or response.status_code in UNEXPECTED_REDIRECTS:
                 self.tally.error(action, str(response.status_code))
                 raise GaveUpError(response.text)
             return response
@@ -97,11 +111,13 @@ class Student:
         self.tally.seconds[action].append(time.perf_counter() - started)
         return response
 
-    async def create(self) -> None:
-        run = (await self.timed("create", "POST", "/api/runs", json={})).json()
-        self.run_id = run["id"]
-        if run.get("owner_token"):
-            self.headers = {"X-Owner-Token": run["owner_token"]}
+    async def create(self, assignment_link: str) -> None:
+        """Open the assignment's link: the server starts the run and redirects to its page,
+        with the owner token in the fragment."""
+        answer = await self.timed("create", "GET", assignment_link, headers=NAVIGATION_HEADERS)
+        page, _, fragment = answer.headers["location"].partition("#owner=")
+        self.run_id = page.rsplit("/", 1)[-1].split("?")[0]
+        self.headers = {"X-Owner-Token": fragment}
 
     async def step(self) -> None:
         url = f"/api/runs/{self.run_id}/step"
@@ -164,10 +180,10 @@ class Student:
         await self.timed("reload run", "GET", f"/api/runs/{self.run_id}")
         await self.timed("reload page", "GET", f"/runs/{self.run_id}")
 
-    async def attend(self, start: asyncio.Event) -> None:
+    async def attend(self, start: asyncio.Event, assignment_link: str) -> None:
         await start.wait()
         try:
-            await self.create()
+            await self.create(assignment_link)
             for _ in range(STEPS):
                 await self.step()
             await self.stream(STREAMED)
@@ -177,21 +193,65 @@ class Student:
             pass  # Counted where it happened; the student stops, as a learner would.
 
 
-async def play_class(base_url: str, students: int) -> tuple[Tally, float]:
+def create_assignment(base_url: str, teacher_token: str) -> str:
+    """The teacher makes an assignment of the default settings on /class; its link."""
+    answer = httpx.post(
+        f"{base_url}/class/assignments",
+        json={"title": "Fit the line", "instructions": "Step, then Run 50."},
+        headers={"Authorization": f"Bearer {teacher_token}", "Sec-Fetch-Site": "same-origin"},
+    )
+    answer.raise_for_status()
+    return str(answer.json()["link"])
+
+
+async def watch(client: httpx.AsyncClient, tally: Tally, token: str, assignment_link: str) -> None:
+    """The teacher's live view, open until cancelled: a refresh every TEACHER_REFRESH_SECONDS,
+    asking for the curves changed since the last one, as live-view.js does."""
+    url = f"/class/assignments/{assignment_link.rsplit('/', 1)[-1]}/summary"
+    headers = {"Authorization": f"Bearer {token}"}
+    since: str | None = None
+    while True:
+        started = time.perf_counter()
+        params = {"since": since} if since else {}
+        try:
+            answer = await client.get(url, params=params, headers=headers)
+            answer.raise_for_status()
+        except httpx.HTTPError as error:
+            tally.error("teacher", type(error).__name__)
+            return
+        tally.teacher_seconds.append(time.perf_counter() - started)
+        summary = answer.json()
+        since, tally.runs_seen = summary["now"], len(summary["runs"])
+        await asyncio.sleep(TEACHER_REFRESH_SECONDS)
+
+
+async def play_class(
+    base_url: str, students: int, assignment_link: str, teacher_token: str | None
+) -> tuple[Tally, float]:
     tally = Tally()
     limits = httpx.Limits(max_connections=students * 2, max_keepalive_connections=students)
     timeout = httpx.Timeout(REQUEST_TIMEOUT_SECONDS)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout) as client:
         start = asyncio.Event()
-        tasks = [asyncio.create_task(Student(client, tally).attend(start)) for _ in range(students)]
+        tasks = [
+            asyncio.create_task(Student(client, tally).attend(start, assignment_link))
+            for _ in range(students)
+        ]
+        teacher = teacher_token and asyncio.create_task(
+            watch(client, tally, teacher_token, assignment_link)
+        )
         began = time.perf_counter()
         start.set()  # Everyone at once: "open the link and press Step".
         _, late = await asyncio.wait(tasks, timeout=CLASS_DEADLINE_SECONDS)
+        seconds = time.perf_counter() - began
         for task in late:
             task.cancel()
         if late:
             tally.errors["still busy at the deadline"] += len(late)
-        return tally, time.perf_counter() - began
+        if teacher:
+            await asyncio.sleep(TEACHER_REFRESH_SECONDS)  # A last refresh sees every run.
+            teacher.cancel()
+        return tally, seconds
 
 
 def memory_kib(pid: int) -> dict[str, int]:
@@ -226,6 +286,13 @@ def report(tally: Tally, students: int, seconds: float, memory: dict[str, dict[s
     for moment, fields in memory.items():
         text = ", ".join(f"{name} {kib / 1024:.0f} MiB" for name, kib in fields.items())
         print(f"server memory {moment}: {text}")
+    if tally.teacher_seconds:
+        refreshes = tally.teacher_seconds
+        print(
+            f"teacher's live view: {len(refreshes)} refreshes, p50"
+            f" {statistics.median(refreshes) * 1e3:.1f} ms, p95"
+            f" {percentile(refreshes, 0.95) * 1e3:.1f} ms; {tally.runs_seen} runs seen at the end"
+        )
 
 
 def require_loopback(base_url: str) -> None:
@@ -240,14 +307,40 @@ def require_loopback(base_url: str) -> None:
         raise SystemExit(f"{base_url}: this load test only runs against this machine (loopback)")
 
 
-def run_against(base_url: str, students: int, pid: int | None) -> int:
+def run_against(
+    base_url: str, students: int, pid: int | None, teacher_token: str, watched: bool
+) -> Tally:
+    """A class on an assignment of the teacher's, with the live view open if `watched`."""
     require_loopback(base_url)
+    assignment_link = create_assignment(base_url, teacher_token)
     memory = {"before": memory_kib(pid)} if pid else {}
-    tally, seconds = asyncio.run(play_class(base_url, students))
+    watching = teacher_token if watched else None
+    tally, seconds = asyncio.run(play_class(base_url, students, assignment_link, watching))
     if pid:
         memory["after"] = memory_kib(pid)
     report(tally, students, seconds, memory)
-    return 1 if tally.errors else 0
+    return tally
+
+
+def on_a_server_of_its_own(students: int, watched: bool) -> Tally:
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {"STEPWISE_TEACHER_TOKEN": TEACHER_TOKEN}
+        server = ServerProcess(Path(scratch) / "data", Path(scratch) / "server.log", env=env)
+        server.start()
+        try:
+            assert server.process is not None
+            pid = server.process.pid
+            tally = run_against(server.base_url, students, pid, TEACHER_TOKEN, watched)
+        finally:
+            server.stop()
+        if tally.errors:  # What the server said, before its log goes with the scratch dir.
+            logged = server.log_path.read_text(errors="replace").splitlines()
+            print(*[line for line in logged if "ERROR" in line or "Error" in line][:20], sep="\n")
+    return tally
+
+
+def step_p95(tally: Tally) -> float:
+    return percentile(tally.seconds["step"], 0.95) if tally.seconds.get("step") else float("nan")
 
 
 def main() -> None:
@@ -255,20 +348,22 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--base-url", help="a running server (loopback only); default: start one")
     parser.add_argument("--pid", type=int, help="the running server's process id, for memory")
+    parser.add_argument("--teacher-token", help="the running server's STEPWISE_TEACHER_TOKEN")
     args = parser.parse_args()
     if args.base_url:
-        raise SystemExit(run_against(args.base_url, args.students, args.pid))
-    with tempfile.TemporaryDirectory() as scratch:
-        server = ServerProcess(Path(scratch) / "data", Path(scratch) / "server.log").start()
-        try:
-            assert server.process is not None
-            status = run_against(server.base_url, args.students, server.process.pid)
-        finally:
-            server.stop()
-        if status:  # What the server said about it, before its log goes with the scratch dir.
-            logged = server.log_path.read_text(errors="replace").splitlines()
-            print(*[line for line in logged if "ERROR" in line or "Error" in line][:20], sep="\n")
-    raise SystemExit(status)
+        if not args.teacher_token:
+            raise SystemExit("--teacher-token: the class follows an assignment the teacher makes")
+        tally = run_against(args.base_url, args.students, args.pid, args.teacher_token, True)
+        raise SystemExit(1 if tally.errors else 0)
+    print("== the class alone")
+    alone = on_a_server_of_its_own(args.students, watched=False)
+    print("\n== the class with the teacher's live view open")
+    watched = on_a_server_of_its_own(args.students, watched=True)
+    print(
+        f"\nstep p95 with the teacher watching: {step_p95(watched) * 1e3:.0f} ms, alone"
+        f" {step_p95(alone) * 1e3:.0f} ms ({step_p95(watched) / step_p95(alone):.2f} ×)"
+    )
+    raise SystemExit(1 if alone.errors or watched.errors else 0)
 
 
 if __name__ == "__main__":

@@ -5,17 +5,29 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from bench.load_class import ACTIONS, STEPS, STREAMED, memory_kib, play_class, require_loopback
+from bench.load_class import (
+    ACTIONS,
+    STEPS,
+    STREAMED,
+    create_assignment,
+    memory_kib,
+    play_class,
+    require_loopback,
+)
+from tests.e2e.conftest import TEACHER_TOKEN
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 
-def test_a_small_class_finishes_without_an_error(live_server):
+def test_a_small_class_finishes_without_an_error_while_the_teacher_watches(live_server):
+    link = create_assignment(live_server.base_url, TEACHER_TOKEN)
+    class_ = play_class(live_server.base_url, 4, link, TEACHER_TOKEN)
     # In a thread of its own: Playwright's sync API may hold this thread's event loop.
     with ThreadPoolExecutor(max_workers=1) as thread:
-        played = thread.submit(asyncio.run, play_class(live_server.base_url, students=4))
-        tally, seconds = played.result(timeout=300)
+        tally, seconds = thread.submit(asyncio.run, class_).result(timeout=300)
     assert not tally.errors, tally.errors
+    # The live view refreshed throughout, and its last refresh listed every student's run.
+    assert len(tally.teacher_seconds) >= 2 and tally.runs_seen == 4
     assert tally.students_done == 4
     assert tally.steps == 4 * (STEPS + STREAMED)
     counts = {action: len(tally.seconds[action]) for action in ACTIONS}

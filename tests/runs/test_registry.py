@@ -7,15 +7,22 @@ from app.domain.data import sample_dataset
 from app.domain.spec import TrainingSpec
 from app.runs.registry import RunRegistry
 from app.training.model import LinearRegressionModel
+from app.training.shared_graph import build_shared_graph
+
+
+SPEC = TrainingSpec(0.002, 0)
 
 
 class Loader:
+    """Loads each run as a new session of one shared graph, as the app does (GraphCache)."""
+
     def __init__(self):
         self.loaded: list[str] = []
+        self.graph = build_shared_graph(sample_dataset(), SPEC)
 
     def __call__(self, run_id: str) -> LinearRegressionModel:
         self.loaded.append(run_id)
-        return LinearRegressionModel(sample_dataset(), TrainingSpec(0.002, 0))
+        return LinearRegressionModel(sample_dataset(), SPEC, self.graph)
 
 
 @pytest.fixture
@@ -106,7 +113,6 @@ def test_a_session_in_use_is_not_closed_as_idle(loader):
     registry.close_all()
 
 
-@pytest.mark.slow  # Rebuilds a TensorFlow session up to 200 times.
 def test_closing_idle_sessions_never_races_a_checkout(loader):
     registry = RunRegistry(capacity=4, load=loader, keeps_session_on=LookupError)
     done = threading.Event()

@@ -294,7 +294,9 @@ def test_sweeps_are_due_by_the_clock_or_by_what_was_written(store, monkeypatch):
     assert keeper.sweep_due()  # Never swept.
     keeper.sweep()
     assert not keeper.sweep_due()
-    clock = [time.monotonic()]
+    # Whole seconds, so that sums and differences are exact: from time.monotonic()'s value,
+    # 299 + 1 seconds later could come out a hair under the 300 s interval.
+    clock = [1_000_000.0]
     monkeypatch.setattr("app.storage.retention.time.monotonic", lambda: clock[0])
     keeper.sweep()
     clock[0] += 299

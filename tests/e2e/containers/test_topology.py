@@ -1,0 +1,98 @@
+"""The classroom topology of compose.yaml, run for real: PostgreSQL, three replicas of the
+image, and nginx routing each run to one replica by its id.
+
+Two learners' browsers open runs through nginx and step them; the replica serving one of
+them is killed; both learners step on, and their runs go on exactly, from PostgreSQL, on a
+replica still alive.
+"""
+
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import yaml
+from playwright.sync_api import Browser, Page, expect
+
+from app.settings import PROJECT_ROOT
+from tests.e2e.containers.compose_topology import Topology
+from tests.e2e.containers.docker_cli import CONTAINER_TESTS, docker, logs
+from tests.e2e.test_dashboard import READY, run_id_of
+from tests.owners import owner_headers
+
+pytestmark = CONTAINER_TESTS
+
+COMPOSE = yaml.safe_load((PROJECT_ROOT / "compose.yaml").read_text())
+LEARNERS = 2
+STEPS_BEFORE = 2
+TIMEOUT = httpx.Timeout(60.0)
+# The first request after a replica dies may wait for nginx to find it gone.
+FAILOVER_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def topology(app_image) -> Iterator[Topology]:
+    running = Topology(COMPOSE, PROJECT_ROOT)
+    try:
+        yield running.up()
+    finally:
+        running.down()
+
+
+def replicas_stepping(topology: Topology, run_id: str) -> set[str]:
+    """The replicas whose access log shows a step of the run."""
+    request = f"POST /api/runs/{run_id}/step "
+    return {name for name in topology.containers["app"] if request in logs(name)}
+
+
+def history(base: str, run_id: str) -> list[dict]:
+    response = httpx.get(f"{base}/api/runs/{run_id}", timeout=TIMEOUT)
+    response.raise_for_status()
+    return list(response.json()["history"])
+
+
+def step_in_page(page: Page, times: int, timeout: float | None = None) -> None:
+    for _ in range(times):
+        shown = int(page.locator("#readout-step").inner_text())
+        page.click("#step-button")
+        expect(page.locator("#readout-step")).to_have_text(str(shown + 1), timeout=timeout)
+
+
+def test_runs_go_on_exactly_on_another_replica_when_theirs_is_killed(topology, browser: Browser):
+    assert len(topology.containers["app"]) == COMPOSE["services"]["app"]["deploy"]["replicas"] == 3
+    base = topology.url("nginx", 80)
+    viewport = {"width": 1280, "height": 900}
+    contexts = [browser.new_context(viewport=viewport) for _ in range(LEARNERS)]
+    try:
+        pages = [context.new_page() for context in contexts]
+        for page in pages:
+            page.goto(f"{base}/")
+            page.wait_for_selector(READY)
+            step_in_page(page, STEPS_BEFORE)
+        runs = [run_id_of(page) for page in pages]
+        # Each run was stepped on one replica only: nginx keeps a run where its session is.
+        serving = {run: replicas_stepping(topology, run) for run in runs}
+        assert all(len(replicas) == 1 for replicas in serving.values()), serving
+
+        (killed,) = serving[runs[0]]
+        docker("kill", killed)
+        for page in pages:
+            step_in_page(page, 1, timeout=FAILOVER_TIMEOUT_MS)
+            expect(page.locator("#status")).not_to_contain_text(re.compile("error", re.I))
+        # The killed replica's run was stepped by another replica, from the database.
+        assert replicas_stepping(topology, runs[0]) - {killed}
+
+        # Exactly the steps of the same run never interrupted, stepped on one replica.
+        fresh = httpx.post(f"{base}/api/runs", json={}, timeout=TIMEOUT).json()
+        httpx.post(
+            f"{base}/api/runs/{fresh['id']}/step",
+            json={"n": STEPS_BEFORE + 1},
+            headers=owner_headers(fresh),
+            timeout=TIMEOUT,
+        ).raise_for_status()
+        expected = history(base, fresh["id"])
+        for run in runs:
+            assert history(base, run) == expected
+    finally:
+        for context in contexts:
+            context.close()
