@@ -40,16 +40,29 @@ class ComputeSlots:
         self._capacity = capacity
         self._wait_seconds = wait_seconds
         self._slots = threading.BoundedSemaphore(capacity)
+        self._wanted = 0  # Computations holding or waiting for a slot.
+        self._wanted_lock = threading.Lock()
 
     @contextmanager
     def hold(self) -> Iterator[None]:
         """Hold a slot for the body; raise ServerBusyError if none came free in time."""
-        if not self._slots.acquire(timeout=self._wait_seconds):
-            raise ServerBusyError(self._capacity, BUSY_RETRY_AFTER_SECONDS)
+        with self._wanted_lock:
+            self._wanted += 1
         try:
-            yield
+            if not self._slots.acquire(timeout=self._wait_seconds):
+                raise ServerBusyError(self._capacity, BUSY_RETRY_AFTER_SECONDS)
+            try:
+                yield
+            finally:
+                self._slots.release()
         finally:
-            self._slots.release()
+            with self._wanted_lock:
+                self._wanted -= 1
+
+    def computing(self) -> bool:
+        """Whether any computation holds or waits for a slot: work that can wait (warming
+        sessions ahead of need) leaves the machine to the requests meanwhile."""
+        return self._wanted > 0
 
 
 # Makes the error that refuses a request over a rate: from the rate ("30 per 1 second") and the

@@ -35,7 +35,7 @@ class LiveSessions:
     ) -> None:
         self._store = store
         self._graphs = graphs
-        self.warm = WarmSessions(settings.warm_sessions, WARM_GRAPHS)
+        self.warm = WarmSessions(settings.warm_sessions, WARM_GRAPHS, busy=slots.computing)
         self._idle_seconds = settings.idle_session_seconds
         # Where each live session stands in the store, which other processes may also change.
         self.positions = SessionPositions(store)

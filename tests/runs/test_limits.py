@@ -18,6 +18,17 @@ def test_compute_slots_refuse_when_all_are_taken():
         pass
 
 
+def test_compute_slots_say_whether_anything_computes():
+    slots = ComputeSlots(1, wait_seconds=0)
+    assert not slots.computing()
+    with slots.hold():
+        assert slots.computing()
+        with pytest.raises(ServerBusyError), slots.hold():
+            pass
+        assert slots.computing()  # The refused one wants nothing any more; the holder does.
+    assert not slots.computing()
+
+
 def test_compute_slots_are_shared_between_threads():
     slots = ComputeSlots(1, wait_seconds=0)
     held, release = threading.Event(), threading.Event()

@@ -9,7 +9,6 @@ from app.runs.registry import RunRegistry
 from app.training.model import LinearRegressionModel
 from app.training.shared_graph import build_shared_graph
 
-
 SPEC = TrainingSpec(0.002, 0)
 
 

@@ -1,6 +1,7 @@
 """Sessions started ahead of need: ready in their initial state, exact, bounded, replaced in the
 background when taken."""
 
+import threading
 import time
 
 from app.domain.data import sample_dataset
@@ -85,3 +86,51 @@ def test_settings_wanted_once_get_no_sessions_made_ahead():
             wait_until(lambda: warm.ready_count() == 2)
     finally:
         warm.close()
+
+
+def test_warming_waits_while_requests_compute_and_goes_on_after():
+    data, spec = sample_dataset(), TrainingSpec(0.003, 4)
+    shared = GraphCache(1).get(data, spec)
+    busy = [True]
+    warm = WarmSessions(per_graph=2, graphs=4, busy=lambda: busy[0])
+    try:
+        warm.fill_soon(data, spec, shared)
+        time.sleep(0.3)
+        assert warm.ready_count() == 0  # A class is computing: its runs make their own.
+        busy[0] = False
+        wait_until(lambda: warm.ready_count() == 2)  # Quiet again: the next are ready.
+    finally:
+        warm.close()  # Also wakes warming that waits.
+
+
+class CountedFills(WarmSessions):
+    """Counts its fills; the first waits for `release`, as when the worker is still busy."""
+
+    def __init__(self) -> None:
+        super().__init__(per_graph=1, graphs=4)
+        self.fills = 0
+        self.release = threading.Event()
+
+    def fill(self, data, spec, shared) -> None:
+        self.fills += 1
+        self.release.wait(10)
+        super().fill(data, spec, shared)
+
+
+def test_a_burst_of_takes_queues_one_fill_not_one_each():
+    data, spec = sample_dataset(), TrainingSpec(0.003, 5)
+    shared = GraphCache(1).get(data, spec)
+    warm = CountedFills()
+    taken = []
+    try:
+        taken = [warm.take(data, spec, shared) for _ in range(20)]
+        warm.release.set()
+        wait_until(lambda: warm.ready_count() == 1)
+        time.sleep(0.5)  # Fills queued one per take would all have run by now.
+        # The first take queues none, the second one, and while that one runs, the burst's
+        # other 18 share one more.
+        assert warm.fills == 2
+    finally:
+        warm.close()
+        for model in taken:
+            model.close()
