@@ -1,10 +1,10 @@
 # Stepwise for a classroom: one container, SQLite on a volume, no internet needed at run time.
 # Several replicas on PostgreSQL: compose.yaml (the driver, psycopg, is in pyproject.toml).
 
-# dagre, the run page's graph layout: npm installs it at vendor/package-lock.json's versions
-# and checksums, in a stage of its own; only the file the page loads (and its licence) goes
-# into the image, which has no node. Debian's npm, as `make` installs it: the lock file, not
-# npm's version, decides what is installed.
+# Plotly.js (the charts) and dagre (the graph's layout): npm installs them at
+# vendor/package-lock.json's versions and checksums, in a stage of its own; only the files the
+# pages load (and their licences) go into the image, which has no node. Debian's npm, as
+# `make` installs it: the lock file, not npm's version, decides what is installed.
 FROM python:3.11-slim-bookworm AS vendor
 # hadolint ignore=DL3008
 RUN apt-get update \
@@ -34,6 +34,9 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 COPY app ./app
 COPY static ./static
 COPY templates ./templates
+COPY --from=vendor /vendor/node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js \
+    /vendor/node_modules/plotly.js-cartesian-dist-min/LICENSE \
+    ./vendor/node_modules/plotly.js-cartesian-dist-min/
 COPY --from=vendor /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js \
     /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js.LEGAL.txt \
     ./vendor/node_modules/@dagrejs/dagre/dist/

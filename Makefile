@@ -15,8 +15,9 @@ KEEP_ALIVE_SECONDS := 75
 BIN := $(VENV)/bin
 # axe-core, the accessibility checker the browser tests load into each page (tests/e2e).
 AXE := tests/e2e/node_modules/axe-core/axe.min.js
-# dagre, the run page's graph layout, served by the app itself (app/api/vendor_assets.py).
-DAGRE := vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js
+# Plotly.js and dagre, the pages' browser libraries, served by the app itself
+# (app/api/vendor_assets.py); npm writes this file when it has installed them.
+VENDOR := vendor/node_modules/.package-lock.json
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
@@ -36,7 +37,7 @@ $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
 
 ## Start the dashboard on http://$(HOST):$(PORT) (HOST=0.0.0.0 to serve a classroom): one
 ## uvicorn process with the HTTP limits of app/serve.py.
-run: $(VENV)/.runtime $(DAGRE)
+run: $(VENV)/.runtime $(VENDOR)
 	$(BIN)/python -m app.serve --host $(HOST) --port $(PORT) \
 		--timeout-graceful-shutdown $(SHUTDOWN_SECONDS) --timeout-keep-alive $(KEEP_ALIVE_SECONDS)
 
@@ -53,12 +54,12 @@ test-fast: $(VENV)/.dev test-js
 
 ## The front end's pure modules (static/js/model, lib, …) with Node's own test runner: no
 ## browser, no build step; the graph's layout runs with the dagre the app serves.
-test-js: node $(DAGRE)
+test-js: node $(VENDOR)
 	node --test tests/js/
 
 ## The image and compose.yaml's topology built and run in Docker (needs root or the docker
 ## group): starts the engine if none answers, builds stand-ins for the official base images.
-test-containers: $(VENV)/.dev chromium $(DAGRE)
+test-containers: $(VENV)/.dev chromium $(VENDOR)
 	bash .ci/containers
 
 ## Lint and type-check the code and the Dockerfiles (the image's and the stand-ins').
@@ -73,7 +74,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python -m bench.table
 
 ## Print what a browser transfers to open a run page, and its frame times with a long history.
-bench-page: $(VENV)/.dev chromium $(DAGRE)
+bench-page: $(VENV)/.dev chromium $(VENDOR)
 	$(BIN)/python -m bench.page_transfer
 	$(BIN)/python -m bench.page_frames
 
@@ -105,7 +106,7 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | npm
 
 ## The browser libraries the app serves (vendor/package.json), at the lock file's versions and
 ## checksums; only the files the pages load are served.
-$(DAGRE): vendor/package.json vendor/package-lock.json | npm
+$(VENDOR): vendor/package.json vendor/package-lock.json | npm
 	npm ci --prefix vendor --no-audit --no-fund
 	touch $@
 

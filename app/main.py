@@ -4,10 +4,8 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import anyio
-import plotly
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
@@ -45,8 +43,6 @@ from app.storage.store import Store
 
 logger = logging.getLogger(__name__)
 
-PLOTLY_DIR = Path(plotly.__file__).parent / "package_data"
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the store opens when the app starts and closes when it stops."""
@@ -66,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keeper = StorageKeeper.from_settings(store, settings)
         app.state.storage = keeper
         logger.info("Stepwise store: %s", settings.resolved_database_url())
-        report_missing_assets()  # dagre, installed by npm: the graph panel needs it.
+        report_missing_assets()  # Plotly.js and dagre, installed by npm: the pages need them.
         # What start-up loaded (TensorFlow's modules above all) lives as long as the process:
         # frozen, it is not traversed again by every full collection (bench/table.py, row 10).
         gc.freeze()
@@ -118,10 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     install_api_docs(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
-    # Plotly.js from the installed package, so the page needs nothing from the internet.
-    # StaticFiles answers If-None-Match with 304, so a repeat visit does not fetch it again.
-    app.mount("/vendor/plotly", StaticFiles(directory=PLOTLY_DIR), name="plotly")
-    install_vendor_assets(app)  # dagre, from vendor/node_modules (npm ci --prefix vendor).
+    # Plotly.js and dagre from vendor/node_modules (npm ci --prefix vendor): the page needs
+    # nothing from the internet, and a repeat visit revalidates them (304).
+    install_vendor_assets(app)
     return app
 
 

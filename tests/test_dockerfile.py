@@ -8,9 +8,8 @@ import sys
 
 import pytest
 
-from app.api import vendor_assets
 from app.api.run_stream import STREAM_SHUTDOWN_GRACE_SECONDS
-from app.api.vendor_assets import DAGRE_FILES
+from app.api.vendor_assets import VENDOR_LIBRARIES
 from app.settings import PROJECT_ROOT
 from tests.server import KEEP_ALIVE_SECONDS, SHUTDOWN_SECONDS, ServerProcess, free_port
 
@@ -52,12 +51,15 @@ def test_the_image_holds_the_files_the_app_serves_from_npm_and_no_node():
     assert build.count("FROM python:3.11-slim-bookworm AS vendor") == 1
     assert "COPY vendor/package.json vendor/package-lock.json ./" in build
     assert "RUN npm ci " in build
-    (copy,) = re.findall(r"^COPY --from=vendor (.+)$", image, flags=re.M)
-    *sources, target = copy.split()
-    served = vendor_assets.DAGRE_DIR.relative_to(PROJECT_ROOT)
-    assert sources == [f"/vendor/{served.relative_to('vendor')}/{name}" for name in DAGRE_FILES]
+    copies = re.findall(r"^COPY --from=vendor (.+)$", image, flags=re.M)
+    assert len(copies) == len(VENDOR_LIBRARIES)
+    for library, copy in zip(VENDOR_LIBRARIES, copies, strict=True):
+        *sources, target = copy.split()
+        served = library.directory.relative_to(PROJECT_ROOT)
+        in_stage = served.relative_to("vendor")
+        assert sources == [f"/vendor/{in_stage}/{name}" for name in library.files]
+        assert target == f"./{served}/"
     assert re.search(r"^WORKDIR /app$", image, flags=re.M)
-    assert target == f"./{served}/"
     assert "npm" not in image and "node" not in image.replace("node_modules", "")
 
 

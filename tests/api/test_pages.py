@@ -102,19 +102,6 @@ def test_unknown_run_page_is_404_html(client):
     assert "找不到" in response.text
 
 
-def test_plotly_is_served_by_the_app_compressed_and_revalidated(client):
-    response = client.get("/vendor/plotly/plotly.min.js", headers={"Accept-Encoding": "gzip"})
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/javascript")
-    assert response.headers["content-encoding"] == "gzip"
-    assert "plotly" in response.text[:2000].lower()
-    again = client.get(
-        "/vendor/plotly/plotly.min.js", headers={"If-None-Match": response.headers["etag"]}
-    )
-    assert again.status_code == 304
-    assert again.content == b""
-
-
 @pytest.mark.parametrize(
     "headers",
     [

@@ -53,7 +53,7 @@ def test_the_policy_forbids_inline_script_eval_plugins_base_and_framing():
         ("GET", "/api/runs/no-such-run", 404),
         ("GET", "/api/runs/no-such-run/surface?b_min=x", 422),
         ("GET", "/static/js/pages/run.js", 200),
-        ("GET", "/vendor/plotly/plotly.min.js", 200),
+        ("GET", "/vendor/plotly/plotly-cartesian.min.js", 200),
         ("GET", "/static/no-such-file.js", 404),
         ("GET", "/docs", 200),
         ("GET", "/vendor/swagger-ui/swagger-ui-bundle.js", 200),
@@ -91,7 +91,7 @@ def test_static_files_have_their_real_types_for_nosniff(client):
     # With nosniff the browser runs a script only if it is served as JavaScript.
     for path in [
         "/static/js/pages/run.js",
-        "/vendor/plotly/plotly.min.js",
+        "/vendor/plotly/plotly-cartesian.min.js",
         "/static/js/pages/api-docs.js",
     ]:
         assert "javascript" in client.get(path).headers["content-type"], path

@@ -163,7 +163,7 @@ def test_everything_comes_from_the_server_itself(page, live_server):
     assert requested
     outside = [url for url in requested if not url.startswith(live_server.base_url)]
     assert outside == []
-    assert any(url.endswith("/vendor/plotly/plotly.min.js") for url in requested)
+    assert any(url.endswith("/vendor/plotly/plotly-cartesian.min.js") for url in requested)
 
 
 def test_panels_side_by_side_when_wide_and_stacked_when_narrow(browser, live_server, screenshot):
