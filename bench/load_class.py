@@ -237,9 +237,9 @@ async def play_class(
             asyncio.create_task(Student(client, tally).attend(start, assignment_link))
             for _ in range(students)
         ]
-        teacher = teacher_token and asyncio.create_task(
-            watch(client, tally, teacher_token, assignment_link)
-        )
+        teacher = None
+        if teacher_token:
+            teacher = asyncio.create_task(watch(client, tally, teacher_token, assignment_link))
         began = time.perf_counter()
         start.set()  # Everyone at once: "open the link and press Step".
         _, late = await asyncio.wait(tasks, timeout=CLASS_DEADLINE_SECONDS)
@@ -248,7 +248,7 @@ async def play_class(
             task.cancel()
         if late:
             tally.errors["still busy at the deadline"] += len(late)
-        if teacher:
+        if teacher is not None:
             await asyncio.sleep(TEACHER_REFRESH_SECONDS)  # A last refresh sees every run.
             teacher.cancel()
         return tally, seconds

@@ -36,7 +36,8 @@ def start_assignment_run(
     return service.create(parsed.spec, locks=parsed.locks, attribution=attribution)
 
 
-def _no_such_assignment(request: Request, language: Language) -> HTMLResponse:
+def no_such_assignment(request: Request, language: Language) -> HTMLResponse:
+    """404 for an assignment link or live view whose assignment does not exist."""
     context = {"title_key": "assignment.missing_title", "body_key": "assignment.missing_body"}
     return render_page(request, "message.html", context, language, status_code=404)
 
@@ -51,7 +52,7 @@ def _start(
 ) -> RedirectResponse | HTMLResponse:
     assignment = book.get(assignment_id)
     if assignment is None:
-        return _no_such_assignment(request, language)
+        return no_such_assignment(request, language)
     if not started:
         return start_page(request, language, assignment=True)
     count_new_run(request, service)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.api.assignment_banner import LOCK_LABELS
-from app.api.assignment_pages import start_assignment_run
+from app.api.assignment_pages import no_such_assignment, start_assignment_run
 from app.api.assignment_query import NOT_SETTINGS, parse_assignment
 from app.api.assignments import in_link_terms, refused_link
 from app.api.class_deps import AssignmentsDep
@@ -79,11 +79,6 @@ def _gate(request: Request, settings: Settings, language: Language) -> HTMLRespo
     return None
 
 
-def _missing(request: Request, language: Language) -> HTMLResponse:
-    context = {"title_key": "assignment.missing_title", "body_key": "assignment.missing_body"}
-    return render_page(request, "message.html", context, language, status_code=404)
-
-
 @router.get("/class/assignments/{assignment_id}", response_model=None)
 def live_view_page(
     assignment_id: str,
@@ -97,7 +92,7 @@ def live_view_page(
         return refused
     assignment = book.get(assignment_id)
     if assignment is None:
-        return _missing(request, language)
+        return no_such_assignment(request, language)
     paths = assignment_paths(assignment)
     context = {
         "assignment": assignment,
@@ -131,7 +126,7 @@ def start_as_teacher(
         return refused
     assignment = book.get(assignment_id)
     if assignment is None:
-        return _missing(request, language)
+        return no_such_assignment(request, language)
     count_new_run(request, service)
     attribution = RunAttribution(assignment.id, by_teacher=True)
     try:
