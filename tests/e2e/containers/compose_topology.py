@@ -1,12 +1,13 @@
 """compose.yaml's services started with `docker run`, as `docker compose up` would start them.
 
 Debian's compose client (1.29) cannot read the compose spec's top-level `name`, and no newer
-client is packaged here, so the tests read compose.yaml themselves and start what it says:
-its images (the app's built from the Dockerfile), environment, volumes, published ports,
-restart policies and health checks, `deploy.replicas` containers of a service sharing its name
-on one network (so nginx's `server app:8000` resolves to every replica, as under Compose), and
-each service only once those it `depends_on` are healthy. What differs: ports are published
-on loopback at a free port, health is checked every second, and names are unique per test.
+client is packaged here, so the tests read compose.yaml themselves and start what it says: its
+images (the app's built from the Dockerfile), environment, volumes, published ports, restart
+policies and health checks (with their timeouts, start periods and retries), `deploy.replicas`
+containers of a service sharing its name on one network (so nginx's `server app:8000` resolves
+to every replica, as under Compose), and each service only once those it `depends_on` are
+healthy. What differs: ports are published on loopback at a free port, health is checked every
+second, and names are unique per test.
 """
 
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 from tests.e2e.containers.docker_cli import (
     HEALTH_INTERVAL,
+    HEALTH_RETRY_FACTOR,
     docker,
     published_url,
     remove,
@@ -73,10 +75,19 @@ class Topology:
         if "restart" in service:
             arguments += ["--restart", service["restart"]]
         arguments += ["--health-interval", HEALTH_INTERVAL]
-        check = service.get("healthcheck", {}).get("test")
-        if check:
+        healthcheck = service.get("healthcheck", {})
+        if "test" in healthcheck:
+            check = healthcheck["test"]
             assert check[0] == "CMD-SHELL", check  # The form compose.yaml uses.
             arguments += ["--health-cmd", check[1]]
+        # Docker's defaults (3 retries, no start period) would call a database still
+        # initialising unhealthy; checked every second, the retries stretch to cover the
+        # time compose.yaml's own interval would have given.
+        if "retries" in healthcheck:
+            arguments += ["--health-retries", str(healthcheck["retries"] * HEALTH_RETRY_FACTOR)]
+        for option in ("timeout", "start_period"):
+            if option in healthcheck:
+                arguments += [f"--health-{option.replace('_', '-')}", healthcheck[option]]
         replicas = service.get("deploy", {}).get("replicas", 1)
         self.containers[name] = [f"{self.prefix}-{name}-{i + 1}" for i in range(replicas)]
         for container in self.containers[name]:

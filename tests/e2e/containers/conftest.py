@@ -12,3 +12,12 @@ def app_image() -> str:
         pytest.skip("container tests are off")
     docker("build", "--quiet", "--tag", APP_IMAGE, str(PROJECT_ROOT))
     return APP_IMAGE
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each test's call report on it, for fixtures that act on failure."""
+    report = yield
+    if report.when == "call":
+        item.report_call = report
+    return report

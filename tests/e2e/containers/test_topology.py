@@ -7,6 +7,7 @@ replica still alive.
 """
 
 import re
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -29,6 +30,14 @@ TIMEOUT = httpx.Timeout(60.0)
 # The first request after a replica dies waits for nginx to find it gone (its connect
 # timeout, 2 s in deploy/routes.conf); generous, for a loaded machine.
 FAILOVER_TIMEOUT_MS = 30_000
+# The first pages are the replicas' first requests, each building its first TensorFlow graph,
+# on a machine that may be busy with other work: a bound on liveness, not a speed target.
+FIRST_PAGE_TIMEOUT_MS = 90_000
+LOG_LINES = 40
+
+
+def tail(text: str, lines: int) -> str:
+    return "\n".join(text.splitlines()[-lines:])
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +47,17 @@ def topology(app_image) -> Iterator[Topology]:
         yield running.up()
     finally:
         running.down()
+
+
+@pytest.fixture(autouse=True)
+def containers_logged_on_failure(request, topology: Topology) -> Iterator[None]:
+    """A failure here happens on another machine's CI: print what every container said."""
+    yield
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for replicas in topology.containers.values():
+            for container in replicas:
+                print(f"--- {container} ---\n{tail(logs(container), LOG_LINES)}")
 
 
 def replicas_stepping(topology: Topology, run_id: str) -> set[str]:
@@ -59,6 +79,19 @@ def step_in_page(page: Page, times: int, timeout: float | None = None) -> None:
         expect(page.locator("#readout-step")).to_have_text(str(shown + 1), timeout=timeout)
 
 
+def narrate(page: Page, learner: int) -> None:
+    """Print what the page asks and what goes wrong (shown only if the test fails)."""
+    start = time.monotonic()
+
+    def say(what: str) -> None:
+        print(f"learner {learner} +{time.monotonic() - start:.1f}s {what}")
+
+    page.on("requestfinished", lambda r: say(f"{r.method} {r.url} done"))
+    page.on("requestfailed", lambda r: say(f"{r.method} {r.url} FAILED {r.failure}"))
+    page.on("console", lambda message: say(f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: say(f"page error: {error}"))
+
+
 def test_runs_go_on_exactly_on_another_replica_when_theirs_is_killed(topology, browser: Browser):
     assert len(topology.containers["app"]) == COMPOSE["services"]["app"]["deploy"]["replicas"] == 3
     base = topology.url("nginx", 80)
@@ -66,9 +99,11 @@ def test_runs_go_on_exactly_on_another_replica_when_theirs_is_killed(topology, b
     contexts = [browser.new_context(viewport=viewport) for _ in range(LEARNERS)]
     try:
         pages = [context.new_page() for context in contexts]
+        for learner, page in enumerate(pages):
+            narrate(page, learner)
         for page in pages:
             page.goto(f"{base}/")
-            page.wait_for_selector(READY)
+            page.wait_for_selector(READY, timeout=FIRST_PAGE_TIMEOUT_MS)
             step_in_page(page, STEPS_BEFORE)
         runs = [run_id_of(page) for page in pages]
         # Each run was stepped on one replica only: nginx keeps a run where its session is.
