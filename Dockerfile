@@ -40,6 +40,8 @@ COPY --from=vendor /vendor/node_modules/plotly.js-cartesian-dist-min/plotly-cart
 COPY --from=vendor /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js \
     /vendor/node_modules/@dagrejs/dagre/dist/dagre.esm.js.LEGAL.txt \
     ./vendor/node_modules/@dagrejs/dagre/dist/
+# Brotli copies of the scripts, served to browsers that accept them (app/api/precompressed.py).
+RUN python -m app.api.vendor_assets
 
 RUN groupadd --gid 10001 stepwise \
     && useradd --create-home --uid 10001 --gid 10001 stepwise \

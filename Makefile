@@ -18,6 +18,8 @@ AXE := tests/e2e/node_modules/axe-core/axe.min.js
 # Plotly.js and dagre, the pages' browser libraries, served by the app itself
 # (app/api/vendor_assets.py); npm writes this file when it has installed them.
 VENDOR := vendor/node_modules/.package-lock.json
+# Lighthouse, the page-speed audit of `make bench-page` (bench/page_lighthouse.py).
+LIGHTHOUSE := bench/lighthouse/node_modules/.package-lock.json
 # apt-get needs root; use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
@@ -73,10 +75,12 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.table
 
-## Print what a browser transfers to open a run page, and its frame times with a long history.
-bench-page: $(VENV)/.dev chromium $(VENDOR)
+## Print what a browser transfers to open a run page, its frame times with a long history, and
+## Lighthouse's page-speed figures (LIGHTHOUSE_RUNS runs of each, 3 by default).
+bench-page: $(VENV)/.dev chromium $(VENDOR) $(LIGHTHOUSE)
 	$(BIN)/python -m bench.page_transfer
 	$(BIN)/python -m bench.page_frames
+	$(BIN)/python -m bench.page_lighthouse
 
 ## A class of $(STUDENTS) at once on a server of its own: errors, latencies, steps/s, peak memory.
 bench-class: $(VENV)/.dev
@@ -105,10 +109,18 @@ $(AXE): tests/e2e/package.json tests/e2e/package-lock.json | npm
 	touch $@
 
 ## The browser libraries the app serves (vendor/package.json), at the lock file's versions and
-## checksums; only the files the pages load are served.
-$(VENDOR): vendor/package.json vendor/package-lock.json | npm
+## checksums, with Brotli copies of their scripts; only the files the pages load are served.
+$(VENDOR): vendor/package.json vendor/package-lock.json $(VENV)/.runtime | npm
 	npm ci --prefix vendor --no-audit --no-fund
+	$(BIN)/python -m app.api.vendor_assets
+	touch $@
+
+## Lighthouse for `make bench-page` (bench/lighthouse/package.json), at the lock file's versions:
+## Lighthouse 12.2.3 (13 needs Node 22).
+$(LIGHTHOUSE): bench/lighthouse/package.json bench/lighthouse/package-lock.json | npm
+	npm ci --prefix bench/lighthouse --no-audit --no-fund
 	touch $@
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules vendor/node_modules
+	rm -rf $(VENV) test-artifacts .pytest_cache .mypy_cache .ruff_cache tests/e2e/node_modules vendor/node_modules \
+		bench/lighthouse/node_modules

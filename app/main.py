@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from app.api import (
     assignment_pages,
@@ -30,6 +29,7 @@ from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
 from app.api.error_responses import install_error_handlers
 from app.api.security import SecurityHeadersMiddleware
+from app.api.static_assets import STATIC_DIRECTORY, ImmutableFiles, content_version
 from app.api.vendor_assets import install_vendor_assets, report_missing_assets
 from app.log_redaction import redact_access_log
 from app.runs.assignments import AssignmentBook
@@ -37,7 +37,7 @@ from app.runs.class_live import LiveCurves
 from app.runs.inspector import RunInspector
 from app.runs.service import RunService
 from app.runs.sweeper import keep_storage, sweep_idle_sessions
-from app.settings import PROJECT_ROOT, Settings, get_settings
+from app.settings import Settings, get_settings
 from app.storage.retention import StorageKeeper
 from app.storage.store import Store
 
@@ -113,9 +113,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(class_live.router)
     app.include_router(health.router)
     install_api_docs(app)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
-    # Plotly.js and dagre from vendor/node_modules (npm ci --prefix vendor): the page needs
-    # nothing from the internet, and a repeat visit revalidates them (304).
+    # The pages' own files, and Plotly.js and dagre from vendor/node_modules (npm ci --prefix
+    # vendor), at addresses that name their version: the page needs nothing from the internet,
+    # and a repeat visit nothing but the page and its data (app/api/static_assets.py).
+    static = ImmutableFiles(directory=STATIC_DIRECTORY)
+    app.mount(f"/static/{content_version(STATIC_DIRECTORY)}", static, name="static")
     install_vendor_assets(app)
     return app
 

@@ -4,20 +4,29 @@ every chart, and dagre, which lays out the run page's graph.
 npm installs them from `vendor/package.json` at the versions and checksums of
 `vendor/package-lock.json` (`npm ci --prefix vendor`, which `make run`, `make test` and the
 Dockerfile run); `vendor/node_modules` is not in git. Only the files the pages load, and their
-licences, are served, as StaticFiles serves them (ETag, Last-Modified, 304 on revalidation).
+licences, are served, at `/vendor/{name}/{version}/…`, kept by browsers for good
+(app/api/static_assets.py).
 """
 
 import logging
+import mimetypes
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from app.api.precompressed import (
+    BROTLI_ENCODING,
+    COMPRESSED_TYPES,
+    accepts_brotli,
+    brotli_copy,
+    write_brotli_copy,
+)
+from app.api.static_assets import ImmutableFiles, content_version
 from app.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -28,7 +37,8 @@ INSTALL_HINT = "`make run` installs it, or run `npm ci --prefix vendor`"
 
 @dataclass(frozen=True)
 class VendorLibrary:
-    """Files of one npm package, served at `/vendor/{name}/…` (the route is named `name`)."""
+    """Files of one npm package, served at `/vendor/{name}/{version}/…` (the route is named
+    `name`)."""
 
     name: str
     directory: Path
@@ -59,7 +69,7 @@ DAGRE = VendorLibrary(
 VENDOR_LIBRARIES = (PLOTLY, DAGRE)
 
 
-class ListedFiles(StaticFiles):
+class ListedFiles(ImmutableFiles):
     """The files `names` of `directory`, and nothing else of it (404)."""
 
     def __init__(self, directory: Path, names: Iterable[str]) -> None:
@@ -72,9 +82,24 @@ class ListedFiles(StaticFiles):
         return None
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        if path not in self.names or not (Path(str(self.directory)) / path).is_file():
+        full_path = Path(str(self.directory)) / path
+        if path not in self.names or not full_path.is_file():
             raise HTTPException(status_code=404)
+        copy = brotli_copy(full_path)
+        if accepts_brotli(scope) and copy.is_file():
+            return self.brotli_response(full_path, copy, scope)
         return await super().get_response(path, scope)
+
+    def brotli_response(self, original: Path, copy: Path, scope: Scope) -> Response:
+        """The Brotli copy, as the original file compressed (its type, its encoding)."""
+        response = self.file_response(copy, copy.stat(), scope)
+        media_type = mimetypes.guess_type(original.name)[0] or "application/octet-stream"
+        if media_type.startswith("text/"):
+            media_type += "; charset=utf-8"
+        response.headers["Content-Type"] = media_type
+        response.headers["Content-Encoding"] = BROTLI_ENCODING
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
 
 
 def missing_assets() -> list[tuple[VendorLibrary, Path]]:
@@ -94,6 +119,22 @@ def report_missing_assets() -> None:
 
 
 def install_vendor_assets(app: FastAPI) -> None:
-    """Serve each library's listed files at its path."""
+    """Serve each library's listed files at its path and the version of those files."""
     for library in VENDOR_LIBRARIES:
-        app.mount(library.path, ListedFiles(library.directory, library.files), name=library.name)
+        version = content_version(library.directory, library.files)
+        files = ListedFiles(library.directory, library.files)
+        app.mount(f"{library.path}/{version}", files, name=library.name)
+
+
+def write_brotli_copies() -> None:
+    """Make the Brotli copy of each library's scripts (after `npm ci`: see precompressed.py)."""
+    for library in VENDOR_LIBRARIES:
+        for name in library.files:
+            path = library.directory / name
+            if path.suffix in COMPRESSED_TYPES:
+                copy = write_brotli_copy(path)
+                print(f"{copy}: {path.stat().st_size:,} bytes, {copy.stat().st_size:,} as Brotli")
+
+
+if __name__ == "__main__":
+    write_brotli_copies()

@@ -4,6 +4,7 @@ import re
 from app.api.compare import MAX_COMPARED_RUNS, requested_run_ids
 from app.api.templating import templates
 from app.i18n import translate
+from tests.assets import asset_path
 
 
 def page_data(html: str) -> dict:
@@ -26,7 +27,8 @@ def test_the_compare_page_lists_the_runs_asked_for(client):
         assert 'type="application/json"' in attributes or not body.strip(), attributes
         source = re.search(r'src="([^"]*)"', attributes)
         assert source is None or source.group(1).startswith("http://testserver/"), attributes
-    assert 'src="http://testserver/static/js/pages/compare.js"' in response.text
+    entry = asset_path(client.app, "static", "js/pages/compare.js")
+    assert f'src="http://testserver{entry}"' in response.text
 
 
 def test_the_compare_page_without_runs_still_renders_in_chinese_too(client):

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import TEACHER_TOKEN
+from tests.e2e.lazy_panels import show_everything
 from tests.e2e.test_compare import LOADED, create_run
 from tests.e2e.test_dashboard import READY, open_run
 from tests.owners import owner_headers, owner_url
@@ -65,8 +66,10 @@ def new_run(live_server, steps: int = 0, **settings) -> dict:
 
 
 def open_settled_run(page: Page, url: str) -> None:
-    """The run page with everything it fetches after loading drawn: the graph and the step."""
+    """The run page with everything it fetches after loading drawn: every chart and the graph
+    (each drawn once scrolled near, so axe checks them drawn, not empty), and the step."""
     open_run(page, url)
+    show_everything(page)
     expect(page.locator("#graph-view g.node").first).to_be_visible(timeout=20_000)
     expect(page.locator('#update-rule [data-part="gradient"]').first).to_be_visible()
     expect(page.locator("#surface-chart .main-svg").first).to_be_attached()

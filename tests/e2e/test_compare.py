@@ -221,7 +221,10 @@ def test_the_recent_list_keeps_30_runs_newest_first_and_survives_missing_storage
     open_compare(page, live_server)
     result = page.evaluate(
         """async () => {
-          const { rememberRun, recentRuns } = await import("/static/js/model/recent-runs.js");
+          // Beside the page's entry module, at the static files' versioned address.
+          const entry = document.querySelector("script[type=module]").src;
+          const module = new URL("../model/recent-runs.js", entry).href;
+          const { rememberRun, recentRuns } = await import(module);
           const sample = { learning_rate: 0.002, optimizer: "gradient_descent", loss: "l2_loss",
                            num_points: 5 };
           const run = (i, config = sample) =>

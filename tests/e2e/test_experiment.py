@@ -63,7 +63,7 @@ def start_editing(page: Page) -> None:
     eventually(
         lambda: page.evaluate(
             "document.getElementById('fit-chart').data"
-            ".some((t) => t.name === 'your points (edited)')"
+            "?.some((t) => t.name === 'your points (edited)')"
         )
     )
 
@@ -230,15 +230,16 @@ def test_the_learning_rate_slider_and_field_agree(page, live_server):
 def test_initial_weights_picked_on_the_loss_surface(page, live_server):
     old = create_run(live_server)
     open_run(page, f"{live_server.base_url}{old['url']}")
+    # The surface is far down the page, not drawn yet: the pick draws it and scrolls to it.
+    page.click("#new-run-button")
+    page.click("#pick-on-surface")
+    expect(page.locator("#new-run-dialog")).to_be_hidden()
+    expect(page.locator("#surface-pick")).to_be_visible()
     eventually(
         lambda: page.evaluate(
             "document.getElementById('surface-chart').data?.[0]?.type === 'contour'"
         )
     )
-    page.click("#new-run-button")
-    page.click("#pick-on-surface")
-    expect(page.locator("#new-run-dialog")).to_be_hidden()
-    expect(page.locator("#surface-pick")).to_be_visible()
     ranges = axis_ranges(page, "surface-chart")
     b_range, m_range = ranges
     target = at_fraction(ranges, 0.3, 0.7)

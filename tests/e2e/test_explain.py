@@ -4,6 +4,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.lazy_panels import show_chart, show_everything, show_graph
 from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import (
     api_run,
@@ -64,6 +65,7 @@ def test_after_step_the_arithmetic_is_the_api_record(page, live_server, screensh
 def test_evaluate_reads_without_changing_anything(page, live_server):
     run = create_run(live_server, steps=3)
     open_run(page, owner_url(live_server.base_url, run))  # It runs the update op at the end.
+    show_graph(page)  # The graph is laid out once it comes near the screen.
     shown = {name: readout(page, name) for name in ("step", "loss", "b", "m")}
     page.click("#evaluate-button")
     result = page.locator("#evalrun-result")
@@ -87,6 +89,7 @@ def test_the_timeline_moves_every_panel_to_the_chosen_step(page, live_server):
     run = create_run(live_server, steps=10)
     history = api_run(live_server, run["id"])["history"]
     open_run(page, owner_url(live_server.base_url, run))  # It steps at the end.
+    show_everything(page)  # Every chart drawn (each once it came near the screen) and the graph.
     expect(page.locator("#timeline-label")).to_have_text("Step 10 of 10")
     page.locator("#timeline").fill("3")
     record = history[2]
@@ -138,6 +141,7 @@ def test_space_plays_and_pauses(page, live_server):
 def test_clicking_a_graph_node_shows_its_value(page, live_server):
     run = create_run(live_server, steps=2)
     open_run(page, f"{live_server.base_url}{run['url']}")
+    show_graph(page)
     page.locator('g.node[data-name="loss"]').click()
     loss = httpx.get(f"{live_server.base_url}/api/runs/{run['id']}/evaluate").json()["loss"]
     expect(page.locator("#graph-node")).to_contain_text(
@@ -148,6 +152,7 @@ def test_clicking_a_graph_node_shows_its_value(page, live_server):
 def test_the_loss_surface_draws_the_path_and_the_next_update(page, live_server):
     run = create_run(live_server, steps=5)
     open_run(page, f"{live_server.base_url}{run['url']}")
+    show_chart(page, "surface-chart")  # Below the fold: drawn once scrolled to; contours follow.
     history = api_run(live_server, run["id"])["history"]
 
     def drawn() -> bool:
@@ -190,6 +195,7 @@ def test_chinese_page(page, live_server, screenshot):
 def test_data_tables_and_narration(page, live_server):
     run = create_run(live_server, steps=4)
     open_run(page, owner_url(live_server.base_url, run))  # It steps.
+    show_chart(page, "loss-chart")
     page.locator('details[data-table="loss"] summary').click()
     rows = page.locator('details[data-table="loss"] tbody tr')
     expect(rows).to_have_count(5)  # Step 0, before any update, then steps 1 to 4.
@@ -211,6 +217,7 @@ def test_data_tables_and_narration(page, live_server):
 
 def test_a_node_that_would_change_the_run_explains_why_it_has_no_value(page, live_server):
     open_run(page, f"{live_server.base_url}/")
+    show_graph(page)
     page.locator("g.node[data-name$=ApplyGradientDescent]").click()
     expect(page.locator("#graph-node")).to_contain_text("changes the run when it runs")
     page.locator('[data-group="weights"]').click()  # The variable's scope opens.

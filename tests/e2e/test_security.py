@@ -6,6 +6,7 @@ the test through an exposed function, so they survive the page moving to a new r
 messages about the Content Security Policy, and uncaught errors.
 """
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import ARTIFACTS, TEACHER_TOKEN
+from tests.e2e.lazy_panels import show_everything
 from tests.e2e.test_compare import LOADED, create_run
 from tests.e2e.test_dashboard import READY, open_run, run_id_of
 from tests.e2e.test_experiment import follow_to_new_run
@@ -21,6 +23,8 @@ from tests.e2e.test_experiment import follow_to_new_run
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
 WIDTHS = [1440, 375]
+# Plotly, fetched from the server's own copy, at its versioned address, for the first chart drawn.
+PLOTLY_PATH = re.compile(r"/vendor/plotly/[0-9a-f]+/plotly-cartesian\.min\.js$")
 RUN_CHARTS = ["fit-chart", "loss-chart", "slope-chart", "surface-chart"]
 COMPARE_CHARTS = ["compare-loss-chart", "compare-path-chart"]
 
@@ -81,6 +85,11 @@ class Watch:
         assert self.outside_requests() == []
         assert self.requests, "no request was recorded"
 
+    def assert_plotly_from_origin(self) -> None:
+        plotly = [url for url in self.requests if PLOTLY_PATH.search(url)]
+        assert plotly, "Plotly was never requested"
+        assert all(url.startswith(f"{self.origin}/") for url in plotly), plotly
+
 
 @contextmanager
 def watched_page(browser: Browser, origin: str, width: int) -> Iterator[tuple[Page, Watch]]:
@@ -123,6 +132,8 @@ def test_the_run_page_works_under_the_policy(browser, live_server, screenshot, w
         expect(page.locator("#readout-step")).to_have_text("1")
         page.click("#run-button")
         expect(page.locator("#readout-step")).to_have_text("51", timeout=30_000)
+        # Every chart and the graph, drawn as the learner scrolls to them.
+        show_everything(page)
 
         # The graph view: a node's value is read from the session.
         page.locator('g.node[data-name="loss"]').click()
@@ -152,8 +163,10 @@ def test_the_run_page_works_under_the_policy(browser, live_server, screenshot, w
         follow_to_new_run(page, old_id)
         page.click("#step-button")
         expect(page.locator("#readout-step")).to_have_text("1")
+        show_everything(page)
         assert_charts_whole(page, RUN_CHARTS)
         watch.assert_clean()
+        watch.assert_plotly_from_origin()
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -179,8 +192,10 @@ def test_the_teacher_page_and_an_assignment_link_work_under_the_policy(browser, 
         open_run(page, f"{origin}/new?lr=0.05&lock=lr")
         page.click("#step-button")
         expect(page.locator("#readout-step")).to_have_text("1")
+        show_everything(page)
         assert_charts_whole(page, RUN_CHARTS)
         watch.assert_clean()
+        watch.assert_plotly_from_origin()
 
 
 def test_the_api_docs_work_offline_under_the_policy(browser, live_server, screenshot):

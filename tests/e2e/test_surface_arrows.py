@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.lazy_panels import show_chart
 from tests.e2e.live_runs import create_run
 from tests.e2e.test_dashboard import api_run, eventually, open_run
 from tests.owners import owner_url
@@ -38,6 +39,13 @@ FIGURE = """(() => {
     arrows,
   };
 })()"""
+
+
+def open_surface(page: Page, url: str) -> None:
+    """Open the run and scroll to its loss surface, which is drawn once it comes near the
+    screen (at 1440×1000 it is below the fold); its contours arrive a little later."""
+    open_run(page, url)
+    show_chart(page, "surface-chart")
 
 
 def figure(page: Page) -> dict | None:
@@ -72,7 +80,7 @@ def as_float32(weights: dict) -> np.ndarray:
 def test_the_arrow_is_the_update_tensorflow_makes_next(page, live_server, optimizer):
     class_name, learning_rate = OPTIMIZERS[optimizer]
     run = create_run(live_server, 5, learning_rate=learning_rate, optimizer={"name": optimizer})
-    open_run(page, owner_url(live_server.base_url, run))
+    open_surface(page, owner_url(live_server.base_url, run))
     history = api_run(live_server, run["id"])["history"]
     shown = arrow_from(page, history[-1]["weights_after"])
     arrow = shown["arrows"]["next-update"]
@@ -109,7 +117,7 @@ def test_adam_at_step_50_draws_its_real_small_move(page, live_server, screenshot
     run = create_run(live_server, 50, learning_rate=0.1, optimizer={"name": "adam"})
     detail = httpx.get(f"{live_server.base_url}/api/runs/{run['id']}/steps/51").json()
     before = detail["weights_before"]
-    open_run(page, owner_url(live_server.base_url, run))
+    open_surface(page, owner_url(live_server.base_url, run))
     shown = arrow_from(page, before)
     arrow, faint = shown["arrows"]["next-update"], shown["arrows"]["gradient-step"]
     real_move = head(arrow) - np.array([arrow["ax"], arrow["ay"]])
@@ -132,7 +140,7 @@ def test_adam_at_step_50_draws_its_real_small_move(page, live_server, screenshot
 
 def test_gradient_descent_surface_screenshot(page, live_server):
     run = create_run(live_server, 20, learning_rate=0.004)
-    open_run(page, owner_url(live_server.base_url, run))
+    open_surface(page, owner_url(live_server.base_url, run))
     arrow_from(page, api_run(live_server, run["id"])["history"][-1]["weights_after"])
     eventually(lambda: (figure(page) or {}).get("kinds", [None])[0] == "contour")
     expect(page.locator("#surface-caption")).to_contain_text("GradientDescentOptimizer")
@@ -166,7 +174,7 @@ def test_a_diverging_runs_surface_zooms_out_to_its_path(page, live_server):
     history = api_run(live_server, run["id"])["history"]
     last = history[-1]["weights_after"]
     assert 1e3 < max(abs(last["b"]), abs(last["m"])) < 1e6, last
-    open_run(page, owner_url(live_server.base_url, run))
+    open_surface(page, owner_url(live_server.base_url, run))
     window = window_when(page, lambda range_: inside(range_, last))
     answer = api_run(live_server, run["id"])["answer"]
     assert inside(window, answer)  # The valley is still in the picture.
@@ -188,7 +196,7 @@ def test_an_overflowed_runs_surface_says_where_it_cannot_follow(page, live_serve
         for r in finite
         if max(abs(r["weights_after"]["b"]), abs(r["weights_after"]["m"])) <= 1e6
     ]
-    open_run(page, owner_url(live_server.base_url, run))
+    open_surface(page, owner_url(live_server.base_url, run))
     window = window_when(page, lambda range_: inside(range_, within[-1]))
     assert all(abs(v) <= 1e6 for v in (*window["b"], *window["m"]))
     caption = page.locator("#surface-caption")

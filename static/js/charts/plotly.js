@@ -1,6 +1,6 @@
-// Plotly as every chart here uses it: the page's language in its toolbar, the layout the charts
-// share, and drawing. Plotly.react with a fixed uirevision keeps a learner's zoom while new
-// steps arrive.
+// Plotly as every chart here uses it: fetched once a page first needs a chart, the page's
+// language in its toolbar, the layout the charts share, and drawing. Plotly.react with a fixed
+// uirevision keeps a learner's zoom while new steps arrive.
 
 import { $ } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
@@ -38,12 +38,45 @@ export const MARKERS_UP_TO = 200;
 export const curveMode = (count) => (count > MARKERS_UP_TO ? "lines" : "lines+markers");
 
 /** Teach Plotly the page's messages (after useMessages), before the first chart is drawn. */
-export function registerPlotlyLocale() {
+function registerPlotlyLocale() {
   window.Plotly.register({
     moduleType: "locale",
     name: PLOTLY_LOCALE,
     dictionary: Object.fromEntries(Object.entries(PLOTLY_MESSAGES).map(([english, key]) => [english, t(key)])),
   });
+}
+
+let loading = null;
+
+/**
+ * Plotly.js, fetched once from the address in the page's `<meta name="plotly-src">` (the app's
+ * own copy, app/api/vendor_assets.py) and taught the page's messages (call after useMessages).
+ * Not a script in the page's head: it is most of what a page weighs, and starting it is a long
+ * task, so a page fetches it when its first chart is wanted, after the first paint.
+ * Rejects, with the reason, when it cannot be loaded; the next call tries again.
+ */
+export function loadPlotly() {
+  loading ??= new Promise((resolve, reject) => {
+    const src = document.querySelector('meta[name="plotly-src"]')?.content;
+    if (!src) {
+      reject(new Error('The page names no charting library (<meta name="plotly-src">).'));
+      return;
+    }
+    const script = Object.assign(document.createElement("script"), { src });
+    script.addEventListener("load", () => {
+      registerPlotlyLocale();
+      resolve(window.Plotly);
+    });
+    script.addEventListener("error", () => {
+      script.remove();
+      reject(new Error(`${src} could not be loaded: the charts cannot be drawn.`));
+    });
+    document.head.append(script);
+  });
+  loading.catch(() => {
+    loading = null;
+  });
+  return loading;
 }
 
 export function baseLayout(xTitle, yTitle, revision) {

@@ -85,8 +85,16 @@ export class SurfaceChart {
       });
   }
 
-  render(state, details) {
+  /** The chart (unless `draw` is false: it is not near the screen yet) and its caption. */
+  render(state, details, { draw = true } = {}) {
     const whole = pathOf(state);
+    const k = state.position;
+    const update = nextUpdate(state, details, k);
+    this.renderCaption(state, update, surfaceFrame(state, whole));
+    if (draw) this.draw(state, whole, update);
+  }
+
+  draw(state, whole, update) {
     const path = downsample(whole, MAX_PATH_POINTS);
     const k = state.position;
     const shown = state.lineAt(k);
@@ -135,7 +143,6 @@ export class SurfaceChart {
     );
     // The arrows, under the marker of the step shown, which is a ring: a short arrow shows
     // through it.
-    const update = nextUpdate(state, details, k);
     const annotations = [];
     if (update && update.gradientStep) {
       const style = { color: GRADIENT_STEP_COLOR, width: 2, head: 11, dash: "dot" };
@@ -157,7 +164,6 @@ export class SurfaceChart {
     });
     layout.annotations = annotations;
     drawChart(this.elementId, data, layout);
-    this.renderCaption(state, update, surfaceFrame(state, whole));
   }
 
   renderCaption(state, update, frame) {

@@ -4,7 +4,7 @@
 // A table's rows are kept and updated in place, so a focused link or button stays focused.
 
 import { ApiError, getAssignmentSummary } from "../api/client.js";
-import { baseLayout, centredNote, drawChart, registerPlotlyLocale } from "../charts/plotly.js";
+import { baseLayout, centredNote, drawChart, loadPlotly } from "../charts/plotly.js";
 import { $, element } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
 import { t, useMessages } from "../lib/i18n.js";
@@ -138,7 +138,8 @@ class LiveView {
     if (this.asking) return;
     this.asking = true;
     try {
-      const summary = await getAssignmentSummary(this.assignmentId, this.since);
+      // Plotly is fetched beside the first summary, and a failed fetch tried again with the next.
+      const [summary] = await Promise.all([getAssignmentSummary(this.assignmentId, this.since), loadPlotly()]);
       this.show(summary);
       this.since = summary.now;
     } catch (error) {
@@ -215,7 +216,6 @@ function installCopy() {
 /** Start the view of the assignment `data.id`, in the page's language (`messages`). */
 export function init(data, messages) {
   useMessages(messages);
-  registerPlotlyLocale();
   const view = new LiveView(data.id);
   installProjector(view);
   installCopy();

@@ -4,7 +4,7 @@
 
 import { getRun } from "../api/client.js";
 import { renderCompareCharts, renderCompareTables } from "../charts/compare-charts.js";
-import { registerPlotlyLocale } from "../charts/plotly.js";
+import { loadPlotly } from "../charts/plotly.js";
 import { $ } from "../lib/dom.js";
 import { t, useMessages } from "../lib/i18n.js";
 import { showStatus } from "../lib/status.js";
@@ -141,8 +141,14 @@ class ComparePage {
 }
 
 /** Start the page from its data, in the language of `messages`. */
-export function init(pageData, messages) {
+export async function init(pageData, messages) {
   useMessages(messages);
-  registerPlotlyLocale();
-  new ComparePage(pageData).start(pageData.run_ids);
+  const page = new ComparePage(pageData);
+  try {
+    await loadPlotly(); // The page is its charts: they are wanted at once.
+  } catch (error) {
+    showStatus(error.message, "error");
+    return;
+  }
+  page.start(pageData.run_ids);
 }

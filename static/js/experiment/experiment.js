@@ -3,7 +3,6 @@
 // one Experiment, renders it with the text panels and starts it before the first paint.
 
 import { forkRun } from "../api/client.js";
-import { drawFitChart } from "../charts/data-charts.js";
 import { $ } from "../lib/dom.js";
 import { t } from "../lib/i18n.js";
 import { batchTraces } from "./batch-layer.js";
@@ -15,12 +14,14 @@ import { SurfacePicker } from "./surface-picker.js";
 export class Experiment {
   /**
    * The run in `state`, its step details, and the page's state (whose fit plot layers this adds
-   * to). `reportError(error)` shows a refused request's message, as the page does for its own.
+   * to). `reportError(error)` shows a refused request's message, as the page does for its own;
+   * `drawChartNow(id)` draws a chart that has not come near the screen yet.
    */
-  constructor(state, details, page, { reportError }) {
+  constructor(state, details, page, { reportError, drawChartNow }) {
     this.state = state;
     this.reportError = reportError;
-    const picker = new SurfacePicker("surface-chart");
+    this.drawChartNow = drawChartNow;
+    const picker = new SurfacePicker("surface-chart", drawChartNow);
     // The editor and the form use each other: the form sends the edited points (and offers
     // them first once there are edits), and the editor's "new run" takes the form's settings.
     this.editor = new DataEditor(state, {
@@ -29,7 +30,7 @@ export class Experiment {
         else this.settings.showSections();
       },
       onCreate: (points) => this.settings.start({ points }),
-      drawFit: () => drawFitChart(state, details, page.fitLayers),
+      drawFit: () => drawChartNow("fit-chart"),
     });
     this.settings = new SettingsForm(state.run, {
       pointsOnPlot: () => this.editor.pointsForRun(),
@@ -51,7 +52,7 @@ export class Experiment {
       }
     }
     this.forkButton.addEventListener("click", () => this.fork());
-    installPngButtons(this.state.run.id);
+    installPngButtons(this.state.run.id, this.drawChartNow);
   }
 
   /** With the readouts: what depends on the step shown. */

@@ -5,7 +5,11 @@ import { isDrawn, pointedData } from "../charts/plot-coords.js";
 import { $ } from "../lib/dom.js";
 
 export class SurfacePicker {
-  constructor(chartId) {
+  /** The surface chart `chartId`; `drawChartNow(id)` draws it if it is not drawn yet, and
+   * resolves to whether it could. */
+  constructor(chartId, drawChartNow) {
+    this.chartId = chartId;
+    this.drawChartNow = drawChartNow;
     this.chart = $(chartId);
     this.bar = $("surface-pick");
     this.finish = null;
@@ -23,8 +27,9 @@ export class SurfacePicker {
   }
 
   /** Resolves to {b, m} where the learner clicks the surface, or to null if they cancel. */
-  pick() {
+  async pick() {
     this.finish?.(null);
+    if (!(await this.drawChartNow(this.chartId))) return null; // Its clicks need it drawn.
     return new Promise((resolve) => {
       const onClick = (click) => this.finish(this.weightsAt(click));
       this.finish = (weights) => {

@@ -19,16 +19,24 @@ export class FrameScheduler {
     this.pending = false;
   }
 
-  /** Mark every part stale and draw them over the next frames. */
-  schedule() {
-    this.parts.forEach((part) => this.stale.add(part));
+  /** Mark `parts` (all of them by default) stale and draw them over the next frames. */
+  schedule(parts = this.parts) {
+    parts.forEach((part) => this.stale.add(part));
     this.request();
   }
 
   /** Draw every part now (the first paint). */
   drawAll() {
     this.parts.forEach((part) => part());
+    this.stale.clear();
     this.onSettled();
+  }
+
+  /** Draw `part` now. */
+  drawNow(part) {
+    this.stale.delete(part);
+    part();
+    this.drawnAt.set(part, performance.now());
   }
 
   request() {

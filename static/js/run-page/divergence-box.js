@@ -7,7 +7,8 @@ import { t } from "../lib/i18n.js";
 import { divergenceOf, divergenceReasons } from "../model/divergence.js";
 import { specLike } from "../model/run-spec.js";
 
-const LOCK_ICON = "/static/img/lock.svg";
+// Beside this module under the static files' versioned address (app/api/static_assets.py).
+const LOCK_ICON = new URL("../../img/lock.svg", import.meta.url).href;
 
 const paragraph = (text, className) => element("p", className ? { class: className } : {}, text);
 

@@ -64,9 +64,17 @@ export class GraphPanel {
     this.collapsed = new Set();
     this.dagre = null;
     this.selected = null; // The op whose value the box below shows.
+    this.loading = null;
   }
 
-  async load() {
+  /** Fetch the graph and lay it out, once however often it is asked (it comes near the
+   * screen, the lesson highlights its ops). */
+  load() {
+    this.loading ??= this.fetchAndLayOut();
+    return this.loading;
+  }
+
+  async fetchAndLayOut() {
     // Both at once; the nodes are kept even when the layout library cannot load.
     const dagre = loadDagre(this.container.dataset.layoutSrc);
     dagre.catch(() => {}); // Handled below, once the nodes are in.

@@ -212,7 +212,11 @@ export class LessonPanel {
   highlight(kind) {
     const { graph } = this.controller;
     graph.setHighlight(kind);
-    this.renderGraph();
+    // The graph is fetched once it comes near the screen, which the scroll below brings about.
+    graph.load().then(
+      () => this.renderGraph(),
+      (error) => this.controller.reportError(error),
+    );
     $("graph-panel").scrollIntoView({ block: "start", behavior: "smooth" });
   }
 

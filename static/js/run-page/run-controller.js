@@ -7,6 +7,7 @@ import { DetailCache } from "../api/step-detail-cache.js";
 import { Experiment } from "../experiment/experiment.js";
 import { formatCount, formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
+import { whenNearScreen } from "../lib/near-screen.js";
 import { showStatus } from "../lib/status.js";
 import { rememberRun } from "../model/recent-runs.js";
 import { highlightCode } from "./code-listing.js";
@@ -41,11 +42,13 @@ export class RunController {
     this.graph = new GraphPanel(elements.graphView(), elements.graphNode(), state.run.id);
     this.stepLink = new StepLink(state);
     const reportError = (error) => this.reportError(error);
-    this.experiment = new Experiment(state, this.details, page, { reportError });
+    const drawChartNow = (id) => this.panels.drawChartNow(id);
+    this.experiment = new Experiment(state, this.details, page, { reportError, drawChartNow });
     this.historyLoader = new HistoryLoader(state);
     this.panels = new Panels(state, page, this.details, {
       alongside: [this.stepLink, this.experiment, { render: () => this.lesson.render() }],
       playing: () => this.player.playing,
+      reportError,
     });
     this.resetDialog = new ResetDialog();
     this.lesson = new LessonPanel(this);
@@ -367,7 +370,8 @@ export class RunController {
     // The step asked for never came (the run was reset or deleted meanwhile): show the newest.
     if (state.missing(state.position)) state.moveTo(state.lastStep);
     this.panels.drawAll();
-    this.graph.load().catch((error) => this.reportError(error));
+    // The graph is laid out once it comes near the screen: it fetches and runs a layout library.
+    whenNearScreen(elements.graphView(), () => this.graph.load().catch((error) => this.reportError(error)));
     rememberRun(state.run);
     document.body.dataset.ready = "true";
   }

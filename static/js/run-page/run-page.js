@@ -2,7 +2,6 @@
 // controls to the actions, and paints it.
 
 import { adoptOwnerFragment, mayChange } from "../api/owner-tokens.js";
-import { registerPlotlyLocale } from "../charts/plotly.js";
 import { formatCount } from "../lib/format.js";
 import { t, useMessages } from "../lib/i18n.js";
 import { RunState } from "../model/run-state.js";
@@ -45,7 +44,6 @@ function wire(controller) {
 /** Start the page for `run` (as GET /api/runs/{id} returns it), in the language of `messages`. */
 export async function init(run, messages) {
   useMessages(messages);
-  registerPlotlyLocale();
   const state = new RunState(run);
   adoptOwnerFragment(state.run.id); // Before anything asks whether this browser owns the run.
   const page = new PageState({ viewOnly: !mayChange(state.run) });
