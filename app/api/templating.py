@@ -9,10 +9,12 @@ from fastapi.templating import Jinja2Templates
 
 from app.api.clients import give_client_id
 from app.api.language import Language
+from app.api.module_graph import module_graph
 from app.i18n import LANGUAGE_COOKIE, translate
 from app.settings import PROJECT_ROOT
 
 templates = Jinja2Templates(directory=PROJECT_ROOT / "templates")
+templates.env.globals["module_graph"] = module_graph  # For templates/_module_entry.html.
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 

@@ -31,7 +31,8 @@ def readout(page: Page, name: str) -> str:
 
 
 def trace_length(page: Page, chart_id: str, trace: int = 0) -> int:
-    return page.evaluate(f"document.getElementById('{chart_id}').data[{trace}].y.length")
+    """The points of one trace of a chart; -1 while the chart is not drawn yet."""
+    return page.evaluate(f"document.getElementById('{chart_id}').data?.[{trace}]?.y.length ?? -1")
 
 
 def eventually(condition, timeout: float = 10.0) -> None:
@@ -95,7 +96,8 @@ def test_run_50_fits_the_line_and_the_link_shows_the_same_run(
         eventually(lambda: trace_length(other, "loss-chart") == 50)
         for shown in (page, other):  # Both have asked the session to explain step 50.
             expect(shown.locator("#shares-table tbody tr")).to_have_count(5)
-            show_chart(shown, "surface-chart")  # Drawn once scrolled to.
+            for chart in CHARTS:  # Each drawn once scrolled to.
+                show_chart(shown, chart)
         for chart in CHARTS:
             eventually(lambda chart=chart: chart_data(other, chart) == chart_data(page, chart))
     finally:

@@ -319,7 +319,7 @@ def test_a_mini_batch_run_rings_the_shown_steps_batch(page, live_server, screens
     assert len(batch) == 2
 
     def ringed():
-        traces = page.evaluate("document.getElementById('fit-chart').data")
+        traces = page.evaluate("document.getElementById('fit-chart').data ?? []")
         return next((t for t in traces if t["name"] == "mini-batch of step 2"), None)
 
     eventually(lambda: ringed() is not None)

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_accessibility import assert_accessible, new_run
-from tests.e2e.test_dashboard import api_run, format_number, open_run
+from tests.e2e.test_dashboard import api_run, eventually, format_number, open_run
 from tests.owners import owner_url
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
@@ -51,8 +51,12 @@ def test_the_lesson_end_to_end_with_a_prediction(page, live_server, screenshot):
     page.fill("#lesson-guess", "0.5")
     expect(page.locator("#lesson-guess-slider")).to_have_value("0.5")
     # The dashed line of the guess: the intercept shown, the slope guessed.
-    page.wait_for_function(
-        "document.getElementById('fit-chart').data.some((t) => t.name === 'your guess (m = 0.5)')"
+    # Polled: the page's CSP (no 'unsafe-eval') refuses wait_for_function's string.
+    eventually(
+        lambda: page.evaluate(
+            "document.getElementById('fit-chart').data"
+            "?.some((t) => t.name === 'your guess (m = 0.5)')"
+        )
     )
     guess = page.evaluate(
         "document.getElementById('fit-chart').data.find((t) => t.name.startsWith('your guess'))"
