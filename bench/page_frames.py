@@ -59,6 +59,9 @@ def main() -> None:
                 start = time.perf_counter()
                 page.reload()
                 page.wait_for_selector("body[data-ready=true]")
+                # The charts on the screen, drawn after the first paint, once Plotly is in.
+                for chart in ("fit-chart", "loss-chart", "slope-chart"):
+                    page.wait_for_selector(f"#{chart} .main-svg")
                 load = time.perf_counter() - start
                 browser.close()
         finally:
