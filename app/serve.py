@@ -10,9 +10,9 @@ httptools lacks, and with the limits of app/http_limits.py (the settings
 import argparse
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from app.http_limits import LimitedH11Protocol, RequestHeadLimit
-from app.main import app
 from app.settings import get_settings
 
 # What `make run` and the image pass; the Makefile says why.
@@ -30,11 +30,12 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> None:
-    arguments = parse_arguments(argv)
+def server(asgi_app: ASGIApp, arguments: argparse.Namespace) -> uvicorn.Server:
+    """`asgi_app` served as Stepwise is: bench/bare_server.py measures the stack's own cost
+    with it."""
     settings = get_settings()
     config = uvicorn.Config(
-        RequestHeadLimit(app, settings.max_header_bytes, settings.max_header_count),
+        RequestHeadLimit(asgi_app, settings.max_header_bytes, settings.max_header_count),
         host=arguments.host,
         port=arguments.port,
         http=LimitedH11Protocol,
@@ -43,7 +44,14 @@ def main(argv: list[str] | None = None) -> None:
         timeout_keep_alive=arguments.timeout_keep_alive,
         log_level=arguments.log_level,
     )
-    uvicorn.Server(config).run()
+    return uvicorn.Server(config)
+
+
+def main(argv: list[str] | None = None) -> None:
+    # Imported here: the bare server serves its own app with server() and no TensorFlow.
+    from app.main import app
+
+    server(app, parse_arguments(argv)).run()
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from tests.e2e.containers.docker_cli import (
     published_url,
     remove,
     unique_name,
+    wait_for_quiet_network,
     wait_healthy,
 )
 
@@ -53,6 +54,7 @@ class Topology:
         )
         for name in order.static_order():
             self._start(name, services[name])
+        wait_for_quiet_network()  # Before a browser on this host asks anything.
         return self
 
     def down(self) -> None:

@@ -7,6 +7,7 @@ skipped, with that said, in `make test`.
 
 import json
 import os
+import shutil
 import subprocess
 import time
 import uuid
@@ -87,3 +88,34 @@ def remove(*containers: str) -> None:
     """Remove containers if they exist, running or not."""
     if containers:
         subprocess.run(["docker", "rm", "-f", "-v", *containers], capture_output=True, check=False)
+
+
+# How long the host's addresses must stay the same to count as settled, and the longest wait.
+NETWORK_QUIET_SECONDS = 1.0
+NETWORK_SETTLE_TIMEOUT_SECONDS = 30.0
+
+
+def wait_for_quiet_network() -> None:
+    """Wait until the host's network addresses have settled after containers started or died.
+
+    Docker adds and removes a virtual interface per container, and their IPv6 addresses pass a
+    duplicate-address check for a second or two ("tentative"). Chromium, running on the same
+    host, takes each change for a change of network and aborts the requests in flight with
+    net::ERR_NETWORK_CHANGED: a page loading then would never finish loading its modules. A
+    learner's browser is on another machine, so the tests wait for the host, not the app.
+    """
+    if shutil.which("ip") is None:
+        return
+    deadline = time.monotonic() + NETWORK_SETTLE_TIMEOUT_SECONDS
+    last = _addresses()
+    while time.monotonic() < deadline:
+        time.sleep(NETWORK_QUIET_SECONDS)
+        now = _addresses()
+        if now == last and "tentative" not in now:
+            return
+        last = now
+
+
+def _addresses() -> str:
+    result = subprocess.run(["ip", "-o", "addr"], capture_output=True, text=True, check=False)
+    return result.stdout

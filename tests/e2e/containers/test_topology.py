@@ -17,7 +17,12 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.settings import PROJECT_ROOT
 from tests.e2e.containers.compose_topology import Topology
-from tests.e2e.containers.docker_cli import CONTAINER_TESTS, docker, logs
+from tests.e2e.containers.docker_cli import (
+    CONTAINER_TESTS,
+    docker,
+    logs,
+    wait_for_quiet_network,
+)
 from tests.e2e.test_dashboard import READY, run_id_of
 from tests.owners import owner_headers
 
@@ -112,6 +117,7 @@ def test_runs_go_on_exactly_on_another_replica_when_theirs_is_killed(topology, b
 
         (killed,) = serving[runs[0]]
         docker("kill", killed)
+        wait_for_quiet_network()  # Its interface is gone: see wait_for_quiet_network.
         for page in pages:
             step_in_page(page, 1, timeout=FAILOVER_TIMEOUT_MS)
             expect(page.locator("#status")).not_to_contain_text(re.compile("error", re.I))
