@@ -2,6 +2,7 @@
 New run form's warning over the stable limit, Reset that asks and keeps the old steps, and a
 logo that starts no run."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -29,6 +30,25 @@ def download_text(page: Page, click) -> tuple[str, str]:
     with page.expect_download() as download:
         click()
     return download.value.suggested_filename, Path(download.value.path()).read_text()
+
+
+# The share of an image's pixels that are opaque and coloured (not white, grey or black).
+COLOURED_SHARE = """async (encoded) => {
+  const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+  const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext("2d");
+  context.drawImage(bitmap, 0, 0);
+  const pixels = context.getImageData(0, 0, bitmap.width, bitmap.height).data;
+  let coloured = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    const [r, g, b, a] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+    if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 60) coloured += 1;
+  }
+  return coloured / (pixels.length / 4);
+}"""
+# The surface's contours fill a third to a half of its PNG; the path and markers alone, 0.2 %.
+CONTOURS_SHARE = 0.2
 
 
 def test_the_download_menu_offers_every_file_of_the_run(page, live_server):
@@ -84,6 +104,9 @@ def test_the_download_menu_offers_every_file_of_the_run(page, live_server):
         with page.expect_download() as download:
             item.click()
         assert download.value.suggested_filename == f"stepwise-{run_id}-{chart}.png"
+        if chart == "surface":  # Never scrolled to: drawn for the PNG, its contours with it.
+            png = base64.b64encode(Path(download.value.path()).read_bytes()).decode()
+            assert page.evaluate(COLOURED_SHARE, png) > CONTOURS_SHARE
 
     open_run(page, f"{live_server.base_url}{run['url']}?lang=zh")
     expect(button).to_have_text("下载")

@@ -65,15 +65,19 @@ export class SurfaceChart {
     this.onLoad = onLoad;
     this.surface = null;
     this.requested = null;
+    this.arriving = Promise.resolve(); // The grid asked for last.
     this.caption = null; // The caption's text as drawn.
   }
 
-  /** Fetch a new grid when the path has left the one drawn. */
+  /**
+   * Fetch a new grid when the path has left the one drawn. Resolves once the grid around the
+   * path is in, or could not be had (a PNG of the chart waits for it).
+   */
   want(state) {
     const { bounds } = surfaceFrame(state, pathOf(state));
-    if (this.requested && covers(this.requested, bounds)) return;
+    if (this.requested && covers(this.requested, bounds)) return this.arriving;
     this.requested = bounds;
-    getSurface(this.runId, bounds, GRID_SIZE)
+    this.arriving = getSurface(this.runId, bounds, GRID_SIZE)
       .then((surface) => {
         // Transformed once: a new z array on every frame would make Plotly redo the contours.
         const logLoss = surface.loss.map((row) => row.map((loss) => (loss === null ? null : Math.log10(loss + 1e-12))));
@@ -83,6 +87,7 @@ export class SurfaceChart {
       .catch(() => {
         this.requested = null;
       });
+    return this.arriving;
   }
 
   /** The chart (unless `draw` is false: it is not near the screen yet) and its caption. */

@@ -82,6 +82,8 @@ export class Panels {
       this.reportError(error);
       return false;
     }
+    // The surface with its contours, not the path alone on an empty plot.
+    if (id === SURFACE_CHART) await this.surface.want(this.state);
     this.frames.drawNow(this.chartParts.get(id));
     return true;
   }
