@@ -7,6 +7,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.i18n import messages
 from tests.e2e.lazy_panels import CHARTS, show_chart
 from tests.owners import owner_url
 
@@ -195,3 +196,13 @@ def test_an_unknown_link_explains_itself(page, live_server):
     response = page.goto(f"{live_server.base_url}/runs/not-a-real-run")
     assert response is not None and response.status == 404
     expect(page.locator("h1")).to_have_text("No run with this link")
+
+
+def test_a_page_that_cannot_load_plotly_says_so_and_still_steps(page, live_server):
+    # As a page left open across an upgrade meets it: the old address of Plotly is gone.
+    page.route("**/vendor/plotly/**", lambda route: route.abort())
+    open_run(page, f"{live_server.base_url}/")
+    page.locator("#fit-chart").scroll_into_view_if_needed()
+    expect(page.locator("#status")).to_have_text(messages("en")["chart.plotly_missing"])
+    page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text("1")

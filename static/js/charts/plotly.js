@@ -69,7 +69,8 @@ export function loadPlotly() {
     });
     script.addEventListener("error", () => {
       script.remove();
-      reject(new Error(`${src} could not be loaded: the charts cannot be drawn.`));
+      // Also what a page left open across an upgrade meets: its files' addresses are gone.
+      reject(new Error(t("chart.plotly_missing")));
     });
     document.head.append(script);
   });

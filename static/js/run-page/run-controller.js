@@ -85,7 +85,7 @@ export class RunController {
   }
 
   reportError(error) {
-    showStatus(error instanceof ApiError ? error.message : String(error), "error");
+    showStatus(error instanceof Error ? error.message : String(error), "error");
     // The server says this browser may not change the run (its token is gone or wrong):
     // keep its message in view and offer what a viewer can do.
     if (error instanceof ApiError && error.status === 403 && !this.page.viewOnly) {
