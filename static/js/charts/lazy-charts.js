@@ -14,7 +14,6 @@ export class LazyCharts {
    */
   constructor(ids, { onDrawable, onError }) {
     this.onDrawable = onDrawable;
-    this.onError = onError;
     this.drawable = new Set();
     this.cancels = new Map(ids.map((id) => [id, whenNearScreen($(id), () => this.reveal(id).catch(onError))]));
   }

@@ -93,8 +93,7 @@ export class SurfaceChart {
   /** The chart (unless `draw` is false: it is not near the screen yet) and its caption. */
   render(state, details, { draw = true } = {}) {
     const whole = pathOf(state);
-    const k = state.position;
-    const update = nextUpdate(state, details, k);
+    const update = nextUpdate(state, details, state.position);
     this.renderCaption(state, update, surfaceFrame(state, whole));
     if (draw) this.draw(state, whole, update);
   }

@@ -61,7 +61,7 @@ export class Panels {
     });
     this.lazy = new LazyCharts([...this.chartParts.keys()], {
       onDrawable: (id) => this.chartDrawable(id),
-      onError: (error) => this.reportError(error),
+      onError: reportError,
     });
   }
 
