@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # /docs is served by app.api.docs under the strict CSP; ReDoc is not offered.
         docs_url=None,
         redoc_url=None,
+        # The app reports through its logs and /healthz, not OpenTelemetry: without this,
+        # FastAPI asks OpenTelemetry's global providers whether to trace, on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     # Compresses pages, JSON and static files (Plotly.js shrinks from 4.6 MB to about 1.4 MB);
     # server-sent events are left alone by the middleware.

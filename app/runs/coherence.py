@@ -57,6 +57,10 @@ class SessionPositions:
             raise RunNotFoundError(run_id)
         return self._restore(model, checkpoint)
 
+    def knows(self, model: LinearRegressionModel) -> bool:
+        """Whether this process knows where `model` stands (it is forgotten on a conflict)."""
+        return model in self._positions
+
     def of(self, model: LinearRegressionModel) -> Position:
         """Where `model` stands; it must have been caught up or moved first."""
         return self._positions[model]

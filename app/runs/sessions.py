@@ -41,6 +41,7 @@ class LiveSessions:
         self.positions = SessionPositions(store)
         # One process at a time computes a run (on PostgreSQL; nothing on SQLite).
         self._run_locks = RunLocks(settings.resolved_database_url())
+        self._trusts_positions = not self._run_locks.across_processes
         # A refused request leaves the session as it was, so the session is kept. Every use
         # of a session holds a computation slot.
         self._registry = RunRegistry(
@@ -64,11 +65,12 @@ class LiveSessions:
         lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS,
     ) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model (see RunRegistry.checkout), holding
-        the run's latest stored state (another process may have stored more).
+        the run's latest stored state (another process may have stored more) for a read, and
+        on SQLite the state this process last stored for a change (its write checks it).
 
         If `exclusive` (to change the run: a step or a reset), also hold the run's lock across
         processes (RunLocks.exclusive), waiting up to `lock_wait_seconds` for another process
-        to finish with it (then RunBusyError); it is taken before catching up, so the catch-up
+        to finish with it (then RunBusyError); it is taken before catching up, so a catch-up
         sees that process's last steps. Reads need no such lock: they change nothing stored.
         An unknown run raises RunNotFoundError.
         """
@@ -79,7 +81,13 @@ class LiveSessions:
             return self._run_locks.exclusive(run_id, lock_wait_seconds)
 
         with self._registry.checkout(run_id, hold) as model:
-            self.positions.catch_up(run_id, model)
+            # On SQLite, one process's file, a change needs no read of the store's head when
+            # the session's position is known: its write is still refused if the store moved
+            # (Store.add_steps), and the step then catches up and computes again. Where
+            # processes share the store, the head is read under the run's lock, so a step is
+            # never computed in vain.
+            if not (exclusive and self._trusts_positions and self.positions.knows(model)):
+                self.positions.catch_up(run_id, model)
             yield model
 
     def live_count(self) -> int:

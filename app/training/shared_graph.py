@@ -42,7 +42,12 @@ def evaluation_of(reading: dict[str, Any]) -> Evaluation:
 def session_config() -> config_pb2.ConfigProto:
     """How every run's session runs its graph.
 
-    One thread each: a run's ops are tiny, and many sessions share the machine. Grappler's
+    In the calling thread, one op at a time: a run's ops are tiny, and many sessions share
+    the machine. A negative `inter_op_parallelism_threads` runs a call's ops in the thread
+    that made it, where a positive one hands them to a pool that every session of the
+    process shares, costing two thread switches a call and serialising every run's steps on
+    that pool's threads: a step took 0.17 to 0.23 ms that way, 0.04 to 0.07 ms in the caller
+    (bench/table.py, row 2), with the same kernels and so the same numbers. Grappler's
     graph rewriting is off: each session builds an executor for each kind of call, and on
     these few dozen ops rewriting costs several times what it saves (about 40 ms of a new
     session's first call, 8 ms without it). Its passes here change no arithmetic: the
@@ -50,7 +55,7 @@ def session_config() -> config_pb2.ConfigProto:
     batch setting (tests/training/test_shared_graph.py), and the sample program's own numbers
     are matched by tests/training/test_model.py.
     """
-    config = v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=1)
+    config = v1.ConfigProto(intra_op_parallelism_threads=1, inter_op_parallelism_threads=-1)
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     # A session places only the ops it runs, not the whole shared graph: a run that only ever
     # steps does not carry the fused loop (bench/table.py, row 7a: about 0.6 MiB a session

@@ -96,7 +96,7 @@ def streamed(process: Process, run_id: str, n: int) -> list[int]:
         return runner.submit(anyio.run, collect).result()
 
 
-def test_a_session_behind_the_store_catches_up_before_use(processes, caplog):
+def test_a_session_behind_the_store_catches_up_before_use(processes, caplog, database_url):
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
     assert steps_of(a.service.step(run_id, 3)) == [1, 2, 3]
@@ -106,8 +106,14 @@ def test_a_session_behind_the_store_catches_up_before_use(processes, caplog):
     assert steps_of(a.service.step(run_id, 2)) == [8, 9]
     assert steps_of(b.service.step(run_id, 1)) == [10]
     assert history(a, run_id) == uninterrupted(a, 10)
-    # Caught up before computing, so no step was computed in vain and refused by the store.
-    assert "another process stored" not in caplog.text
+    vain = "another process stored" in caplog.text
+    if database_url.startswith("postgresql"):
+        # Caught up under the run's lock before computing: no step computed in vain.
+        assert not vain
+    else:
+        # SQLite is one process's file: B's step trusted where B's session stood (step 7),
+        # the store refused it, and B caught up and computed step 10 again.
+        assert vain
 
 
 def test_a_reset_in_another_process_is_seen(processes):
