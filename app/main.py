@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 import anyio
 from fastapi import FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 
 from app.api import (
     assignment_pages,
@@ -25,6 +24,7 @@ from app.api import (
     teacher,
 )
 from app.api.body_limit import install_body_size_limit
+from app.api.compression import install_compression
 from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
 from app.api.error_responses import install_error_handlers
@@ -93,10 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # FastAPI asks OpenTelemetry's global providers whether to trace, on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
-    # Compresses pages, JSON and static files (Plotly.js shrinks from 4.6 MB to about 1.4 MB);
-    # server-sent events are left alone by the middleware.
     app.state.settings = settings  # For routes that read a setting (the teacher's page).
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    install_compression(app)  # Pages, JSON and static files; not server-sent events.
     # Added before the security headers' middleware, so its 413 answers carry them too.
     install_body_size_limit(app, settings.max_body_bytes)
     app.add_middleware(CrossSiteRefusal)  # Inside the security headers: its 403 carries them.
