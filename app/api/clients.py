@@ -62,4 +62,11 @@ async def _count_new_run(request: Request, service: ServiceDep) -> None:
 
 # `dependencies=[NewRunLimited]` on a route that creates a run.
 NewRunLimited = Depends(_count_new_run)
-ClientDep = Annotated[Client, Depends(client_of)]
+
+
+async def _client(request: Request) -> Client:
+    # Async: FastAPI would run a plain `def` dependency in a worker thread.
+    return client_of(request)
+
+
+ClientDep = Annotated[Client, Depends(_client)]

@@ -84,27 +84,32 @@ async def stream_run(
             "needs `stream`, the id the page names the stream by when it says what it shows",
             field="wait_for_page",
         )
-    await run_in_threadpool(service.check_can_step, run_id, n)
+    generation = await run_in_threadpool(service.check_can_step, run_id, n)
     lease = service.admission.open_stream(client)  # 429 if the client has its streams open.
     # Its stop is set by Stop (service.stream_stops), or by sse-starlette when the server is
     # told to stop (SIGTERM), which then gives the stream the grace period to end with its
     # final event.
     control = StreamControl(stream, wait_for_page)
     return EventSourceResponse(
-        _leased(lease, _step_events(service, run_id, n, interval_ms / 1000, control)),
+        _leased(lease, _step_events(service, run_id, n, generation, interval_ms / 1000, control)),
         ping=SSE_PING_SECONDS,
         shutdown_event=control.stop,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
         # A reader that stops reading (its buffers full) is dropped, and its stream ends.
         send_timeout=service.admission.stream_send_timeout,
         # Also run when the body never starts (the client left first): the place is freed.
-        background=BackgroundTask(lease.release),
+        background=BackgroundTask(_release, lease),
     )
 
 
+async def _release(lease: StreamLease) -> None:
+    # Async, so that Starlette runs it on the event loop, not in a worker thread.
+    lease.release()
+
+
 async def _leased(
-    lease: StreamLease, events: AsyncIterator[ServerSentEvent]
-) -> AsyncIterator[ServerSentEvent]:
+    lease: StreamLease, events: AsyncIterator[ServerSentEvent | bytes]
+) -> AsyncIterator[ServerSentEvent | bytes]:
     """The stream's events; its client's place is given back when they end, however."""
     try:
         async for event in events:
@@ -139,24 +144,38 @@ async def stream_shown(
 
 
 async def _step_events(
-    service: RunService, run_id: str, n: int, interval_seconds: float, control: StreamControl
-) -> AsyncIterator[ServerSentEvent]:
+    service: RunService,
+    run_id: str,
+    n: int,
+    generation: int,
+    interval_seconds: float,
+    control: StreamControl,
+) -> AsyncIterator[ServerSentEvent | bytes]:
     with service.stream_stops.watching(run_id, control):
-        async for event in _events(service, run_id, n, interval_seconds, control):
+        async for event in _events(service, run_id, n, generation, interval_seconds, control):
             yield event
 
 
 async def _events(
-    service: RunService, run_id: str, n: int, interval_seconds: float, control: StreamControl
-) -> AsyncIterator[ServerSentEvent]:
+    service: RunService,
+    run_id: str,
+    n: int,
+    generation: int,
+    interval_seconds: float,
+    control: StreamControl,
+) -> AsyncIterator[ServerSentEvent | bytes]:
     last_step: int | None = None
     diverged = False
     sent = 0
     try:
-        async for outcome in service.stream(run_id, n, interval_seconds, control):
-            last_step, diverged = outcome.record.step, outcome.record.diverged
-            sent += 1
-            yield ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
+        async for outcomes in service.stream(run_id, n, generation, interval_seconds, control):
+            last_step, diverged = outcomes[-1].record.step, outcomes[-1].record.diverged
+            sent += len(outcomes)
+            # The steps computed together go in one write, not one each through the server.
+            yield b"".join(
+                ServerSentEvent(event="step", data=step_event(o).model_dump_json()).encode()
+                for o in outcomes
+            )
         if diverged:
             end = StreamEnd(reason="diverged", step=last_step, diverged=True)
         elif sent < n and control.stopped_by_page:

@@ -13,8 +13,6 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 
-import anyio
-
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.records import StepRecord
 from app.runs.admission import Admission
@@ -200,12 +198,14 @@ class RunService:
         self.require_run(run_id)
         return self.history.page(run_id, after, limit)
 
-    def check_can_step(self, run_id: str, n: int) -> None:
-        """Raise the error a step of `n` updates would meet, without stepping."""
+    def check_can_step(self, run_id: str, n: int) -> int:
+        """Raise the error a step of `n` updates would meet, without stepping; return the
+        run's generation (its count of resets), which a stream of it then keeps to."""
         self._check_step_count(n)
         with self.checkout(run_id) as model:
             refuse_if_diverged(model)
             refuse_if_full(model, n, self._settings.max_steps_per_run)
+            return self._positions.of(model).generation
 
     def step(
         self,
@@ -247,12 +247,15 @@ class RunService:
         self,
         run_id: str,
         n: int,
+        generation: int,
         interval_seconds: float,
         control: StreamControl | None = None,
-    ) -> AsyncIterator[StepOutcome]:
-        """Yield up to `n` steps one at a time, each stored before it is yielded.
+    ) -> AsyncIterator[Sequence[StepOutcome]]:
+        """Yield up to `n` steps, each stored before it is yielded, in the groups computed
+        together (one step at a time when paced: see app.runs.streaming).
 
-        Stops after a step that diverged, and with RunResetError if the run is reset meanwhile.
+        The steps continue the run at `generation` (as `check_can_step` gave it): they stop
+        after a step that diverged, and with RunResetError if the run is reset meanwhile.
         If the consumer goes away, the step in progress finishes and is stored, and no further
         step is computed. Once `control.stop` is set (the server is shutting down, or the owner
         pressed Stop: see `stream_stops`), the stream ends after the steps already computed,
@@ -260,12 +263,9 @@ class RunService:
         page computes each step only once the page shows the one before.
         """
         self._check_step_count(n)
-        generation = await anyio.to_thread.run_sync(self._store.generation, run_id)
-        if generation is None:
-            raise RunNotFoundError(run_id)
         steps = stream_steps(self.step, run_id, n, generation, interval_seconds, control)
-        async for outcome in steps:
-            yield outcome
+        async for outcomes in steps:
+            yield outcomes
 
     def evaluate(self, run_id: str) -> Evaluation:
         """Read loss and weights as `loss.eval()` and `weights.eval()` do; nothing changes."""

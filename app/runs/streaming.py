@@ -1,7 +1,7 @@
 """A stream of steps: computed a chunk (or, paced, one step) at a time, each stored before it
 is yielded, waiting through a busy moment rather than failing half-way."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 
 import anyio
 
@@ -41,8 +41,10 @@ async def stream_steps(
     generation: int,
     interval_seconds: float,
     control: StreamControl | None,
-) -> AsyncIterator[StepOutcome]:
-    """Yield up to `n` steps of the run at `generation`, each stored before it is yielded.
+) -> AsyncIterator[Sequence[StepOutcome]]:
+    """Yield up to `n` steps of the run at `generation`, each stored before it is yielded,
+    in the groups computed together (one step each when paced), so that a group can reach
+    the client in one write.
 
     See RunService.stream, which checks the request and gives the generation.
     """
@@ -57,22 +59,22 @@ async def stream_steps(
         batch = await _next_batch(step, run_id, min(chunk, n - sent), generation, stop)
         if batch is None:
             return
-        for outcome in batch.outcomes:
-            yield outcome
-            sent += 1
-            if outcome.record.diverged:
-                return
-            if interval_seconds > 0 and sent < n:
-                # Steps are due every interval, however long each took to compute.
-                due += interval_seconds
-                if control is not None and control.waits_for(outcome.record.step):
-                    if not await control.until_shown(outcome.record.step):
-                        return
-                    # A page that showed the step late paces the next from then: the steps
-                    # after a pause come paced too, not hurried to catch up.
-                    due = max(due, anyio.current_time())
-                if await sleep_unless_stopped(max(0.0, due - anyio.current_time()), stop):
+        yield batch.outcomes  # They end with the step that diverged, if one did.
+        sent += len(batch.outcomes)
+        last = batch.outcomes[-1].record
+        if last.diverged:
+            return
+        if interval_seconds > 0 and sent < n:
+            # Steps are due every interval, however long each took to compute.
+            due += interval_seconds
+            if control is not None and control.waits_for(last.step):
+                if not await control.until_shown(last.step):
                     return
+                # A page that showed the step late paces the next from then: the steps
+                # after a pause come paced too, not hurried to catch up.
+                due = max(due, anyio.current_time())
+            if await sleep_unless_stopped(max(0.0, due - anyio.current_time()), stop):
+                return
 
 
 async def _next_batch(

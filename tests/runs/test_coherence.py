@@ -87,8 +87,14 @@ def needs_postgresql(database_url: str) -> None:
 def streamed(process: Process, run_id: str, n: int) -> list[int]:
     """The steps of an unpaced stream of `n`, run to its end."""
 
+    generation = process.service.check_can_step(run_id, n)
+
     async def collect() -> list[int]:
-        return [outcome.record.step async for outcome in process.service.stream(run_id, n, 0)]
+        return [
+            outcome.record.step
+            async for outcomes in process.service.stream(run_id, n, generation, 0)
+            for outcome in outcomes
+        ]
 
     # On a thread of its own: a test before may leave an event loop running in this one
     # (Playwright's sync API does, for the whole session).

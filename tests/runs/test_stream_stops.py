@@ -49,8 +49,9 @@ def shown_by_a_slow_page(wait_for_page: bool) -> list[int]:
 
         async def server() -> None:
             async with sent:
-                async for outcome in stream_steps(fake.step, "run", 6, 0, INTERVAL, control):
-                    await sent.send(outcome.record.step)
+                async for outcomes in stream_steps(fake.step, "run", 6, 0, INTERVAL, control):
+                    for outcome in outcomes:
+                        await sent.send(outcome.record.step)
 
         async def page() -> None:
             async with arrived:
@@ -84,7 +85,7 @@ def test_stop_while_the_page_has_not_shown_the_step_computes_nothing_more():
         async with anyio.create_task_group() as group:
 
             async def read() -> None:
-                async for outcome in stream_steps(fake.step, "run", 50, 0, INTERVAL, control):
+                async for (outcome,) in stream_steps(fake.step, "run", 50, 0, INTERVAL, control):
                     if outcome.record.step < 3:
                         control.show(outcome.record.step)
                     else:  # Shows step 3 late, and its learner presses Stop meanwhile.
