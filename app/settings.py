@@ -3,10 +3,12 @@
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
 from limits import parse
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,6 +143,19 @@ class Settings(BaseSettings):
         description="How often the retention policy and the budget are applied.",
     )
 
+    frame_ancestors: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Origins allowed to show Stepwise in a frame (a course page, an LMS), "
+        "such as https://course.example.edu, separated by spaces or commas; none by default.",
+    )
+
+    @field_validator("frame_ancestors", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin_of(text) for text in value.replace(",", " ").split())
+        return value
+
     @field_validator("run_rate_limit", "create_rate_limit", "create_rate_limit_per_address")
     @classmethod
     def _valid_rate(cls, rate: str) -> str:
@@ -151,6 +166,24 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'stepwise.db'}"
+
+
+def origin_of(text: str) -> str:
+    """`scheme://host[:port]` of an http(s) origin, lower-cased; ValueError for anything
+    else (a path, a query, a user name, a wildcard), which a CSP source would read otherwise."""
+    parts = urlsplit(text)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+        or not all(c.isalnum() or c in ".-:[]" for c in parts.netloc)
+    ):
+        raise ValueError(f"{text!r} is not an origin such as https://course.example.edu")
+    _ = parts.port  # Raises ValueError for a port that is not a number in range.
+    return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
 @lru_cache

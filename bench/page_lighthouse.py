@@ -48,6 +48,9 @@ AUDITS = (
 Figures = dict[str, float]  # "performance" (0-100) and each audit's figure, by audit id.
 
 
+UNSCORED_RETRIES = 2
+
+
 def lighthouse(url: str, device: str, scratch: Path) -> dict[str, Any]:
     """Lighthouse's JSON report on `url`, from a Chromium with a fresh profile."""
     report = scratch / "report.json"
@@ -96,11 +99,20 @@ def figures(report: dict[str, Any]) -> Figures:
 
 def measure(url: str, device: str, runs: int) -> list[Figures]:
     """The figures of `runs` Lighthouse runs on `url`, each in a scratch directory of its own."""
-    measured = []
-    for _ in range(runs):
+    return [scored_run(url, device) for _ in range(runs)]
+
+
+def scored_run(url: str, device: str) -> Figures:
+    """One run's figures. A run whose trace missed the page's start (Lighthouse's NO_NAVSTART,
+    which asks to be run again) is run again, UNSCORED_RETRIES times at most."""
+    for attempt in range(UNSCORED_RETRIES + 1):
         with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as scratch:
-            measured.append(figures(lighthouse(url, device, Path(scratch))))
-    return measured
+            report = lighthouse(url, device, Path(scratch))
+        scored = report["categories"]["performance"]["score"] is not None
+        if scored or attempt == UNSCORED_RETRIES:
+            break
+        print(f"Lighthouse could not score the page ({report.get('runtimeError')}); again")
+    return figures(report)
 
 
 def row(label: str, device: str, measured: list[Figures]) -> str:

@@ -13,6 +13,7 @@ from app.api.assignments import refused_link
 from app.api.class_deps import AssignmentsDep
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
+from app.api.embedding import is_embedded
 from app.api.language import Language, LanguageDep
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.pages import owner_redirect, refused_post, start_page
@@ -60,7 +61,7 @@ def _start(
         view = start_assignment_run(service, assignment, RunAttribution(assignment.id))
     except InvalidRunRequestError as error:
         return refused_link(request, error, language)
-    return owner_redirect(view, language.query)
+    return owner_redirect(view, language.query, embed=is_embedded(request))
 
 
 @router.get("/a/{assignment_id}", response_model=None)

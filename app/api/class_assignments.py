@@ -21,6 +21,7 @@ from app.api.assignments import in_link_terms, refused_link
 from app.api.class_deps import AssignmentsDep
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep, SettingsDep
+from app.api.embedding import iframe_snippet
 from app.api.language import Language, LanguageDep
 from app.api.pages import owner_redirect
 from app.api.teacher_access import Access, sent_from_this_site
@@ -94,9 +95,12 @@ def live_view_page(
     if assignment is None:
         return no_such_assignment(request, language)
     paths = assignment_paths(assignment)
+    link = str(request.base_url).rstrip("/") + paths["link"]
     context = {
         "assignment": assignment,
-        "link": str(request.base_url).rstrip("/") + paths["link"],
+        "link": link,
+        "embed_snippet": iframe_snippet(link, assignment.title),
+        "frame_ancestors": settings.frame_ancestors,
         "paths": paths,
         "locks": [translate(language.chosen, LOCK_LABELS[name]) for name in assignment.locks],
         "optimizers": OPTIMIZER_CLASSES,

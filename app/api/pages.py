@@ -1,6 +1,7 @@
 """HTML pages: `/` starts a run, `/runs/{id}` shows it (the link a learner shares), `/start`
 is where the logo leads: the button that starts a run, and no run until it is pressed."""
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,6 +12,7 @@ from app.api.assignment_banner import assignment_banner
 from app.api.class_deps import AssignmentsDep
 from app.api.clients import count_new_run
 from app.api.deps import ServiceDep
+from app.api.embedding import EMBED_PARAMETER, is_compact
 from app.api.language import Language, LanguageDep
 from app.api.lesson import STOPS, LessonDep, stop_number
 from app.api.navigation import is_direct_navigation, is_same_origin_post
@@ -42,14 +44,16 @@ def _listing_source(run: StoredRun) -> ListingSource:
     return ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
 
 
-def owner_redirect(view: RunView, lang: str | None, lesson: int | None = None) -> RedirectResponse:
+def owner_redirect(
+    view: RunView, lang: str | None, lesson: int | None = None, embed: bool = False
+) -> RedirectResponse:
     """To the new run's page, handing its owner token to the page in the URL's fragment.
 
     A fragment never reaches a server or its logs; the page keeps the token and removes it
     from the address, so the link a learner copies is the view-only one. The language and a
-    linked lesson stop (`/?lesson=3`) go along.
+    linked lesson stop (`/?lesson=3`) go along, and `embed` (app/api/embedding.py).
     """
-    kept = {"lang": lang, "lesson": lesson}
+    kept = {"lang": lang, "lesson": lesson, EMBED_PARAMETER: 1 if embed else None}
     kept = {name: value for name, value in kept.items() if value is not None}
     query = f"?{urlencode(kept)}" if kept else ""
     fragment = f"#{urlencode({'owner': view.owner_token})}"
@@ -127,7 +131,11 @@ def run_page(
         return render_page(request, "not_found.html", {"run_id": run_id}, language, status_code=404)
     chosen = language.chosen
     source = _listing_source(view.run)
+    compact = is_compact(request)
+    if compact:  # The lesson stays out of a course page's frame unless a stop is asked for.
+        lesson = replace(lesson, open=False)
     context = {
+        "compact": compact,
         "run": run_public(view).model_dump(mode="json"),
         "messages": messages(chosen),
         "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},

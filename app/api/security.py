@@ -7,32 +7,39 @@ No CORS middleware is installed on purpose: without `Access-Control-Allow-Origin
 another origin can neither read the API's answers nor send the JSON requests that change a run.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Every directive is what the pages, Plotly.js and the self-hosted Swagger UI need, no more.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        # Only our own files: no inline script, no eval. The run's data reaches the page as
-        # `<script type="application/json">`, which is data and never executed.
-        "script-src 'self'",
-        # Plotly.js inserts <style> elements and sets style attributes on the SVG it draws;
-        # without 'unsafe-inline' its charts lose their modebar and hover layout.
-        "style-src 'self' 'unsafe-inline'",
-        # Plotly's PNG download draws the chart's SVG from a data: URL into a canvas and saves
-        # a blob: URL; Swagger UI's icons are data: URLs in its stylesheet.
-        "img-src 'self' data: blob:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "frame-ancestors 'none'",
-        "form-action 'self'",
-    )
+_POLICY = (
+    "default-src 'self'",
+    # Only our own files: no inline script, no eval. The run's data reaches the page as
+    # `<script type="application/json">`, which is data and never executed.
+    "script-src 'self'",
+    # Plotly.js inserts <style> elements and sets style attributes on the SVG it draws;
+    # without 'unsafe-inline' its charts lose their modebar and hover layout.
+    "style-src 'self' 'unsafe-inline'",
+    # Plotly's PNG download draws the chart's SVG from a data: URL into a canvas and saves
+    # a blob: URL; Swagger UI's icons are data: URLs in its stylesheet.
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
 )
+
+
+def content_security_policy(frame_ancestors: Sequence[str] = ()) -> str:
+    """The policy, with the origins that may show Stepwise in a frame (none by default:
+    STEPWISE_FRAME_ANCESTORS lists a course site's, for runs embedded in its pages)."""
+    ancestors = " ".join(frame_ancestors) or "'none'"
+    return "; ".join((*_POLICY, f"frame-ancestors {ancestors}"))
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
@@ -42,13 +49,19 @@ SECURITY_HEADERS: dict[str, str] = {
     # Referer to any other site, and unlike `no-referrer` keeps the Origin header of the
     # page's own POST requests, which a same-origin check may rely on.
     "Referrer-Policy": "same-origin",
-    # Old browsers that do not know `frame-ancestors`.
+    # Old browsers that do not know `frame-ancestors` show Stepwise in no frame; browsers that
+    # know it follow it and ignore this header.
     "X-Frame-Options": "DENY",
     # A window opened from another site cannot script ours, nor ours it.
     "Cross-Origin-Opener-Policy": "same-origin",
     # The pages use none of these; the clipboard (Copy link) is left allowed.
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
+
+
+def security_headers(frame_ancestors: Sequence[str]) -> dict[str, str]:
+    """The headers, with the origins allowed to frame Stepwise in its policy."""
+    return {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy(frame_ancestors)}
 
 
 class SecurityHeadersMiddleware:

@@ -11,6 +11,7 @@ from jinja2 import pass_context
 from starlette.applications import Starlette
 
 from app.api.clients import give_client_id
+from app.api.embedding import is_embedded
 from app.api.language import Language
 from app.api.module_graph import module_graph
 from app.i18n import LANGUAGE_COOKIE, translate
@@ -51,12 +52,13 @@ def render_page(
     language: Language,
     status_code: int = 200,
 ) -> HTMLResponse:
-    """The page `template` with `context`, plus `lang` and `t` (its translator)."""
+    """The page `template` with `context`, plus `lang`, `t` (its translator) and `embed`
+    (whether it is shown in another site's frame: app/api/embedding.py)."""
     lang = language.chosen
     response = templates.TemplateResponse(
         request,
         template,
-        {**context, "lang": lang, "t": partial(translate, lang)},
+        {**context, "lang": lang, "t": partial(translate, lang), "embed": is_embedded(request)},
         status_code=status_code,
     )
     if language.query == lang:  # An explicit choice is remembered for the next visit.
