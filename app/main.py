@@ -28,7 +28,7 @@ from app.api.compression import install_compression
 from app.api.cross_site import CrossSiteRefusal
 from app.api.docs import install_api_docs
 from app.api.error_responses import install_error_handlers
-from app.api.security import SecurityHeadersMiddleware, security_headers
+from app.api.security import SecurityHeadersMiddleware
 from app.api.static_assets import STATIC_DIRECTORY, ImmutableFiles, content_version
 from app.api.vendor_assets import install_vendor_assets, report_missing_assets
 from app.log_redaction import redact_access_log
@@ -98,8 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added before the security headers' middleware, so its 413 answers carry them too.
     install_body_size_limit(app, settings.max_body_bytes)
     app.add_middleware(CrossSiteRefusal)  # Inside the security headers: its 403 carries them.
-    headers = security_headers(settings.frame_ancestors)
-    app.add_middleware(SecurityHeadersMiddleware, headers=headers.items())
+    app.add_middleware(SecurityHeadersMiddleware, frame_ancestors=settings.frame_ancestors)
     install_error_handlers(app)
     app.include_router(runs.router)
     app.include_router(run_names.router)

@@ -153,7 +153,9 @@ class Settings(BaseSettings):
     @classmethod
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):
-            return tuple(origin_of(text) for text in value.replace(",", " ").split())
+            value = value.replace(",", " ").split()
+        if isinstance(value, list | tuple):  # Given in code, each is checked all the same.
+            return tuple(origin_of(str(text)) for text in value)
         return value
 
     @field_validator("run_rate_limit", "create_rate_limit", "create_rate_limit_per_address")
@@ -170,7 +172,8 @@ class Settings(BaseSettings):
 
 def origin_of(text: str) -> str:
     """`scheme://host[:port]` of an http(s) origin, lower-cased; ValueError for anything
-    else (a path, a query, a user name, a wildcard), which a CSP source would read otherwise."""
+    else (a path, a query, a user name, a wildcard, a name not in ASCII: an internationalised
+    domain is given in its `xn--` form), which a CSP source would read otherwise."""
     parts = urlsplit(text)
     if (
         parts.scheme not in ("http", "https")
@@ -179,7 +182,7 @@ def origin_of(text: str) -> str:
         or parts.query
         or parts.fragment
         or parts.username is not None
-        or not all(c.isalnum() or c in ".-:[]" for c in parts.netloc)
+        or not all(c.isascii() and (c.isalnum() or c in ".-:[]") for c in parts.netloc)
     ):
         raise ValueError(f"{text!r} is not an origin such as https://course.example.edu")
     _ = parts.port  # Raises ValueError for a port that is not a number in range.

@@ -1,7 +1,7 @@
 """The server-sent event stream of a run's steps: paced for watching, ended by one `end` event."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Query
@@ -14,6 +14,7 @@ from app.api.deps import ServiceDep
 from app.api.openapi_responses import CHANGE_ERRORS
 from app.api.owned_run import OwnedRun, OwnerCheckedRun
 from app.api.presenters import step_event
+from app.domain.readings import StepOutcome
 from app.runs.errors import (
     InvalidRunRequestError,
     RunDivergedError,
@@ -42,6 +43,9 @@ SSE_PING_SECONDS = 15
 # On shutdown, streams get this long to send their `end` event before they are cancelled; it
 # must stay below uvicorn's --timeout-graceful-shutdown (3 s in the Makefile and Dockerfile).
 STREAM_SHUTDOWN_GRACE_SECONDS = 2.0
+# Events computed together are sent in writes of about this size (a step of 1,000 points is
+# about 20 KB): few enough to save the per-write cost, small enough for a slow reader.
+WRITE_BYTES = 64 * 1024
 
 StreamId = Annotated[str, Path(pattern=STREAM_ID_PATTERN, description=STREAM_ID_DESCRIPTION)]
 
@@ -171,11 +175,9 @@ async def _events(
         async for outcomes in service.stream(run_id, n, generation, interval_seconds, control):
             last_step, diverged = outcomes[-1].record.step, outcomes[-1].record.diverged
             sent += len(outcomes)
-            # The steps computed together go in one write, not one each through the server.
-            yield b"".join(
-                ServerSentEvent(event="step", data=step_event(o).model_dump_json()).encode()
-                for o in outcomes
-            )
+            # The steps computed together go in few writes, not one each through the server.
+            for chunk in _in_writes(outcomes):
+                yield chunk
         if diverged:
             end = StreamEnd(reason="diverged", step=last_step, diverged=True)
         elif sent < n and control.stopped_by_page:
@@ -214,6 +216,22 @@ async def _events(
             code="internal_error",
         )
     yield ServerSentEvent(event="end", data=end.model_dump_json())
+
+
+def _in_writes(outcomes: Sequence[StepOutcome]) -> Iterator[bytes]:
+    """The outcomes' `step` events, joined into writes of about WRITE_BYTES: each write has
+    the stream's send timeout to leave, so none may be too large for a slow reader."""
+    pending: list[bytes] = []
+    size = 0
+    for outcome in outcomes:
+        event = ServerSentEvent(event="step", data=step_event(outcome).model_dump_json())
+        pending.append(event.encode())
+        size += len(pending[-1])
+        if size >= WRITE_BYTES:
+            yield b"".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 def _ended_by(error: RunRequestError, reason: str, last_step: int | None) -> StreamEnd:

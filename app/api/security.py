@@ -7,7 +7,7 @@ No CORS middleware is installed on purpose: without `Access-Control-Allow-Origin
 another origin can neither read the API's answers nor send the JSON requests that change a run.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,27 +59,35 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
-def security_headers(frame_ancestors: Sequence[str]) -> dict[str, str]:
-    """The headers, with the origins allowed to frame Stepwise in its policy."""
-    return {**SECURITY_HEADERS, "Content-Security-Policy": content_security_policy(frame_ancestors)}
+# The pages a course site may frame (app/api/embedding.py): a run's, and an assignment's link
+# with its Start button. The teacher's pages, the API and the docs stay unframeable.
+FRAMABLE_PREFIXES = ("/runs/", "/a/")
 
 
 class SecurityHeadersMiddleware:
-    """Adds `headers` to every HTTP response that does not already set them."""
+    """Adds the security headers to every HTTP response that does not already set them; on
+    the pages a course site may frame, the policy names `frame_ancestors`."""
 
-    def __init__(self, app: ASGIApp, headers: Iterable[tuple[str, str]] | None = None) -> None:
+    def __init__(self, app: ASGIApp, frame_ancestors: Sequence[str] = ()) -> None:
         self.app = app
-        self.headers = list(headers if headers is not None else SECURITY_HEADERS.items())
+        self.headers = list(SECURITY_HEADERS.items())
+        framed_policy = content_security_policy(frame_ancestors)
+        self.framable_headers = [
+            (name, framed_policy if name == "Content-Security-Policy" else value)
+            for name, value in self.headers
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        framable = scope["path"].startswith(FRAMABLE_PREFIXES)
+        headers = self.framable_headers if framable else self.headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response_headers = MutableHeaders(scope=message)
-                for name, value in self.headers:
+                for name, value in headers:
                     response_headers.setdefault(name, value)
             await send(message)
 

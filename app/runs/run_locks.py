@@ -67,11 +67,6 @@ class RunLocks:
         # Waited for with the caller's bound, so the pool itself never blocks.
         self._connections = threading.BoundedSemaphore(RUN_LOCK_CONNECTIONS)
 
-    @property
-    def across_processes(self) -> bool:
-        """Whether the locks hold across processes (PostgreSQL), not only within this one."""
-        return self._engine is not None
-
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()

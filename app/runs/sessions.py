@@ -4,6 +4,8 @@ locked while in use, and closed when idle or evicted."""
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
+from sqlalchemy.engine import make_url
+
 from app.runs.coherence import Position, SessionPositions
 from app.runs.errors import RunNotFoundError, RunRequestError
 from app.runs.limits import ComputeSlots
@@ -41,7 +43,9 @@ class LiveSessions:
         self.positions = SessionPositions(store)
         # One process at a time computes a run (on PostgreSQL; nothing on SQLite).
         self._run_locks = RunLocks(settings.resolved_database_url())
-        self._trusts_positions = not self._run_locks.across_processes
+        self._trusts_positions = (
+            make_url(settings.resolved_database_url()).get_backend_name() == "sqlite"
+        )
         # A refused request leaves the session as it was, so the session is kept. Every use
         # of a session holds a computation slot.
         self._registry = RunRegistry(
@@ -83,10 +87,12 @@ class LiveSessions:
         with self._registry.checkout(run_id, hold) as model:
             # On SQLite, one process's file, a change needs no read of the store's head when
             # the session's position is known: its write is still refused if the store moved
-            # (Store.add_steps), and the step then catches up and computes again. Where
-            # processes share the store, the head is read under the run's lock, so a step is
-            # never computed in vain.
-            if not (exclusive and self._trusts_positions and self.positions.knows(model)):
+            # (Store.add_steps), and the step then catches up and computes again. A diverged
+            # session reads it, so that a reset elsewhere lifts its refusal. Where processes
+            # share the store, the head is read under the run's lock, so a step is never
+            # computed in vain.
+            trusted = self._trusts_positions and model.diverged_at is None
+            if not (exclusive and trusted and self.positions.knows(model)):
                 self.positions.catch_up(run_id, model)
             yield model
 

@@ -31,6 +31,10 @@ def test_the_listed_origins_may_frame_it_and_nothing_else_loosens(client, app_wi
     }
     # Browsers that know frame-ancestors ignore this; older ones still show no frame.
     assert response.headers["x-frame-options"] == "DENY"
+    # Only the run pages and assignment links may be framed: not the API, the docs or /class.
+    for path in (f"/api/runs/{run['id']}", "/docs", "/class", "/"):
+        policy = directives(listed.get(path).headers["content-security-policy"])
+        assert policy["frame-ancestors"] == ["'none'"], path
 
 
 @pytest.mark.parametrize(
@@ -61,12 +65,22 @@ def test_frame_ancestors_are_read_as_origins(monkeypatch, text, origins):
         "https://course.example.edu:99999",
         "https://course.example.edu;script-src",
         "ftp://course.example.edu",
+        "https://例え.jp",
+        "https://exämple.com",
     ],
 )
 def test_anything_but_an_origin_is_refused_at_start(monkeypatch, text):
     monkeypatch.setenv("STEPWISE_FRAME_ANCESTORS", text)
     with pytest.raises(ValidationError, match="frame_ancestors"):
         Settings()
+
+
+def test_origins_given_in_code_are_checked_too():
+    with pytest.raises(ValidationError, match="frame_ancestors"):
+        Settings(frame_ancestors=("x; script-src *",))
+    assert Settings(frame_ancestors=["https://A.example.edu"]).frame_ancestors == (
+        "https://a.example.edu",
+    )
 
 
 def test_an_embedded_run_page_is_compact_unless_a_lesson_is_asked_for(client):
@@ -79,6 +93,7 @@ def test_an_embedded_run_page_is_compact_unless_a_lesson_is_asked_for(client):
     assert 'class="run-top"' in compact  # The lesson is not open beside the controls.
     with_lesson = client.get(f"{run['url']}?embed=1&lesson=2").text
     assert '<body class="embed">' in with_lesson
+    assert 'class="run-top with-lesson"' in with_lesson
     assert 'class="site-header"' not in with_lesson
 
 

@@ -127,8 +127,12 @@ def test_a_site_not_listed_cannot_frame_a_run(page: Page, framed_server, other_s
     page.wait_for_load_state("load")
     frame = framed(page)
     # Chromium refuses the frame (its CSP's frame-ancestors) and shows its own error page.
-    expect(frame.locator("#step-button")).to_have_count(0)
+    for _ in range(100):
+        if frame.url.startswith("chrome-error://"):
+            break
+        page.wait_for_timeout(100)
     assert frame.url.startswith("chrome-error://"), frame.url
+    expect(frame.locator("#step-button")).to_have_count(0)
     policy = httpx.get(other_site.frame_src).headers["content-security-policy"]
     assert f"frame-ancestors {ALLOWED_ORIGIN}" in policy
 

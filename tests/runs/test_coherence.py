@@ -102,7 +102,9 @@ def streamed(process: Process, run_id: str, n: int) -> list[int]:
         return runner.submit(anyio.run, collect).result()
 
 
-def test_a_session_behind_the_store_catches_up_before_use(processes, caplog, database_url):
+def test_a_session_behind_the_store_continues_from_the_stores_last_step(
+    processes, caplog, database_url
+):
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
     assert steps_of(a.service.step(run_id, 3)) == [1, 2, 3]
