@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { downsample } from "../../static/js/lib/downsample.js";
+import { keepEmbedding } from "../../static/js/lib/embedding.js";
 import { readEvents } from "../../static/js/lib/event-stream.js";
 import { formatCount, formatNumber } from "../../static/js/lib/format.js";
 import { t, useMessages } from "../../static/js/lib/i18n.js";
@@ -86,5 +87,21 @@ describe("readEvents", () => {
 
   test("an event without data, or cut off before its blank line, is not yielded", async () => {
     assert.deepEqual(await read(["event: step\n\n", "data: cut"]), []);
+  });
+});
+
+describe("keepEmbedding", () => {
+  const framed = "http://127.0.0.1:8000/runs/abc?embed=1#owner=x";
+  test("a page in a course site's frame keeps embed=1 on the run pages it opens", () => {
+    assert.equal(keepEmbedding("/runs/new1", framed), "/runs/new1?embed=1");
+    assert.equal(keepEmbedding("/runs/new1?lesson=6", framed), "/runs/new1?lesson=6&embed=1");
+    assert.equal(keepEmbedding("/runs/new1#owner=t", framed), "/runs/new1?embed=1#owner=t");
+  });
+  test("a page not in a frame opens them as they are", () => {
+    assert.equal(keepEmbedding("/runs/new1", "http://127.0.0.1:8000/runs/abc"), "/runs/new1");
+    assert.equal(keepEmbedding("/runs/new1", "http://127.0.0.1:8000/runs/abc?embed=0"), "/runs/new1");
+  });
+  test("a full address keeps its origin", () => {
+    assert.equal(keepEmbedding("https://elsewhere.example/x", framed), "https://elsewhere.example/x?embed=1");
   });
 });

@@ -4,6 +4,7 @@
 
 import { forkRun } from "../api/client.js";
 import { $ } from "../lib/dom.js";
+import { keepEmbedding } from "../lib/embedding.js";
 import { t } from "../lib/i18n.js";
 import { batchTraces } from "./batch-layer.js";
 import { DataEditor } from "./data-editor.js";
@@ -66,7 +67,7 @@ export class Experiment {
     this.forkButton.disabled = true;
     try {
       const run = await forkRun(this.state.run.id, this.state.position);
-      window.location.assign(run.url);
+      window.location.assign(keepEmbedding(run.url));
     } catch (error) {
       this.reportError(error);
       this.forkButton.disabled = false;

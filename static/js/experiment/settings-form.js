@@ -5,6 +5,7 @@
 
 import { ApiError, createRun } from "../api/client.js";
 import { $ } from "../lib/dom.js";
+import { keepEmbedding } from "../lib/embedding.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
 import { aboveLimit, gradientDescentLimit } from "../model/stable-rate.js";
@@ -211,7 +212,7 @@ export class SettingsForm {
   /** Create the run and go to its page; an ApiError (the server's message) is thrown. */
   async start(data) {
     const run = await createRun(this.spec(data));
-    window.location.assign(run.url);
+    window.location.assign(keepEmbedding(run.url));
   }
 
   async submit() {

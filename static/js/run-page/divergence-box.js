@@ -3,6 +3,7 @@
 
 import { ApiError, createRun } from "../api/client.js";
 import { $, element } from "../lib/dom.js";
+import { keepEmbedding } from "../lib/embedding.js";
 import { t } from "../lib/i18n.js";
 import { divergenceOf, divergenceReasons } from "../model/divergence.js";
 import { specLike } from "../model/run-spec.js";
@@ -16,7 +17,7 @@ async function retry(run, button) {
   button.disabled = true;
   try {
     const spec = specLike(run, { learning_rate: run.stability.suggested_learning_rate, based_on: run.id });
-    window.location.assign((await createRun(spec)).url);
+    window.location.assign(keepEmbedding((await createRun(spec)).url));
   } catch (error) {
     button.disabled = false;
     button.after(paragraph(error instanceof ApiError ? error.message : String(error), "error"));

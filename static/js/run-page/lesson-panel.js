@@ -5,6 +5,7 @@
 import { createRun } from "../api/client.js";
 import { formatNumber } from "../lib/format.js";
 import { $ } from "../lib/dom.js";
+import { keepEmbedding } from "../lib/embedding.js";
 import { t } from "../lib/i18n.js";
 import { lessonCookie, lessonLink, LESSON_STOPS, stopNumber, withoutLessonParam } from "../model/lesson-progress.js";
 import { opCounts, runProgress, sharesSum, tooBigFacts } from "../model/lesson-facts.js";
@@ -251,7 +252,7 @@ export class LessonPanel {
         batch_size: null,
       });
       const run = await createRun(spec);
-      window.location.assign(lessonLink(run.url, window.location.origin, 6));
+      window.location.assign(keepEmbedding(lessonLink(run.url, window.location.origin, 6)));
     } catch (error) {
       this.controller.reportError(error);
       button.disabled = false;

@@ -3,6 +3,7 @@
 // After the reset, the line under the status links the run that keeps the old steps.
 
 import { $, element } from "../lib/dom.js";
+import { keepEmbedding } from "../lib/embedding.js";
 import { t } from "../lib/i18n.js";
 
 export class ResetDialog {
@@ -36,7 +37,7 @@ export class ResetDialog {
 /** Under the status line: the run that keeps the steps 1..`kept` a reset took away. */
 export function showKept(fork, kept) {
   const line = $("reset-kept");
-  const link = element("a", { href: fork.url, id: "reset-kept-link" }, fork.id);
+  const link = element("a", { href: keepEmbedding(fork.url), id: "reset-kept-link" }, fork.id);
   line.replaceChildren(`${t("reset.kept", { n: kept })} `, link);
   line.hidden = false;
 }
