@@ -154,5 +154,5 @@ def test_the_page_and_plotly_load_from_the_container(container, page):
     # The image made Brotli copies of the libraries' scripts when it was built.
     plotly = page.get_attribute('meta[name="plotly-src"]', "content")
     assert plotly
-    sent = httpx.get(plotly, headers={"Accept-Encoding": "br"}, timeout=TIMEOUT)
+    sent = httpx.get(base + plotly, headers={"Accept-Encoding": "br"}, timeout=TIMEOUT)
     assert sent.status_code == 200 and sent.headers["content-encoding"] == "br"
