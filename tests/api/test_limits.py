@@ -153,7 +153,9 @@ def test_a_stream_that_gets_no_slot_in_time_ends_busy(app_with, monkeypatch):
     monkeypatch.setattr(streaming, "STREAM_SLOT_WAIT_SECONDS", 0.3)
     client = app_with(max_concurrent_computations=1, compute_wait_seconds=0)
     run_id = create(client)
-    events = hold_slot_after(client, run_id, 2, 2.0, {"n": 6, "interval_ms": 20})
+    # Paced slowly enough that the slot is taken before step 3 is due, however loaded the
+    # machine: the client reads step 2 and starts the holder within the interval.
+    events = hold_slot_after(client, run_id, 2, 2.0, {"n": 6, "interval_ms": 300})
     assert [kind for kind, _ in events] == ["step", "step", "end"]
     end = events[-1][1]
     assert end["reason"] == "busy" and end["step"] == 2

@@ -82,7 +82,10 @@ def test_a_student_follows_the_link_and_the_teacher_watches_live(
         assert top < student.evaluate(
             "document.getElementById('run-top').getBoundingClientRect().top"
         )
-        student.wait_for_function("Plotly && document.querySelector('#loss-chart .main-svg')")
+        # Plotly is fetched when the first chart comes near the screen: until then, no global.
+        student.wait_for_function(
+            "typeof Plotly !== 'undefined' && document.querySelector('#loss-chart .main-svg')"
+        )
         assert_accessible(student, axe_source)
         screenshot(student, "assignment-banner")
 
