@@ -197,11 +197,11 @@ class Student:
             pass  # Counted where it happened; the student stops, as a learner would.
 
 
-def create_assignment(base_url: str, teacher_token: str) -> str:
+def create_assignment(base_url: str, teacher_token: str, title: str = "Fit the line") -> str:
     """The teacher makes an assignment of the default settings on /class; its link."""
     answer = httpx.post(
         f"{base_url}/class/assignments",
-        json={"title": "Fit the line", "instructions": "Step, then Run 50."},
+        json={"title": title, "instructions": "Step, then Run 50."},
         headers={"Authorization": f"Bearer {teacher_token}", "Sec-Fetch-Site": "same-origin"},
     )
     answer.raise_for_status()

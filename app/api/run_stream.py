@@ -94,8 +94,9 @@ async def stream_run(
     # told to stop (SIGTERM), which then gives the stream the grace period to end with its
     # final event.
     control = StreamControl(stream, wait_for_page)
+    events = _events(service, run_id, n, generation, interval_ms / 1000, control)
     return EventSourceResponse(
-        _leased(lease, _step_events(service, run_id, n, generation, interval_ms / 1000, control)),
+        _leased(lease, _watched(service, run_id, control, events)),
         ping=SSE_PING_SECONDS,
         shutdown_event=control.stop,
         shutdown_grace_period=STREAM_SHUTDOWN_GRACE_SECONDS,
@@ -147,16 +148,15 @@ async def stream_shown(
     return StreamsShown(streams=service.stream_stops.shown(run_id, stream, shown.step))
 
 
-async def _step_events(
+async def _watched(
     service: RunService,
     run_id: str,
-    n: int,
-    generation: int,
-    interval_seconds: float,
     control: StreamControl,
+    events: AsyncIterator[ServerSentEvent | bytes],
 ) -> AsyncIterator[ServerSentEvent | bytes]:
+    """The stream's events, while Stop can reach it (service.stream_stops)."""
     with service.stream_stops.watching(run_id, control):
-        async for event in _events(service, run_id, n, generation, interval_seconds, control):
+        async for event in events:
             yield event
 
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
+from bench.load_class import create_assignment
 from tests.e2e.test_accessibility import assert_accessible
 from tests.server import ServerProcess, free_port
 
@@ -75,16 +76,6 @@ def other_site() -> Iterator[CoursePage]:
     course.close()
 
 
-def new_assignment(server: ServerProcess) -> str:
-    answer = httpx.post(
-        f"{server.base_url}/class/assignments",
-        json={"title": "Week 3: fit the line", "instructions": "Step, then Run 50."},
-        headers={"Authorization": f"Bearer {TEACHER_TOKEN}", "Sec-Fetch-Site": "same-origin"},
-    )
-    answer.raise_for_status()
-    return str(answer.json()["id"])
-
-
 def framed(page: Page) -> Frame:
     frame = page.wait_for_selector("iframe").content_frame()
     assert frame is not None
@@ -99,8 +90,8 @@ def wait_for_the_fit(where: Page | Frame) -> None:
 def test_a_course_page_frames_an_assignment_and_its_student_steps_it(
     page: Page, framed_server, course_page, screenshot
 ):
-    assignment = new_assignment(framed_server)
-    course_page.frame_src = f"{framed_server.base_url}/a/{assignment}?embed=1"
+    link = create_assignment(framed_server.base_url, TEACHER_TOKEN, title="Week 3: fit the line")
+    course_page.frame_src = f"{framed_server.base_url}{link}?embed=1"
     page.goto(course_page.url)
     frame = framed(page)
     # Opened inside another site's page, the link asks for a press before starting a run.
