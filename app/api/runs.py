@@ -1,12 +1,13 @@
 """JSON routes that create, read, step, reset and fork runs.
 
 Routes are plain `def` where they call TensorFlow, so FastAPI runs them in a worker thread and
-the event loop never blocks on a session.
+the event loop never waits on a session; a step computes on the loop only what cannot wait.
 """
 
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.clients import NewRunLimited
 from app.api.deps import ServiceDep
@@ -91,13 +92,16 @@ def history_page(
     responses={**CHANGE_ERRORS, **STORAGE_FULL},
     response_model=StepBatchPublic,
 )
-def step_run(
+async def step_run(
     run_id: OwnedRun,
     service: ServiceDep,
     request: Annotated[StepRequest | None, Body()] = None,
 ) -> Response:
     """Apply `n` updates (`update_weights.run()` n times) and return what each did."""
-    return as_json(step_batch_public(service.step(run_id, (request or StepRequest()).n)))
+    n = (request or StepRequest()).n
+    # On the event loop when nothing need be waited for (see RunService.step_now).
+    batch = service.step_now(run_id, n) or await run_in_threadpool(service.step, run_id, n)
+    return as_json(step_batch_public(batch))
 
 
 @router.post(

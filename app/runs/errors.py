@@ -9,6 +9,12 @@ DISPLAYED_ID_LENGTH = 64  # Enough for any real id; a long bogus one is not echo
 ErrorParams = dict[str, str | int | float]
 
 
+class WouldWaitError(Exception):
+    """Not a refusal: a computation asked not to wait (`wait=False`) would have had to wait
+    for a run's lock, a computation slot or a session's loading; nothing changed, and the
+    caller does it again where it may wait. Never reaches a client."""
+
+
 class RunRequestError(Exception):
     """A request the run cannot carry out as asked; the message says what to do instead."""
 

@@ -23,6 +23,7 @@ from app.runs.errors import (
     RunRateLimitedError,
     ServerBusyError,
     TooManyStreamsError,
+    WouldWaitError,
 )
 
 BUSY_RETRY_AFTER_SECONDS = 1  # A computation takes milliseconds; a slot frees up quickly.
@@ -44,12 +45,16 @@ class ComputeSlots:
         self._wanted_lock = threading.Lock()
 
     @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Hold a slot for the body; raise ServerBusyError if none came free in time."""
+    def hold(self, wait: bool = True) -> Iterator[None]:
+        """Hold a slot for the body; raise ServerBusyError if none came free in time, or
+        WouldWaitError at once if none is free and not `wait`."""
         with self._wanted_lock:
             self._wanted += 1
         try:
-            if not self._slots.acquire(timeout=self._wait_seconds):
+            if not wait:
+                if not self._slots.acquire(blocking=False):
+                    raise WouldWaitError()
+            elif not self._slots.acquire(timeout=self._wait_seconds):
                 raise ServerBusyError(self._capacity, BUSY_RETRY_AFTER_SECONDS)
             try:
                 yield

@@ -6,15 +6,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 
+from app.runs.errors import WouldWaitError
 from app.training.model import LinearRegressionModel
 
 ModelLoader = Callable[[str], LinearRegressionModel]
 # Raises if no such run is stored; asked before a run that is not live takes a place. What
 # it returns is not used.
 RunCheck = Callable[[str], object]
-# Entered once a run's lock is held, around loading and using its session; it may refuse by
-# raising, before anything changed (app.runs.limits.ComputeSlots.hold does).
-Admission = Callable[[], AbstractContextManager[object]]
+# Entered once a run's lock is held, around loading and using its session, with whether it may
+# wait; it may refuse by raising, before anything changed (app.runs.limits.ComputeSlots.hold
+# does).
+Admission = Callable[[bool], AbstractContextManager[object]]
 # Entered for one checkout, once the run's lock is held and before admission; it may refuse
 # by raising, before anything changed (app.runs.run_locks.RunLocks.exclusive does).
 Hold = Callable[[], AbstractContextManager[object]]
@@ -41,7 +43,7 @@ class RunRegistry:
         capacity: int,
         load: ModelLoader,
         keeps_session_on: type[Exception],
-        admit: Admission = nullcontext,
+        admit: Admission = lambda _wait: nullcontext(),
         require: RunCheck | None = None,
     ) -> None:
         self._capacity = capacity
@@ -54,14 +56,23 @@ class RunRegistry:
         self._entries_lock = threading.Lock()
 
     @contextmanager
-    def checkout(self, run_id: str, hold: Hold = nullcontext) -> Iterator[LinearRegressionModel]:
+    def checkout(
+        self, run_id: str, hold: Hold = nullcontext, wait: bool = True
+    ) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model, loading it if needed.
 
         If the body raises anything but `keeps_session_on`, the session may be ahead of the
         store, so it is dropped and the next use rebuilds it from the store. Loading and the
-        body run inside `hold()` then `admit()`, both entered after the lock: waiting for a
-        run's lock takes no admission, and neither does waiting in `hold()`.
+        body run inside `hold()` then `admit(wait)`, both entered after the lock: waiting for
+        a run's lock takes no admission, and neither does waiting in `hold()`.
+
+        Without `wait`, only a live session whose lock is free is given, and admission may not
+        wait either: otherwise WouldWaitError is raised, before anything changed.
         """
+        if not wait:
+            with self._held_now(run_id) as entry, hold(), self._admit(False):
+                yield from self._in_use(run_id, entry)
+            return
         if self._require is not None and not self._is_live(run_id):
             # Before a place is made for it: ids of no run must not evict real sessions.
             self._require(run_id)
@@ -70,23 +81,44 @@ class RunRegistry:
             with entry.lock:
                 if entry.closed:  # Evicted while we waited for the lock; take a fresh entry.
                     continue
-                with hold(), self._admit():
-                    if entry.model is None:
-                        try:
-                            entry.model = self._load(run_id)
-                        except BaseException:
-                            self._close(run_id, entry)
-                            raise
-                    try:
-                        yield entry.model
-                    except self._keeps_session_on:
-                        raise
-                    except BaseException:
-                        self._close(run_id, entry)
-                        raise
-                    finally:
-                        entry.last_used = time.monotonic()
+                with hold(), self._admit(True):
+                    yield from self._in_use(run_id, entry)
                 return
+
+    @contextmanager
+    def _held_now(self, run_id: str) -> Iterator[_LiveRun]:
+        """The run's entry, its lock held, if its session is live and its lock free."""
+        with self._entries_lock:
+            entry = self._entries.get(run_id)
+            if entry is not None:
+                self._entries.move_to_end(run_id)
+        if entry is None or not entry.lock.acquire(blocking=False):
+            raise WouldWaitError()
+        try:
+            if entry.closed or entry.model is None:
+                raise WouldWaitError()
+            yield entry
+        finally:
+            entry.lock.release()
+
+    def _in_use(self, run_id: str, entry: _LiveRun) -> Iterator[LinearRegressionModel]:
+        """The body of a checkout, its lock held: the model, loaded if need be, dropped if
+        the use failed in a way that may leave it ahead of the store."""
+        if entry.model is None:
+            try:
+                entry.model = self._load(run_id)
+            except BaseException:
+                self._close(run_id, entry)
+                raise
+        try:
+            yield entry.model
+        except self._keeps_session_on:
+            raise
+        except BaseException:
+            self._close(run_id, entry)
+            raise
+        finally:
+            entry.last_used = time.monotonic()
 
     def add(self, run_id: str, model: LinearRegressionModel) -> None:
         """Make a freshly created model live."""

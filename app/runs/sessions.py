@@ -7,7 +7,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from sqlalchemy.engine import make_url
 
 from app.runs.coherence import Position, SessionPositions
-from app.runs.errors import RunNotFoundError, RunRequestError
+from app.runs.errors import RunNotFoundError, RunRequestError, WouldWaitError
 from app.runs.limits import ComputeSlots
 from app.runs.owners import RunOwners
 from app.runs.registry import RunRegistry
@@ -43,7 +43,9 @@ class LiveSessions:
         self.positions = SessionPositions(store)
         # One process at a time computes a run (on PostgreSQL; nothing on SQLite).
         self._run_locks = RunLocks(settings.resolved_database_url())
-        self._trusts_positions = (
+        # SQLite is one process's file, written in microseconds (two processes share one in
+        # tests only, where the store's refusal of a stale write keeps them right).
+        self.in_one_process = (
             make_url(settings.resolved_database_url()).get_backend_name() == "sqlite"
         )
         # A refused request leaves the session as it was, so the session is kept. Every use
@@ -67,6 +69,7 @@ class LiveSessions:
         run_id: str,
         exclusive: bool = False,
         lock_wait_seconds: float = RUN_LOCK_WAIT_SECONDS,
+        wait: bool = True,
     ) -> Iterator[LinearRegressionModel]:
         """Hold the run's lock and give its live model (see RunRegistry.checkout), holding
         the run's latest stored state (another process may have stored more) for a read, and
@@ -76,22 +79,25 @@ class LiveSessions:
         processes (RunLocks.exclusive), waiting up to `lock_wait_seconds` for another process
         to finish with it (then RunBusyError); it is taken before catching up, so a catch-up
         sees that process's last steps. Reads need no such lock: they change nothing stored.
-        An unknown run raises RunNotFoundError.
+        An unknown run raises RunNotFoundError. Without `wait`, see RunRegistry.checkout:
+        only where this process alone computes its runs (`in_one_process`).
         """
+        if not (wait or self.in_one_process):
+            raise WouldWaitError()  # The lock across processes is a query, and may wait.
 
         def hold() -> AbstractContextManager[object]:
             if not exclusive:
                 return nullcontext()
             return self._run_locks.exclusive(run_id, lock_wait_seconds)
 
-        with self._registry.checkout(run_id, hold) as model:
+        with self._registry.checkout(run_id, hold, wait) as model:
             # On SQLite, one process's file, a change needs no read of the store's head when
             # the session's position is known: its write is still refused if the store moved
             # (Store.add_steps), and the step then catches up and computes again. A diverged
             # session reads it, so that a reset elsewhere lifts its refusal. Where processes
             # share the store, the head is read under the run's lock, so a step is never
             # computed in vain.
-            trusted = self._trusts_positions and model.diverged_at is None
+            trusted = self.in_one_process and model.diverged_at is None
             if not (exclusive and trusted and self.positions.knows(model)):
                 self.positions.catch_up(run_id, model)
             yield model

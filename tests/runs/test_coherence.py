@@ -124,6 +124,24 @@ def test_a_session_behind_the_store_continues_from_the_stores_last_step(
         assert vain
 
 
+def test_a_step_on_the_event_loop_behind_the_store_leaves_it_to_a_worker_thread(
+    processes, database_url
+):
+    a, b = processes
+    run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id
+    a.service.step(run_id, 3)
+    b.service.step(run_id, 4)
+    if database_url.startswith("postgresql"):
+        assert a.service.step_now(run_id, 1) is None  # Never on the loop: its lock is a query.
+    else:
+        # A trusted its session at step 3; the store refused step 4, and the session, ahead
+        # of it, was dropped rather than caught up on the loop.
+        assert a.service.step_now(run_id, 1) is None
+        assert a.service.step_now(run_id, 1) is None  # Not live: loading it is a thread's.
+    assert steps_of(a.service.step(run_id, 2)) == [8, 9]
+    assert history(a, run_id) == uninterrupted(a, 9)
+
+
 def test_a_reset_in_another_process_is_seen(processes):
     a, b = processes
     run_id = a.service.create(RunCreate.model_validate(ADAM)).run.id

@@ -141,7 +141,7 @@ def test_admission_is_asked_after_the_lock_and_may_refuse_without_a_change(loade
     refuse = False
 
     @contextmanager
-    def admit():
+    def admit(wait: bool):
         if refuse:
             raise Refusal()
         admitted.append(True)
