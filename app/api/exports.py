@@ -16,9 +16,13 @@ from app.api.deps import ServiceDep
 from app.api.presenters import run_page_path, run_public
 from app.domain.records import StepRecord
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
+from app.i18n import messages
 from app.listings.compat_v1 import compat_v1_listing
+from app.listings.keras import keras_listing, keras_unavailable
+from app.listings.notebook import run_notebook
 from app.listings.source import STEPS, ListingLine, ListingSource, as_text
 from app.listings.tf2 import tf2_listing
+from app.runs.errors import InvalidRunRequestError
 from app.runs.views import RunView
 from app.schemas.runs import RunPublic, StepPublic
 from app.storage.stored import StoredRun
@@ -39,14 +43,16 @@ CSV_COLUMNS = (
     "diverged",
 )
 
-Flavor = Literal["compat_v1", "tf2"]
+Flavor = Literal["compat_v1", "tf2", "keras"]
 _LISTINGS: dict[Flavor, Callable[[ListingSource, int], list[ListingLine]]] = {
     "compat_v1": compat_v1_listing,
     "tf2": tf2_listing,
+    "keras": keras_listing,
 }
 _FLAVOR_NAMES: dict[Flavor, str] = {
     "compat_v1": "tf.compat.v1: a graph and a session, as the sample",
     "tf2": "TF2: eager, with GradientTape",
+    "keras": "Keras: a Dense(1) model trained by fit, to float32's last digits",
 }
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No run with this id."}}
@@ -135,26 +141,32 @@ def _training_summary(spec: TrainingSpec, num_points: int) -> str:
     )
 
 
+def _fork_lines(run: StoredRun, begins: str) -> list[str]:
+    """Where a fork's first steps come from, or nothing for a run of its own."""
+    origin = run.config.forked_from
+    if origin is None:
+        return []
+    return [
+        f"Forked from run {origin.run_id} at step {origin.step}: its steps 1 to "
+        f"{origin.step} are that run's,",
+        f"and so is its start, where the {begins} begins.",
+    ]
+
+
 def _script_header(run: StoredRun, flavor: Flavor, steps: int, page_url: str) -> str:
     """Comment lines that say which run the script reproduces and how to run it."""
     filename = _script_filename(run.id, flavor)
     summary = _training_summary(run.config.training, run.config.data.num_points)
     flavor_name = _FLAVOR_NAMES[flavor]
     lines = [
-        f"# Stepwise run {run.id} ({page_url})",
-        f"# {summary}.",
-        f"# Rebuilds the run in TensorFlow ({flavor_name}) and prints steps 1 to {steps}:",
-        "# for each, the step, the loss, b and m, the numbers of the run's history.",
-        f"# Run it with:  python {filename}   (needs numpy and TensorFlow 2)",
+        f"Stepwise run {run.id} ({page_url})",
+        f"{summary}.",
+        f"Rebuilds the run in TensorFlow ({flavor_name}) and prints steps 1 to {steps}:",
+        "for each, the step, the loss, b and m, the numbers of the run's history.",
+        f"Run it with:  python {filename}   (needs numpy and TensorFlow 2)",
+        *_fork_lines(run, "script"),
     ]
-    origin = run.config.forked_from
-    if origin is not None:
-        lines += [
-            f"# Forked from run {origin.run_id} at step {origin.step}: its steps 1 to "
-            f"{origin.step} are that run's,",
-            "# and so is its start, where the script begins.",
-        ]
-    return "\n".join(lines) + "\n\n"
+    return "".join(f"# {line}\n" for line in lines) + "\n"
 
 
 def _script_filename(run_id: str, flavor: Flavor) -> str:
@@ -167,7 +179,10 @@ def _script_filename(run_id: str, flavor: Flavor) -> str:
     responses={
         200: {"content": {"text/x-python": {}}},
         **_NOT_FOUND,
-        422: {"description": "Unknown flavor or steps out of range."},
+        422: {
+            "description": "Unknown flavor, steps out of range, or a run Keras cannot "
+            "reproduce (RMSProp)."
+        },
     },
 )
 def run_script(
@@ -182,7 +197,41 @@ def run_script(
     run = service.require_run(run_id)
     count = steps or service.last_step(run_id) or STEPS
     source = ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
+    if flavor == "keras" and (missing := keras_unavailable(source.spec)) is not None:
+        raise InvalidRunRequestError(messages("en")[missing], field="flavor")
     page_url = str(request.base_url).rstrip("/") + run_page_path(run.id)
     body = _script_header(run, flavor, count, page_url) + as_text(_LISTINGS[flavor](source, count))
     response = Response(body, media_type="text/x-python; charset=utf-8")
     return _attachment(response, _script_filename(run.id, flavor))
+
+
+@router.get(
+    "/{run_id}/notebook.ipynb",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/x-ipynb+json": {}}},
+        **_NOT_FOUND,
+        422: {"description": "Steps out of range."},
+    },
+)
+def run_notebook_file(
+    run_id: str,
+    service: ServiceDep,
+    request: Request,
+    steps: Annotated[int | None, Query(ge=1, le=MAX_SCRIPT_STEPS)] = None,
+) -> Response:
+    """A Jupyter notebook that rebuilds the run in the three listings (TF2, Keras where it can,
+    compat.v1), each printing the run's numbers, and draws the sample's three panels with
+    matplotlib; by default for as many steps as the run has (50 if none yet)."""
+    run = service.require_run(run_id)
+    count = steps or service.last_step(run_id) or STEPS
+    source = ListingSource.of_run(run.config, (run.points_x, run.points_y), run.initial_state)
+    page_url = str(request.base_url).rstrip("/") + run_page_path(run.id)
+    summary = _training_summary(run.config.training, run.config.data.num_points)
+    about = [
+        f"[The run on Stepwise]({page_url}): {summary}; steps 1 to {count}.",
+        *_fork_lines(run, "notebook"),
+    ]
+    body = run_notebook(source, count, f"Stepwise run {run.id}", [" ".join(about)])
+    response = Response(body, media_type="application/x-ipynb+json")
+    return _attachment(response, f"stepwise-{run.id}.ipynb")

@@ -21,6 +21,7 @@ from app.api.templating import render_page
 from app.domain.spec import OPTIMIZER_CLASSES
 from app.i18n import messages
 from app.listings.compat_v1 import compat_v1_listing
+from app.listings.keras import keras_listing, keras_unavailable
 from app.listings.source import ListingSource
 from app.listings.tf2 import tf2_listing
 from app.runs.assignments import AssignmentBook
@@ -131,6 +132,8 @@ def run_page(
         return render_page(request, "not_found.html", {"run_id": run_id}, language, status_code=404)
     chosen = language.chosen
     source = _listing_source(view.run)
+    # Where Keras computes other numbers, the page says why instead of a listing.
+    keras_missing = keras_unavailable(source.spec)
     compact = is_compact(request)
     if compact:  # The lesson stays out of a course page's frame unless a stop is asked for.
         lesson = replace(lesson, open=False)
@@ -138,7 +141,12 @@ def run_page(
         "compact": compact,
         "run": run_public(view).model_dump(mode="json"),
         "messages": messages(chosen),
-        "listings": {"v1": compat_v1_listing(source), "tf2": tf2_listing(source)},
+        "listings": {
+            "v1": compat_v1_listing(source),
+            "tf2": tf2_listing(source),
+            "keras": None if keras_missing else keras_listing(source),
+            "keras_unavailable": keras_missing,
+        },
         "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
         "lesson": lesson,
         "lesson_stops": STOPS,

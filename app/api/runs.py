@@ -100,7 +100,9 @@ async def step_run(
     """Apply `n` updates (`update_weights.run()` n times) and return what each did."""
     n = (request or StepRequest()).n
     # On the event loop when nothing need be waited for (see RunService.step_now).
-    batch = service.step_now(run_id, n) or await run_in_threadpool(service.step, run_id, n)
+    batch = service.step_now(run_id, n)
+    if batch is None:
+        batch = await run_in_threadpool(service.step, run_id, n)
     return as_json(step_batch_public(batch))
 
 

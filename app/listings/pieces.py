@@ -69,3 +69,42 @@ def render(template: str, source: ListingSource, fields: dict[str, Any], steps: 
         steps=steps,
         **fields,
     )
+
+
+# Keras's names for TF1's parameters where they differ.
+_KERAS_PARAM_NAMES = {"use_nesterov": "nesterov", "beta1": "beta_1", "beta2": "beta_2"}
+
+
+_KERAS_CLASSES = {
+    "gradient_descent": "SGD",
+    "momentum": "SGD",
+    "adagrad": "Adagrad",
+    "adam": "Adam",
+}
+
+
+# Where Keras's defaults are not TF1's, the arguments say TF1's, and a comment says why.
+_KERAS_COMMENTS = {
+    # Keras's Adagrad adds epsilon under the square root; TF1's adds nothing.
+    "adagrad": "# epsilon=0.0: TF1's AdagradOptimizer adds nothing under the square root.\n",
+    "adam": (
+        "# beta_1 and beta_2 are TF1's beta1 and beta2; epsilon is given, as Keras's default\n"
+        "# is 1e-7 and TF1's AdamOptimizer's 1e-8.\n"
+    ),
+}
+
+
+def keras_optimizer(spec: TrainingSpec, note: str | None = None) -> str:
+    """`optimizer = tf.keras.optimizers.…(…)` with the run's parameters under Keras's names
+    (SGD, Adagrad and Adam; RMSprop's arithmetic is not TF1's), its line marked with `note`."""
+    arguments = [f"learning_rate={spec.learning_rate!r}"]
+    arguments += [f"{_KERAS_PARAM_NAMES.get(k, k)}={v!r}" for k, v in spec.params().items()]
+    if spec.optimizer == "adagrad":
+        arguments.append("epsilon=0.0")
+    call = f"optimizer = tf.keras.optimizers.{_KERAS_CLASSES[spec.optimizer]}("
+    mark = f"  #@note:{note}" if note else ""
+    joined = ", ".join(arguments)
+    if len(call) + len(joined) + 1 > WIDTH:
+        call += f"{mark}\n    "
+        mark = ""
+    return f"{_KERAS_COMMENTS.get(spec.optimizer, '')}{call}{joined}){mark}\n"

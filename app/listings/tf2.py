@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.domain.spec import TrainingSpec
-from app.listings.pieces import WIDTH, initial_weights, loss_of, render
+from app.listings.pieces import initial_weights, keras_optimizer, loss_of, render
 from app.listings.source import STEPS, ListingLine, ListingSource, parse
 
 _TF2_TEMPLATE = """import numpy as np
@@ -30,31 +30,6 @@ for step in range({steps}):
 
 
 _KERAS_APPLY = "optimizer.apply_gradients(zip(gradients, [weights]))"
-
-
-# Keras's names for TF1's parameters where they differ.
-_KERAS_PARAM_NAMES = {"use_nesterov": "nesterov"}
-
-
-_KERAS_CLASSES = {"gradient_descent": "SGD", "momentum": "SGD", "adagrad": "Adagrad"}
-
-
-# Keras's Adagrad adds epsilon under the square root; TF1's adds nothing.
-_ADAGRAD_COMMENT = "# epsilon=0.0: TF1's AdagradOptimizer adds nothing under the square root.\n"
-
-
-def _keras_optimizer(spec: TrainingSpec) -> str:
-    arguments = [f"learning_rate={spec.learning_rate!r}"]
-    arguments += [f"{_KERAS_PARAM_NAMES.get(k, k)}={v!r}" for k, v in spec.params().items()]
-    comment = ""
-    if spec.optimizer == "adagrad":
-        arguments.append("epsilon=0.0")
-        comment = _ADAGRAD_COMMENT
-    call = f"optimizer = tf.keras.optimizers.{_KERAS_CLASSES[spec.optimizer]}("
-    joined = ", ".join(arguments)
-    if len(call) + len(joined) + 1 > WIDTH:
-        call += "\n    "
-    return f"{comment}{call}{joined})\n"
 
 
 # Where Keras's optimizer does other arithmetic than TF1's, the script writes out TF1's rule
@@ -146,7 +121,7 @@ def _tf2_fields(source: ListingSource) -> dict[str, Any]:
     written_out = _WRITTEN_OUT.get(spec.optimizer)
     return {
         "weights": initial_weights(source, "tf.random.normal"),
-        "optimizer": _keras_optimizer(spec) if written_out is None else written_out(spec),
+        "optimizer": keras_optimizer(spec) if written_out is None else written_out(spec),
         "training_loss": _tf2_training_loss(spec),
         "apply": _KERAS_APPLY if written_out is None else f"apply_{spec.optimizer}(gradients[0])",
         "loss_after": loss_of("tf.matmul(inputs, weights) - target", spec.loss),

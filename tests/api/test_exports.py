@@ -5,9 +5,11 @@ import io
 
 import numpy as np
 import pytest
+from markupsafe import escape
 
+from app.i18n import messages
 from tests.api.test_runs import create, step
-from tests.scripts import scripts_running
+from tests.scripts import ATOL, rtol_of, scripts_running
 
 # The first line of every CSV, as the API promises it.
 HEADER_LINE = "step,b_before,m_before,grad_b,grad_m,b_after,m_after,loss_before,loss_after,diverged"
@@ -137,29 +139,48 @@ def history_trajectory(client, run_id) -> np.ndarray:
     )
 
 
-SCRIPTS = {  # Each flavour twice, each kind of run once.
-    "sample": "compat_v1",
-    "own": "tf2",
-    "preset": "tf2",
-    "fork": "compat_v1",
-}
+SCRIPTS = [  # Each flavour twice, each kind of run once at least (Keras has no RMSProp).
+    ("sample", "compat_v1"),
+    ("own", "tf2"),
+    ("preset", "tf2"),
+    ("fork", "compat_v1"),
+    ("own", "keras"),
+    ("fork", "keras"),
+]
+OPTIMIZERS = {"sample": "gradient_descent", "own": "momentum", "preset": "rmsprop", "fork": "adam"}
 
 
 @pytest.mark.slow  # Runs each script in a Python of its own, TensorFlow imported each time.
 def test_downloaded_scripts_print_the_runs_history(client, tmp_path):
     run_ids = runs_to_export(client)
     scripts = {}
-    for name, flavor in SCRIPTS.items():
+    for name, flavor in SCRIPTS:
         response = download(client, run_ids[name], "script.py", flavor=flavor)
         assert response.headers["content-type"].startswith("text/x-python")
         assert attachment_name(response) == f"stepwise-{run_ids[name]}-{flavor}.py"
-        scripts[name] = response.text
+        scripts[f"{name}-{flavor}"] = response.text
     with scripts_running(scripts, tmp_path) as printed:
-        for name, trajectory in printed.items():
+        for name, flavor in SCRIPTS:
             expected = history_trajectory(client, run_ids[name])
             np.testing.assert_allclose(
-                trajectory.result(), expected, rtol=1e-5, atol=1e-6, err_msg=name
+                printed[f"{name}-{flavor}"].result(),
+                expected,
+                rtol=rtol_of(flavor, OPTIMIZERS[name]),
+                atol=ATOL,
+                err_msg=f"{name}, {flavor}",
             )
+
+
+def test_no_keras_script_is_offered_for_a_run_keras_cannot_reproduce(client):
+    run_id = create(client, optimizer={"name": "rmsprop"})["id"]
+    response = client.get(f"/api/runs/{run_id}/script.py", params={"flavor": "keras"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == "flavor: " + messages("en")["code.keras_rmsprop"]
+    page = client.get(f"/runs/{run_id}").text
+    assert "flavor=keras" not in page and escape(messages("en")["code.keras_rmsprop"]) in page
+    sample = create(client)["id"]
+    page = client.get(f"/runs/{sample}").text
+    assert "flavor=keras" in page and "tf.keras.layers.Dense(1)" in page
 
 
 def test_script_says_what_it_reproduces_and_how_to_run_it(client):

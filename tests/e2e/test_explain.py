@@ -58,6 +58,9 @@ def test_after_step_the_arithmetic_is_the_api_record(page, live_server, screensh
         record["gradient"]["b"]
     )
     expect(page.locator(".code-line.active").first).to_have_text("        update_weights.run()")
+    # Keras's step is a batch of fit, and its Dense(1) unit's kernel is m.
+    expect(page.locator("#code-keras .code-line.active")).to_contain_text("model.fit(inputs")
+    expect(page.locator("#code-keras")).to_contain_text("its kernel is m, its bias b")
     expect(page.locator("#evalrun-result")).to_contain_text("changed the weights")
     screenshot(page, "step-explained")
 

@@ -86,6 +86,7 @@ def test_the_download_menu_offers_every_file_of_the_run(page, live_server):
         ("#export-history-json", f"stepwise-{run_id}.json", '"history"'),
         ("#export-script-v1", f"stepwise-{run_id}-compat_v1.py", "tf.compat.v1"),
         ("#export-script-tf2", f"stepwise-{run_id}-tf2.py", "GradientTape"),
+        ("#export-script-keras", f"stepwise-{run_id}-keras.py", "tf.keras.layers.Dense(1)"),
     ]
     texts = {}
     for selector, filename, content in files:
