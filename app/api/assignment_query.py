@@ -5,19 +5,20 @@ Query values are text: each is converted by the kind of its setting, then the wh
 checked by `RunCreate` as a JSON body would be. Every error names the query parameter.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from app.domain.presets import PRESETS
+from app.domain.schedules import SCHEDULE_DEFAULTS
 from app.domain.spec import OPTIMIZER_CLASSES, OPTIMIZER_DEFAULTS
 from app.runs.errors import InvalidRunRequestError
 from app.runs.setting_locks import LOCKABLE
 from app.schemas.requests import RunCreate
 
-Kind = Literal["float", "int", "bool", "text"]
+Kind = Literal["float", "int", "bool", "text", "floats", "ints"]
 NOT_SETTINGS = ("lang", "lock")  # Query parameters that are not settings of the run.
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
@@ -37,9 +38,34 @@ _OPTIMIZER_PARAM_KINDS: dict[str, Kind] = {
     for name, default in params.items()
 }
 
+
+def _schedule_kind(default: object) -> Kind:
+    if isinstance(default, bool):
+        return "bool"
+    return "int" if default is None else "float"
+
+
+# Each schedule parameter's kind; `decay_steps` counts steps, the piecewise lists are
+# comma-separated (`boundaries=10,20&values=0.1,0.01,0.001`).
+_SCHEDULE_PARAM_KINDS: dict[str, Kind] = {
+    **{
+        name: _schedule_kind(default)
+        for params in SCHEDULE_DEFAULTS.values()
+        for name, default in params.items()
+    },
+    "boundaries": "ints",
+    "values": "floats",
+}
+
 SETTINGS: dict[str, QuerySetting] = {
     "lr": QuerySetting(("learning_rate",), "float", "learning_rate"),
     "learning_rate": QuerySetting(("learning_rate",), "float", "learning_rate"),
+    # A schedule is part of the learning rate: a link that locks lr locks its schedule too.
+    "schedule": QuerySetting(("learning_rate_schedule", "name"), "text", "learning_rate"),
+    **{
+        name: QuerySetting(("learning_rate_schedule", name), kind, "learning_rate")
+        for name, kind in _SCHEDULE_PARAM_KINDS.items()
+    },
     "optimizer": QuerySetting(("optimizer", "name"), "text", "optimizer"),
     **{
         name: QuerySetting(("optimizer", name), kind, "optimizer")
@@ -74,6 +100,9 @@ class Assignment:
 
 
 def _convert(name: str, kind: Kind, text: str) -> Any:
+    if kind in ("floats", "ints"):
+        one: Kind = "float" if kind == "floats" else "int"
+        return [_convert(name, one, part) for part in text.split(",")]
     try:
         if kind == "float":
             return float(text)
@@ -99,19 +128,23 @@ def _parse_locks(texts: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(_LOCK_NAMES[name] for name in names))
 
 
-def _check_optimizer_params(values: dict[str, Any]) -> None:
-    """Name the parameter that the chosen optimizer does not have (or that needs one)."""
-    optimizer = values.get("optimizer")
+def _check_params(
+    values: dict[str, Any], owner: str, kinds: Mapping[str, Kind], own: Mapping[Any, Any]
+) -> None:
+    """Name the parameter that the chosen optimizer or schedule (`owner`: its query name)
+    does not have, or that was given without choosing one; `own` lists each choice's."""
+    chosen = values.get(owner)
     for name in values:
-        if name not in _OPTIMIZER_PARAM_KINDS:
+        if name not in kinds:
             continue
-        if optimizer is None:
-            raise InvalidRunRequestError(f"{name}: choose the optimizer it belongs to too")
-        own = OPTIMIZER_DEFAULTS.get(optimizer)
-        if own is not None and name not in own:
+        if chosen is None:
+            raise InvalidRunRequestError(f"{name}: choose the {owner} it belongs to too")
+        params = own.get(chosen)
+        if params is not None and name not in params:
+            title = OPTIMIZER_CLASSES[chosen] if owner == "optimizer" else chosen
             raise InvalidRunRequestError(
-                f"{name}: {OPTIMIZER_CLASSES[optimizer]} has no such parameter; "
-                f"its parameters are {', '.join(own) or 'none'}"
+                f"{name}: {title} has no such parameter; "
+                f"its parameters are {', '.join(params) or 'none'}"
             )
 
 
@@ -189,6 +222,7 @@ def parse_assignment(items: Sequence[tuple[str, str]]) -> Assignment:
             values[name] = _convert(name, SETTINGS[name].kind, text)
     if ("initial_b" in values) != ("initial_m" in values):
         raise InvalidRunRequestError("initial_b, initial_m: give both starting weights or neither")
-    _check_optimizer_params(values)
+    _check_params(values, "optimizer", _OPTIMIZER_PARAM_KINDS, OPTIMIZER_DEFAULTS)
+    _check_params(values, "schedule", _SCHEDULE_PARAM_KINDS, SCHEDULE_DEFAULTS)
     _check_recipe_params(values)
     return Assignment(spec=_spec(_body(values), list(values)), locks=_parse_locks(lock_texts))

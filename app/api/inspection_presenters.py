@@ -5,7 +5,7 @@ from typing import Any
 
 import numpy as np
 
-from app.api.presenters import finite_list, weights_public
+from app.api.presenters import finite_list, schedule_public, weights_public
 from app.domain.graph import GraphView
 from app.domain.readings import LossSurface
 from app.domain.records import Weights
@@ -41,6 +41,7 @@ def _check_public(check: UpdateCheck | None) -> UpdateCheckPublic | None:
         weights_after = WeightsPublic.of(Weights(b=b, m=m))
     return UpdateCheckPublic(
         gradient=WeightsPublic.of(check.gradient),
+        learning_rate=check.learning_rate,
         weights_after=weights_after,
         after=_variables_public(check.after),
         max_abs_difference=finite_or_none(check.max_abs_difference),
@@ -95,7 +96,8 @@ def step_detail_public(detail: StepDetail) -> StepDetailPublic:
     return StepDetailPublic(
         step=detail.step,
         applied=record is not None,
-        learning_rate=detail.spec.learning_rate,
+        learning_rate=detail.learning_rate,
+        learning_rate_schedule=schedule_public(detail.spec.schedule),
         optimizer=detail.spec.optimizer,
         optimizer_params=detail.spec.params(),
         loss=detail.spec.loss,

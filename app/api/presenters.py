@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.records import StepRecord, Weights
 from app.domain.run_config import RunConfig
+from app.domain.schedules import LearningRateSchedule
 from app.runs.views import RunView, StepBatch
 from app.schemas.runs import (
     CurrentPublic,
@@ -15,6 +16,7 @@ from app.schemas.runs import (
     RunConfigPublic,
     RunCreated,
     RunPublic,
+    SchedulePublic,
     StabilityPublic,
     StepBatchPublic,
     StepEvent,
@@ -34,6 +36,10 @@ def as_json(body: BaseModel, status_code: int = 200, location: str | None = None
     return Response(
         body.model_dump_json(), status_code, headers=headers, media_type="application/json"
     )
+
+
+def schedule_public(schedule: LearningRateSchedule | None) -> SchedulePublic | None:
+    return None if schedule is None else SchedulePublic(name=schedule.name, params=schedule.params)
 
 
 def run_page_path(run_id: str) -> str:
@@ -77,6 +83,7 @@ def run_config_public(config: RunConfig) -> RunConfigPublic:
         optimizer_params=training.params(),
         loss=training.loss,
         batch_size=training.batch_size,
+        learning_rate_schedule=schedule_public(training.schedule),
         preset=data.preset,
         forked_from=None
         if origin is None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from app.domain.presets import PresetName
+from app.domain.schedules import LearningRateSchedule
 from app.domain.spec import TrainingSpec
 from app.domain.stability import Curvature
 
@@ -61,6 +62,7 @@ class RunConfig:
             "optimizer_params": training.params(),
             "loss": training.loss,
             "batch_size": training.batch_size,
+            "schedule": None if training.schedule is None else training.schedule.to_json(),
             "num_points": self.data.num_points,
             "noise": self.data.noise,
             "x_range": None if self.data.x_range is None else list(self.data.x_range),
@@ -83,6 +85,7 @@ class RunConfig:
         x_range = stored.get("x_range")
         forked_from = stored.get("forked_from")
         curvature = stored.get("curvature")
+        schedule = stored.get("schedule")
         return cls(
             training=TrainingSpec(
                 learning_rate=float(stored["learning_rate"]),
@@ -91,6 +94,7 @@ class RunConfig:
                 optimizer_params=dict(stored.get("optimizer_params") or {}),
                 loss=stored.get("loss", "l2_loss"),
                 batch_size=None if batch_size is None else int(batch_size),
+                schedule=None if schedule is None else LearningRateSchedule.from_json(schedule),
             ),
             data=DataOrigin(
                 num_points=int(stored["num_points"]),

@@ -8,6 +8,8 @@ from typing import Literal
 
 import numpy as np
 
+from app.domain.schedules import LearningRateSchedule
+
 OptimizerName = Literal["gradient_descent", "momentum", "adagrad", "rmsprop", "adam"]
 LossName = Literal["l2_loss", "mean_squared_error"]
 OptimizerParams = dict[str, float | bool]
@@ -43,6 +45,8 @@ class TrainingSpec:
     optimizer_params: OptimizerParams = field(default_factory=dict)
     loss: LossName = "l2_loss"
     batch_size: int | None = None  # None: every point in every step, as the sample does.
+    # A decay of the learning rate over the global step; None: the rate stays learning_rate.
+    schedule: LearningRateSchedule | None = None
 
     def params(self) -> OptimizerParams:
         """The optimizer's parameters: the defaults, overridden by the run's own."""

@@ -3,7 +3,7 @@
 from typing import Any
 
 from app.domain.spec import OPTIMIZER_CLASSES
-from app.listings.pieces import WIDTH, initial_weights, loss_of, render
+from app.listings.pieces import WIDTH, initial_weights, loss_of, render, v1_schedule
 from app.listings.source import STEPS, ListingLine, ListingSource, parse
 
 
@@ -33,7 +33,7 @@ weights = tf.Variable({weights})  #@note:random_normal
 yhat = tf.matmul(input, weights)
 yerror = tf.subtract(yhat, target)  #@note:subtract
 loss = {loss}
-{batch_loss}update_weights = tf.compat.v1.train.{optimizer_class}(  #@note:{train_note}
+{batch_loss}{schedule}update_weights = tf.compat.v1.train.{optimizer_class}(  #@note:{train_note}
 {arguments}.minimize({minimized})
 
 with tf.compat.v1.Session() as sess:  #@note:session
@@ -68,7 +68,10 @@ def _v1_fields(source: ListingSource) -> dict[str, Any]:
         "optimizer_class": OPTIMIZER_CLASSES[spec.optimizer],
         "train_note": train_note,
         "arguments": _v1_arguments(spec.params()),
-        "minimized": "batch_loss" if mini_batch else "loss",
+        "schedule": v1_schedule(spec),
+        # A schedule reads the global step, which minimize() counts up after each update.
+        "minimized": ("batch_loss" if mini_batch else "loss")
+        + (", global_step=global_step" if spec.schedule is not None else ""),
         "feed": "feed_dict={batch_indices: batch_for(step + 1)}" if mini_batch else "",
     }
 

@@ -10,7 +10,7 @@ Keras does other arithmetic altogether, there is no Keras listing (`keras_unavai
 from typing import Any
 
 from app.domain.spec import LossName, OptimizerName, TrainingSpec
-from app.listings.pieces import initial_weights, keras_optimizer, render
+from app.listings.pieces import initial_weights, keras_optimizer, keras_schedule, render
 from app.listings.source import STEPS, ListingLine, ListingSource, parse
 
 _KERAS_TEMPLATE = """import numpy as np
@@ -97,7 +97,7 @@ def _keras_fields(source: ListingSource, steps: int) -> dict[str, Any]:
         "weights": initial_weights(source, "tf.random.normal"),
         "loss_function": _LOSS_FUNCTIONS[spec.loss],
         "loss_name": spec.loss,
-        "optimizer": keras_optimizer(spec, optimizer_note),
+        "optimizer": keras_schedule(spec) + keras_optimizer(spec, optimizer_note),
         "fit": (_FULL_BATCH_FIT if spec.batch_size is None else _MINI_BATCH_FIT).format(
             steps=steps
         ),

@@ -3,6 +3,7 @@ and the rendering of a template with them."""
 
 from typing import Any
 
+from app.domain.schedules import LearningRateSchedule
 from app.domain.spec import LossName, TrainingSpec
 from app.listings.source import ListingSource
 
@@ -96,8 +97,10 @@ _KERAS_COMMENTS = {
 
 def keras_optimizer(spec: TrainingSpec, note: str | None = None) -> str:
     """`optimizer = tf.keras.optimizers.…(…)` with the run's parameters under Keras's names
-    (SGD, Adagrad and Adam; RMSprop's arithmetic is not TF1's), its line marked with `note`."""
-    arguments = [f"learning_rate={spec.learning_rate!r}"]
+    (SGD, Adagrad and Adam; RMSprop's arithmetic is not TF1's), its line marked with `note`;
+    a scheduled rate is `learning_rate`, defined by `keras_schedule` before it."""
+    rate = "learning_rate" if spec.schedule is not None else repr(spec.learning_rate)
+    arguments = [f"learning_rate={rate}"]
     arguments += [f"{_KERAS_PARAM_NAMES.get(k, k)}={v!r}" for k, v in spec.params().items()]
     if spec.optimizer == "adagrad":
         arguments.append("epsilon=0.0")
@@ -108,3 +111,45 @@ def keras_optimizer(spec: TrainingSpec, note: str | None = None) -> str:
         call += f"{mark}\n    "
         mark = ""
     return f"{_KERAS_COMMENTS.get(spec.optimizer, '')}{call}{joined}){mark}\n"
+
+
+# Keras's class for each of TF1's decay functions: the same arguments, the same arithmetic.
+_KERAS_SCHEDULES = {
+    "exponential_decay": "ExponentialDecay",
+    "inverse_time_decay": "InverseTimeDecay",
+    "polynomial_decay": "PolynomialDecay",
+    "piecewise_constant": "PiecewiseConstantDecay",
+    "cosine_decay": "CosineDecay",
+}
+
+
+def _schedule_arguments(schedule: LearningRateSchedule) -> str:
+    return ", ".join(f"{name}={value!r}" for name, value in schedule.params.items())
+
+
+def v1_schedule(spec: TrainingSpec) -> str:
+    """The lines that make the learning rate a decay of the global step, in TF1; nothing for
+    a constant rate. minimize() then counts the global step up after each update."""
+    schedule = spec.schedule
+    if schedule is None:
+        return ""
+    # piecewise_constant takes its rates in `values`, not a learning rate to decay.
+    first = "global_step" if schedule.name == "piecewise_constant" else "learning_rate, global_step"
+    return (
+        "global_step = tf.compat.v1.train.get_or_create_global_step()\n"
+        f"learning_rate = tf.compat.v1.train.{schedule.name}(  #@note:schedule\n"
+        f"    {first}, {_schedule_arguments(schedule)})\n"
+    )
+
+
+def keras_schedule(spec: TrainingSpec) -> str:
+    """`learning_rate = tf.keras.optimizers.schedules.…(…)`, called with the number of updates
+    made so far, as TF1 reads its global step; nothing for a constant rate."""
+    schedule = spec.schedule
+    if schedule is None:
+        return ""
+    first = "" if schedule.name == "piecewise_constant" else f"{spec.learning_rate!r}, "
+    return (
+        f"learning_rate = tf.keras.optimizers.schedules.{_KERAS_SCHEDULES[schedule.name]}("
+        f"  #@note:keras_schedule\n    {first}{_schedule_arguments(schedule)})\n"
+    )

@@ -5,7 +5,13 @@ from collections.abc import Callable
 from typing import Any
 
 from app.domain.spec import TrainingSpec
-from app.listings.pieces import initial_weights, keras_optimizer, loss_of, render
+from app.listings.pieces import (
+    initial_weights,
+    keras_optimizer,
+    keras_schedule,
+    loss_of,
+    render,
+)
 from app.listings.source import STEPS, ListingLine, ListingSource, parse
 
 _TF2_TEMPLATE = """import numpy as np
@@ -37,13 +43,13 @@ _KERAS_APPLY = "optimizer.apply_gradients(zip(gradients, [weights]))"
 _TF2_RMSPROP = """
 # TF1's RMSPropOptimizer starts its mean square at 1; Keras's RMSprop starts at 0 and so
 # would print other numbers. TF1's update rule instead, in float32 tf ops in its kernel's order:
-learning_rate = {learning_rate!r}
+{rate_definition}
 decay, momentum, epsilon = tf.constant([{decay!r}, {momentum!r}, {epsilon!r}])
 mean_square = tf.Variable(tf.ones_like(weights))
 {mean_gradient}velocity = tf.Variable(tf.zeros_like(weights))
 
 
-def apply_rmsprop(gradient):
+def apply_rmsprop(gradient, learning_rate):
     mean_square.assign_add((tf.square(gradient) - mean_square) * (1 - decay)){centering}
     velocity.assign(momentum * velocity + learning_rate * gradient / tf.sqrt(denominator))
     weights.assign_sub(velocity)
@@ -64,14 +70,14 @@ _TF2_ADAM = """
 # Keras's Adam computes each power afresh, and 1 - beta2**t magnifies the difference beyond
 # the printed digits. TF1's update rule instead, in float32 tf ops in its kernel's order
 # (mean_gradient and mean_square are Adam's m and v):
-learning_rate = {learning_rate!r}
+{rate_definition}
 beta1, beta2, epsilon = tf.constant([{beta1!r}, {beta2!r}, {epsilon!r}])
 mean_gradient = tf.Variable(tf.zeros_like(weights))
 mean_square = tf.Variable(tf.zeros_like(weights))
 beta1_power, beta2_power = tf.Variable(beta1), tf.Variable(beta2)
 
 
-def apply_adam(gradient):
+def apply_adam(gradient, learning_rate):
     step_size = learning_rate * tf.sqrt(1 - beta2_power) / (1 - beta1_power)
     mean_gradient.assign_add((gradient - mean_gradient) * (1 - beta1))
     mean_square.assign_add((tf.square(gradient) - mean_square) * (1 - beta2))
@@ -86,7 +92,7 @@ def _tf2_rmsprop(spec: TrainingSpec) -> str:
     params = spec.params()
     centered = bool(params["centered"])
     return _TF2_RMSPROP.format(
-        learning_rate=spec.learning_rate,
+        rate_definition=_rate_definition(spec),
         decay=float(params["decay"]),
         momentum=float(params["momentum"]),
         epsilon=float(params["epsilon"]),
@@ -97,13 +103,23 @@ def _tf2_rmsprop(spec: TrainingSpec) -> str:
 
 def _tf2_adam(spec: TrainingSpec) -> str:
     params = {name: float(value) for name, value in spec.params().items()}
-    return _TF2_ADAM.format(learning_rate=spec.learning_rate, **params)
+    return _TF2_ADAM.format(rate_definition=_rate_definition(spec), **params)
+
+
+def _rate_definition(spec: TrainingSpec) -> str:
+    """`learning_rate`: the run's constant, or its schedule, which the loop calls each step."""
+    return keras_schedule(spec) or f"learning_rate = {spec.learning_rate!r}\n"
 
 
 _WRITTEN_OUT: dict[str, Callable[[TrainingSpec], str]] = {
     "rmsprop": _tf2_rmsprop,
     "adam": _tf2_adam,
 }
+
+
+def _rate_now(spec: TrainingSpec) -> str:
+    # A schedule's rate at the updates made so far: `step`, as TF1's global step counts them.
+    return "learning_rate" if spec.schedule is None else "learning_rate(step)"
 
 
 def _tf2_training_loss(spec: TrainingSpec) -> str:
@@ -121,9 +137,13 @@ def _tf2_fields(source: ListingSource) -> dict[str, Any]:
     written_out = _WRITTEN_OUT.get(spec.optimizer)
     return {
         "weights": initial_weights(source, "tf.random.normal"),
-        "optimizer": keras_optimizer(spec) if written_out is None else written_out(spec),
+        "optimizer": keras_schedule(spec) + keras_optimizer(spec)
+        if written_out is None
+        else written_out(spec),
         "training_loss": _tf2_training_loss(spec),
-        "apply": _KERAS_APPLY if written_out is None else f"apply_{spec.optimizer}(gradients[0])",
+        "apply": _KERAS_APPLY
+        if written_out is None
+        else f"apply_{spec.optimizer}(gradients[0], {_rate_now(spec)})",
         "loss_after": loss_of("tf.matmul(inputs, weights) - target", spec.loss),
     }
 

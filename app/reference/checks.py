@@ -6,6 +6,7 @@ import numpy as np
 
 from app.domain.data import Dataset
 from app.domain.records import Weights
+from app.domain.schedules import rate_at
 from app.domain.spec import LossName, TrainingSpec
 from app.reference.update_rules import Values, expected_update
 
@@ -23,6 +24,17 @@ ROUNDING_ALLOWANCE = 16  # A few roundings per term along each sum, with room to
 
 
 @dataclass(frozen=True)
+class UpdateInputs:
+    """What TensorFlow's step `step` started from: the rate its session computed for it, the
+    batch's points (None: every point), and the variables by role, `weights` as [[b], [m]]."""
+
+    step: int
+    tf_learning_rate: float
+    batch: np.ndarray | None
+    before: Values
+
+
+@dataclass(frozen=True)
 class UpdateCheck:
     """NumPy's own gradient and update in float64, and how far TensorFlow's are from them.
 
@@ -31,6 +43,7 @@ class UpdateCheck:
     """
 
     gradient: Weights
+    learning_rate: float  # The schedule's formula at the step, or the run's constant rate.
     after: dict[str, list[float]] | None
     max_abs_difference: float
     max_rel_difference: float
@@ -78,25 +91,30 @@ def _compare(comparisons: list[_Comparison]) -> tuple[float, float, bool]:
 def check_update(
     data: Dataset,
     spec: TrainingSpec,
-    batch: np.ndarray | None,
-    before: Values,
+    inputs: UpdateInputs,
     tf_gradient: Weights,
     tf_after: Values | None,
 ) -> UpdateCheck:
     """Recompute one update with NumPy and compare TensorFlow's with it.
 
-    `before` and `tf_after` hold the variables by role, `weights` as [[b], [m]]. NumPy's
-    gradient is compared with TensorFlow's; then NumPy applies the optimizer's rule to the
-    gradient TensorFlow applied, so each comparison checks one thing. `tf_after` is None for
-    an update not yet applied: only the gradient is compared.
+    `tf_after` holds the variables by role after the step, None for an update not yet
+    applied: then only the rate and the gradient are compared. NumPy computes the step's rate
+    by the schedule's formula and the gradient, each compared with TensorFlow's; then it
+    applies the optimizer's rule, at its own rate, to the gradient TensorFlow applied, so
+    each comparison checks one thing.
     """
+    before = inputs.before
     (b,), (m,) = np.asarray(before["weights"], np.float64)
-    gradient, magnitude = loss_gradient(data, Weights(b=b, m=m), spec.loss, batch)
+    gradient, magnitude = loss_gradient(data, Weights(b=b, m=m), spec.loss, inputs.batch)
+    rate = rate_at(spec.schedule, spec.learning_rate, inputs.step - 1)
     tf_g = np.array([[tf_gradient.b], [tf_gradient.m]])
-    comparisons = [_Comparison(tf_g[:, 0], gradient, magnitude)]
+    comparisons = [
+        _Comparison(np.array([inputs.tf_learning_rate]), np.array([rate]), np.array([rate])),
+        _Comparison(tf_g[:, 0], gradient, magnitude),
+    ]
     after = None
     if tf_after is not None:
-        expected = expected_update(spec.optimizer, spec.learning_rate, spec.params(), tf_g, before)
+        expected = expected_update(spec.optimizer, rate, spec.params(), tf_g, before)
         for role, value in expected.items():
             prior = np.asarray(before[role], np.float64)
             change = np.abs(value - prior)
@@ -111,6 +129,7 @@ def check_update(
     max_abs, max_rel, within = _compare(comparisons)
     return UpdateCheck(
         gradient=Weights(b=float(gradient[0]), m=float(gradient[1])),
+        learning_rate=rate,
         after=after,
         max_abs_difference=max_abs,
         max_rel_difference=max_rel,

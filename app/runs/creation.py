@@ -39,6 +39,9 @@ def training_spec_for(spec: RunCreate) -> TrainingSpec:
         optimizer_params=spec.optimizer.params(),
         loss=spec.loss,
         batch_size=spec.batch_size,
+        schedule=None
+        if spec.learning_rate_schedule is None
+        else spec.learning_rate_schedule.schedule(),
     )
 
 

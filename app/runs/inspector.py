@@ -13,7 +13,7 @@ from app.domain.graph import GraphNode, GraphView, Unreadable
 from app.domain.readings import Breakdown, LossSurface
 from app.domain.records import StepRecord, VariableState, Weights
 from app.domain.spec import TrainingSpec
-from app.reference.checks import UpdateCheck, check_update
+from app.reference.checks import UpdateCheck, UpdateInputs, check_update
 from app.runs.errors import InvalidRunRequestError, NodeNotFoundError, StepNotFoundError
 from app.runs.guards import refuse_if_diverged
 from app.runs.service import RunService
@@ -40,6 +40,9 @@ class StepDetail:
 
     step: int
     spec: TrainingSpec
+    # The rate the step uses: the run's own, or its schedule's at global step `step` − 1, as
+    # the run's session computes it.
+    learning_rate: float
     weights_before: Weights
     record: StepRecord | None
     breakdown: Breakdown | None
@@ -117,6 +120,7 @@ class RunInspector:
                 breakdown = model.breakdown(weights_before, step)
             batch = model.batch_for(step)
             roles = model.variable_roles
+            rate = model.learning_rate_at(step - 1)
         before = _by_role(state_before, roles)
         after = _by_role(state_after, roles)
         next_update = None
@@ -127,14 +131,14 @@ class RunInspector:
             check = check_update(
                 dataset_of(run),
                 training_spec_of(run),
-                batch,
-                before,
+                UpdateInputs(step, rate, batch, before),
                 record.gradient if record is not None else breakdown.gradient,
                 after,
             )
         return StepDetail(
             step=step,
             spec=training_spec_of(run),
+            learning_rate=rate,
             weights_before=weights_before,
             record=record,
             breakdown=breakdown,

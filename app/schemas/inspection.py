@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.spec import LossName, OptimizerName
-from app.schemas.runs import WeightsPublic
+from app.schemas.runs import SchedulePublic, WeightsPublic
 
 
 class PointShare(BaseModel):
@@ -25,6 +25,9 @@ class UpdateCheckPublic(BaseModel):
     to TensorFlow's numbers."""
 
     gradient: WeightsPublic
+    learning_rate: float = Field(
+        description="The step's rate by the schedule's formula (the run's rate without one)."
+    )
     weights_after: WeightsPublic | None
     after: dict[str, list[float | None]] | None = Field(
         description="NumPy's value of every variable the update changes, by role."
@@ -53,7 +56,14 @@ class StepDetailPublic(BaseModel):
 
     step: int
     applied: bool = Field(description="false for the next step, which has not run yet.")
-    learning_rate: float
+    learning_rate: float = Field(
+        description="The rate this step uses: the run's learning_rate, or its schedule's value "
+        "at global step `step` − 1 (the optimizer counts the step after it), computed by the "
+        "run's session."
+    )
+    learning_rate_schedule: SchedulePublic | None = Field(
+        description="The run's schedule (see RunConfigPublic); null for a constant rate."
+    )
     optimizer: OptimizerName
     optimizer_params: dict[str, float | bool]
     loss: LossName

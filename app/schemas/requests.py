@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from app.domain.presets import PresetName
 from app.domain.spec import MAX_LEARNING_RATE, LossName
 from app.schemas.optimizers import GradientDescentIn, OptimizerIn
+from app.schemas.schedules import PiecewiseConstantIn, ScheduleIn
 from app.schemas.values import (
     FLOAT32_SMALLEST_NORMAL,
     MAX_STEP_NUMBER,
@@ -98,6 +99,13 @@ class RunCreate(BaseModel):
         ge=1,
         description="Points per step for mini-batch SGD; null uses every point (the sample).",
     )
+    learning_rate_schedule: ScheduleIn | None = Field(
+        default=None,
+        description="A tf.compat.v1.train decay of learning_rate over the global step, chosen "
+        "by `name` (exponential_decay, inverse_time_decay, polynomial_decay, "
+        "piecewise_constant, cosine_decay), with that function's parameters; null keeps the "
+        "rate constant (the sample).",
+    )
     based_on: str | None = Field(
         default=None,
         max_length=64,
@@ -112,6 +120,16 @@ class RunCreate(BaseModel):
         if value < FLOAT32_SMALLEST_NORMAL:
             raise ValueError("learning_rate is too small: in float32 it would be 0")
         return value
+
+    @model_validator(mode="after")
+    def _piecewise_starts_at_the_learning_rate(self) -> Self:
+        schedule = self.learning_rate_schedule
+        if isinstance(schedule, PiecewiseConstantIn) and schedule.values[0] != self.learning_rate:
+            raise ValueError(
+                "learning_rate_schedule: values[0] is the rate up to the first boundary, so it "
+                f"must equal learning_rate ({self.learning_rate!r}, not {schedule.values[0]!r})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _x_range_is_ordered(self) -> Self:

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field, computed_field
 
 from app.domain.presets import PresetName
 from app.domain.records import StepRecord, Weights
+from app.domain.schedules import ScheduleName
 from app.domain.spec import OPTIMIZER_CLASSES, LossName, OptimizerName
 from app.schemas.values import finite_or_none
 
@@ -69,6 +70,11 @@ class ForkOriginPublic(BaseModel):
     step: int
 
 
+class SchedulePublic(BaseModel):
+    name: ScheduleName
+    params: dict[str, float | bool | list[float]]
+
+
 class RunConfigPublic(BaseModel):
     learning_rate: float
     seed: int
@@ -83,6 +89,10 @@ class RunConfigPublic(BaseModel):
     )
     loss: LossName
     batch_size: int | None
+    learning_rate_schedule: SchedulePublic | None = Field(
+        description="The tf.compat.v1.train decay of the learning rate, every parameter "
+        "given; null for a constant rate."
+    )
     preset: PresetName | None
     forked_from: ForkOriginPublic | None
     locks: list[str] = Field(

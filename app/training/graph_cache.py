@@ -6,6 +6,7 @@ used graphs; evicting one only drops the cache's reference: the sessions built o
 alive until they close, and the next run with its settings builds it again.
 """
 
+import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class GraphKey:
     params: tuple[tuple[str, object], ...]
     loss: str
     batch_size: int | None
+    schedule: str  # The schedule as canonical JSON; "null" without one.
 
     @classmethod
     def of(cls, data: Dataset, spec: TrainingSpec) -> "GraphKey":
@@ -40,6 +42,9 @@ class GraphKey:
             params=tuple(sorted(spec.params().items())),
             loss=spec.loss,
             batch_size=spec.batch_size,
+            schedule=json.dumps(
+                None if spec.schedule is None else spec.schedule.to_json(), sort_keys=True
+            ),
         )
 
 

@@ -184,6 +184,14 @@ class LinearRegressionModel(SessionOwner):
             self._run_fused(0, every_prediction)  # No iteration: the loop changes nothing.
         self.evaluate()
 
+    def learning_rate_at(self, global_step: int) -> float:
+        """The learning rate the update at `global_step` uses (step `global_step` + 1): the
+        schedule's value computed by this session, or the run's constant rate."""
+        if self._ops.rate_at_step is None:
+            return self.spec.learning_rate
+        feeds = {self._ops.rate_step: global_step}
+        return float(self._session.run(self._ops.rate_at_step, feed_dict=feeds))
+
     def evaluate(self) -> Evaluation:
         """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""
         return evaluation_of(self._session.run(self._ops.eval_fetches))

@@ -12,6 +12,7 @@ from app.domain.data import Dataset
 from app.domain.spec import TrainingSpec
 from app.training.fused import FusedRun, build_fused_run
 from app.training.objective import Objective, loss_of_errors
+from app.training.schedule import schedule_tensor
 from app.training.variables import VariableHandles, make_optimizer, variable_roles
 
 v1 = tf.compat.v1
@@ -34,6 +35,9 @@ class SampleGraph:
     # description shows the sample's ops without it.
     build_fused: Callable[[], FusedRun]
     initialize: tf.Operation
+    # Feed a global step to `rate_at_step` for the scheduled rate there; None: no schedule.
+    rate_step: tf.Tensor | None
+    rate_at_step: tf.Tensor | None
     variables: dict[str, VariableHandles]
     variable_roles: dict[str, str]
 
@@ -58,7 +62,7 @@ def build_sample_graph(data: Dataset, spec: TrainingSpec) -> SampleGraph:
         batch_error = tf.gather(yerror, batch, name="batch_error")
         training_loss = loss_of_errors(batch_error, spec.loss, name="batch_loss")
     global_step = v1.train.get_or_create_global_step()
-    optimizer = make_optimizer(spec)
+    optimizer = make_optimizer(spec, global_step)
     grads_and_vars = optimizer.compute_gradients(training_loss, var_list=[weights])
     gradient = grads_and_vars[0][0]
 
@@ -83,6 +87,13 @@ def build_sample_graph(data: Dataset, spec: TrainingSpec) -> SampleGraph:
         # batch), so the shares add up to the gradient whatever the loss.
         loss_per_prediction = tf.convert_to_tensor(tf.gradients(training_loss, yhat)[0])
         contributions = tf.multiply(inputs, loss_per_prediction, name="contributions")
+    # The rate of any step, by the schedule's own function: the step panel's lr_t.
+    rate_step: tf.Tensor | None = None
+    rate_at_step: tf.Tensor | None = None
+    if spec.schedule is not None:
+        with tf.name_scope("stepwise_schedule"):
+            rate_step = v1.placeholder(tf.int64, [], name="global_step")
+            rate_at_step = schedule_tensor(spec.schedule, spec.learning_rate, rate_step)
     with tf.name_scope("stepwise_surface"):
         grid = v1.placeholder(tf.float32, [2, None], name="weights_grid")
         grid_errors = tf.matmul(inputs, grid) - target
@@ -123,6 +134,8 @@ def build_sample_graph(data: Dataset, spec: TrainingSpec) -> SampleGraph:
         breakdown_fetches=breakdown_fetches,
         build_fused=build_fused,
         initialize=initialize,
+        rate_step=rate_step,
+        rate_at_step=rate_at_step,
         variables=variables_by_name,
         variable_roles=roles,
     )

@@ -8,6 +8,7 @@ import tensorflow as tf
 
 from app.domain.records import VariableState, Weights
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
+from app.training.schedule import optimizer_learning_rate
 
 v1 = tf.compat.v1
 
@@ -51,8 +52,10 @@ def variable_roles(
     return roles
 
 
-def make_optimizer(spec: TrainingSpec) -> tf.compat.v1.train.Optimizer:
-    """The run's `tf.compat.v1.train` optimizer, built with its own parameters."""
+def make_optimizer(spec: TrainingSpec, global_step: tf.Variable) -> tf.compat.v1.train.Optimizer:
+    """The run's `tf.compat.v1.train` optimizer, built with its own parameters and its
+    learning rate, constant or scheduled on `global_step`."""
     optimizer_class = getattr(v1.train, OPTIMIZER_CLASSES[spec.optimizer])
-    optimizer: tf.compat.v1.train.Optimizer = optimizer_class(spec.learning_rate, **spec.params())
+    rate = optimizer_learning_rate(spec, global_step)
+    optimizer: tf.compat.v1.train.Optimizer = optimizer_class(rate, **spec.params())
     return optimizer

@@ -41,6 +41,7 @@ def test_create_defaults_to_the_sample(client):
         "optimizer_params": {},
         "loss": "l2_loss",
         "batch_size": None,
+        "learning_rate_schedule": None,
         "preset": None,
         "forked_from": None,
         "locks": [],

@@ -5,6 +5,7 @@ import pytest
 
 from app.domain.data import sample_dataset, validated_dataset
 from app.domain.records import Weights
+from app.domain.schedules import LearningRateSchedule
 from app.domain.spec import OPTIMIZER_CLASSES, TrainingSpec
 from app.i18n import LANGUAGES, messages
 from app.listings.compat_v1 import compat_v1_listing
@@ -53,6 +54,57 @@ SOURCES = {
         )
     ),
     "adam-mini-batch-mse": recipe(TrainingSpec(0.05, 7, "adam", loss=MSE, batch_size=2)),
+    # Each learning-rate schedule, on an optimizer of each kind of listing.
+    "exponential-staircase-momentum": recipe(
+        TrainingSpec(
+            0.004,
+            2,
+            "momentum",
+            {"momentum": 0.7},
+            schedule=LearningRateSchedule(
+                "exponential_decay", {"decay_steps": 6, "decay_rate": 0.5, "staircase": True}
+            ),
+        )
+    ),
+    "inverse-time-adagrad": recipe(
+        TrainingSpec(
+            0.5,
+            3,
+            "adagrad",
+            schedule=LearningRateSchedule(
+                "inverse_time_decay", {"decay_steps": 4, "decay_rate": 0.3, "staircase": False}
+            ),
+        )
+    ),
+    "polynomial-mse": recipe(
+        TrainingSpec(
+            0.01,
+            4,
+            loss=MSE,
+            schedule=LearningRateSchedule(
+                "polynomial_decay", {"decay_steps": 30, "end_learning_rate": 0.001, "power": 2.0}
+            ),
+        )
+    ),
+    "piecewise-adam-mini-batch": recipe(
+        TrainingSpec(
+            0.1,
+            5,
+            "adam",
+            batch_size=2,
+            schedule=LearningRateSchedule(
+                "piecewise_constant", {"boundaries": [10, 25], "values": [0.1, 0.03, 0.01]}
+            ),
+        )
+    ),
+    "cosine-rmsprop": recipe(
+        TrainingSpec(
+            0.05,
+            6,
+            "rmsprop",
+            schedule=LearningRateSchedule("cosine_decay", {"decay_steps": 40, "alpha": 0.1}),
+        )
+    ),
 }
 FLAVOURS = {"compat-v1": compat_v1_listing, "tf2": tf2_listing, "keras": keras_listing}
 
@@ -153,8 +205,15 @@ def test_the_run_settings_are_spelled_as_tf_spells_them(source_id):
         assert f"{name}={value!r}" in v1_text
     # TF2 uses Keras's optimizer, or TF1's update rule written out where Keras's differs.
     written_out = spec.optimizer in ("rmsprop", "adam")
-    assert (f"apply_{spec.optimizer}(gradients[0])" in tf2_text) is written_out
+    assert (f"apply_{spec.optimizer}(gradients[0], " in tf2_text) is written_out
     assert ("tf.keras.optimizers." in tf2_text) is not written_out
+    if spec.schedule is not None:
+        assert f"learning_rate = tf.compat.v1.train.{spec.schedule.name}(" in v1_text
+        assert "minimize(loss, global_step=global_step)" in v1_text.replace("batch_loss", "loss")
+        assert "learning_rate = tf.keras.optimizers.schedules." in tf2_text
+        assert ("learning_rate(step)" in tf2_text) is written_out
+    else:
+        assert "global_step" not in v1_text and "schedules" not in tf2_text
     mini_batch = spec.batch_size is not None
     [step_line] = [line.text.strip() for line in v1 if line.action == "step"]
     expected_step = "update_weights.run(feed_dict={batch_indices: batch_for(step + 1)})"
