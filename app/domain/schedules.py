@@ -46,7 +46,10 @@ class LearningRateSchedule:
 
     @classmethod
     def from_json(cls, stored: Mapping[str, Any]) -> "LearningRateSchedule":
-        return cls(name=stored["name"], params=dict(stored["params"]))
+        """Read a stored schedule, its parameters in the order of TF1's signature (a JSON
+        column may keep them sorted), as the listings and the page write them out."""
+        name, params = stored["name"], stored["params"]
+        return cls(name=name, params={key: params[key] for key in SCHEDULE_DEFAULTS[name]})
 
 
 def _number(schedule: LearningRateSchedule, name: str) -> float:

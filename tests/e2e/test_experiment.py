@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.live_runs import create_run
-from tests.e2e.test_dashboard import READY, api_run, eventually, open_run
+from tests.e2e.test_accessibility import assert_accessible
+from tests.e2e.test_dashboard import READY, api_run, eventually, format_number, open_run
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
 
@@ -358,3 +359,45 @@ def test_the_form_and_the_editor_fit_a_phone(browser, live_server):
         page.screenshot(path=ARTIFACTS / "experiment-phone-form-data.png")
     finally:
         context.close()
+
+
+def test_a_schedule_chosen_in_the_form_shows_each_steps_rate_and_its_formula(
+    page, live_server, axe_source
+):
+    old = create_run(live_server, learning_rate=0.01)
+    open_run(page, f"{live_server.base_url}{old['url']}")
+    page.click("#new-run-button")
+    page.select_option("#schedule", "exponential_decay")
+    decay = page.locator('[data-schedule="exponential_decay"]')
+    expect(decay).to_be_visible()
+    expect(page.locator('[data-schedule="cosine_decay"]')).to_be_hidden()
+    decay.locator('[data-schedule-param="decay_steps"]').fill("2")
+    decay.locator('[data-schedule-param="decay_rate"]').fill("0.5")
+    decay.locator('[data-schedule-param="staircase"]').check()
+    assert_accessible(page, axe_source)  # The dialog with the schedule's fields.
+    page.click("#new-run-submit")
+    new = follow_to_new_run(page, old["id"])
+    assert new["config"]["learning_rate_schedule"] == {
+        "name": "exponential_decay",
+        "params": {"decay_steps": 2, "decay_rate": 0.5, "staircase": True},
+    }
+    expect(page.locator("#run-facts")).to_contain_text(
+        "exponential_decay(decay_steps=2, decay_rate=0.5, staircase=True)"
+    )
+    for _ in range(3):
+        page.click("#step-button")
+    expect(page.locator("#readout-step")).to_have_text("3")
+    # Step 3 runs at global step 2: 0.01 × 0.5^⌊2 / 2⌋ = 0.005, the session's own value.
+    rule = page.locator("#schedule-rule")
+    expect(rule).to_contain_text("lr at step 3 = 0.01 × 0.5^(⌊2 / 2⌋) = ")
+    detail = httpx.get(f"{live_server.base_url}/api/runs/{new['id']}/steps/3").json()
+    assert detail["learning_rate"] == pytest.approx(0.005)
+    expect(rule.locator('[data-part="lr"]')).to_have_text(format_number(detail["learning_rate"]))
+    expect(page.locator('#update-rule [data-weight="b"] [data-part="lr"]')).to_have_text(
+        str(detail["learning_rate"])
+    )
+    expect(page.locator('#numpy-check [data-part="check-rate"]')).to_contain_text("0.005")
+    expect(page.locator('#numpy-check [data-part="difference"]')).to_contain_text(
+        "float32 rounding"
+    )
+    page.screenshot(path=ARTIFACTS / "experiment-schedule-step.png")

@@ -10,6 +10,7 @@ import {
   optimizerClass,
   optimizerParams,
   pointsSummary,
+  scheduleCall,
   shortSettings,
 } from "../../static/js/model/run-summary.js";
 import { run } from "./fixtures.mjs";
@@ -32,6 +33,13 @@ describe("a run's summary", () => {
     };
     assert.equal(optimizerCall(config), "MomentumOptimizer(0.01, momentum=0.9, use_nesterov=True)");
     assert.equal(optimizerCall({ ...config, optimizer_params: {} }), "MomentumOptimizer(0.01)");
+  });
+
+  test("a schedule as the run's code calls it", () => {
+    const schedule = { name: "piecewise_constant", params: { boundaries: [10, 20], values: [0.1, 0.01, 0.001] } };
+    assert.equal(scheduleCall(schedule), "piecewise_constant(boundaries=[10, 20], values=[0.1, 0.01, 0.001])");
+    const decay = { name: "exponential_decay", params: { decay_rate: 0.5, decay_steps: 5, staircase: true } };
+    assert.equal(scheduleCall(decay), "exponential_decay(decay_steps=5, decay_rate=0.5, staircase=True)", "TF's order, not the JSON's");
   });
 
   test("the parameters as the compare table writes them", () => {
@@ -64,6 +72,7 @@ describe("a new run like an existing one", () => {
     const spec = specLike(run({ config: { batch_size: 2 } }), { learning_rate: 0.025, based_on: "run-a" });
     assert.deepEqual(spec, {
       learning_rate: 0.025,
+      learning_rate_schedule: null,
       seed: 7,
       num_points: 3,
       noise: 0.5,
@@ -84,6 +93,15 @@ describe("a new run like an existing one", () => {
     assert.equal(spec.num_points, undefined);
     assert.deepEqual(spec.initial_weights, { b: 1, m: 2 });
     assert.equal(specLike(run()).initial_weights, undefined, "the seed draws the same weights");
+  });
+
+  test("the schedule goes along; a piecewise one's rates scale with a new learning rate", () => {
+    const decay = { name: "exponential_decay", params: { decay_steps: 5, decay_rate: 0.5, staircase: true } };
+    const exponential = specLike(run({ config: { learning_rate: 0.1, learning_rate_schedule: decay } }), { learning_rate: 0.05 });
+    assert.deepEqual(exponential.learning_rate_schedule, { name: "exponential_decay", decay_steps: 5, decay_rate: 0.5, staircase: true });
+    const pieces = { name: "piecewise_constant", params: { boundaries: [10], values: [0.1, 0.02] } };
+    const retry = specLike(run({ config: { learning_rate: 0.1, learning_rate_schedule: pieces } }), { learning_rate: 0.05 });
+    assert.deepEqual(retry.learning_rate_schedule, { name: "piecewise_constant", boundaries: [10], values: [0.05, 0.01] });
   });
 
   test("the optimizer with its parameters, the loss and the batches", () => {

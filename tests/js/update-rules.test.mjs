@@ -29,7 +29,7 @@ describe("the update rule's input", () => {
     const adam = { optimizer: "adam", optimizer_params: { beta1: 0.9 }, learning_rate: 0.01 };
     assert.equal(ruleInput(adam, record(1), undefined), null);
     assert.equal(ruleInput(adam, record(1), { gradient: null, variables_before: null }), null);
-    const detail = { gradient: { b: 1, m: 2 }, variables_before: { m: [0, 0] }, variables_after: null };
+    const detail = { learning_rate: 0.01, gradient: { b: 1, m: 2 }, variables_before: { m: [0, 0] }, variables_after: null };
     assert.deepEqual(ruleInput(adam, record(1), detail), {
       optimizer: "adam",
       params: { beta1: 0.9 },
@@ -38,6 +38,13 @@ describe("the update rule's input", () => {
       before: { m: [0, 0] },
       after: null,
     });
+  });
+
+  test("a scheduled rate is the session's for the step, so gradient descent waits for the detail", () => {
+    const scheduled = { ...GD_CONFIG, learning_rate_schedule: { name: "cosine_decay", params: { decay_steps: 9, alpha: 0 } } };
+    assert.equal(ruleInput(scheduled, record(1), undefined), null);
+    const detail = { learning_rate: 0.0875, gradient: { b: -5, m: 5 }, variables_before: { weights: [0, 0] }, variables_after: null };
+    assert.equal(ruleInput(scheduled, record(1), detail).lr, 0.0875);
   });
 
 });

@@ -116,6 +116,7 @@ export class SettingsForm {
       if (input.type === "checkbox") input.checked = Boolean(value);
       else input.value = String(value);
     }
+    this.fillSchedule(config);
     f.loss.value = config.loss;
     f.batch.value = config.batch_size === null ? "full" : "mini";
     if (config.batch_size !== null) f.batch_size.value = String(config.batch_size);
@@ -136,6 +137,42 @@ export class SettingsForm {
     this.showSections();
   }
 
+  /** The run's schedule and its parameters; the other schedules keep their defaults. */
+  fillSchedule(config) {
+    const schedule = config.learning_rate_schedule;
+    this.fields.schedule.value = schedule ? schedule.name : "none";
+    // A piecewise schedule starts at the learning rate: offered so, until the learner types.
+    this.scheduleInputs("piecewise_constant").forEach((input) => {
+      if (input.dataset.scheduleParam === "values") input.value = `${config.learning_rate}, ${config.learning_rate / 10}, ${config.learning_rate / 100}`;
+    });
+    if (!schedule) return;
+    for (const input of this.scheduleInputs(schedule.name)) {
+      const value = schedule.params[input.dataset.scheduleParam];
+      if (value === undefined) continue;
+      if (input.type === "checkbox") input.checked = Boolean(value);
+      else input.value = Array.isArray(value) ? value.join(", ") : String(value);
+    }
+  }
+
+  scheduleInputs(name) {
+    return this.form.querySelectorAll(`[data-schedule="${name}"] [data-schedule-param]`);
+  }
+
+  /** The body's learning_rate_schedule: null for a constant rate. */
+  scheduleSpec() {
+    const name = this.fields.schedule.value;
+    if (name === "none") return null;
+    const spec = { name };
+    for (const input of this.scheduleInputs(name)) {
+      const param = input.dataset.scheduleParam;
+      if (input.type === "checkbox") spec[param] = input.checked;
+      // A list the server checks: each part a number, or the text itself for it to refuse.
+      else if (input.dataset.list) spec[param] = input.value.split(",").map((part) => (part.trim() === "" || Number.isNaN(Number(part)) ? part.trim() : Number(part)));
+      else spec[param] = numberIn(input);
+    }
+    return spec;
+  }
+
   paramInputs(optimizer) {
     return this.form.querySelectorAll(`[data-optimizer="${optimizer}"] [data-param]`);
   }
@@ -151,6 +188,7 @@ export class SettingsForm {
       group.disabled = !shown;
     };
     for (const group of this.form.querySelectorAll("[data-optimizer]")) toggle(group, group.dataset.optimizer === f.optimizer.value);
+    for (const group of this.form.querySelectorAll("[data-schedule]")) toggle(group, group.dataset.schedule === f.schedule.value);
     for (const group of this.form.querySelectorAll("[data-source]")) toggle(group, group.dataset.source === f.source.value);
     toggle(this.form.querySelector("[data-recipe]"), f.preset.value === "sample");
     // Points per step mean nothing in a full batch: offered only for mini-batches.
@@ -198,6 +236,7 @@ export class SettingsForm {
     const f = this.fields;
     const spec = {
       learning_rate: numberIn(f.learning_rate),
+      learning_rate_schedule: this.scheduleSpec(),
       seed: numberIn(f.seed),
       optimizer: this.optimizerSpec(),
       loss: f.loss.value,

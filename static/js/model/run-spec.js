@@ -11,11 +11,26 @@ function dataOf(run) {
   return { points: run.points.x.map((x, i) => ({ x, y: run.points.y[i] })) };
 }
 
+/**
+ * The run's schedule for a run at `rate`: a piecewise schedule's rates scaled with it (its
+ * first is the learning rate itself); the others decay whatever rate they are given.
+ */
+function scheduleAt(schedule, from, rate) {
+  if (!schedule) return null;
+  const spec = { name: schedule.name, ...schedule.params };
+  if (schedule.name === "piecewise_constant" && rate !== from) {
+    spec.values = schedule.params.values.map((value, i) => (i === 0 ? rate : (value * rate) / from));
+  }
+  return spec;
+}
+
 /** Settings of `run` as a new-run request, with `overrides` (e.g. a learning rate) applied. */
 export function specLike(run, overrides = {}) {
   const config = run.config;
+  const rate = overrides.learning_rate ?? config.learning_rate;
   const spec = {
     learning_rate: config.learning_rate,
+    learning_rate_schedule: scheduleAt(config.learning_rate_schedule, config.learning_rate, rate),
     seed: config.seed,
     ...dataOf(run),
     optimizer: { name: config.optimizer, ...config.optimizer_params },

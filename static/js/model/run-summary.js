@@ -43,3 +43,21 @@ export function optimizerClass(config, classes) {
 /** "Adam · lr 0.006": the settings that tell runs apart at a glance. */
 export const shortSettings = (config, classes) =>
   `${optimizerClass(config, classes).replace(/Optimizer$/, "")} · lr ${config.learning_rate}`;
+
+// Each schedule's parameters in the order of its tf.compat.v1.train signature (the page's
+// embedded JSON sorts an object's keys).
+const SCHEDULE_SIGNATURES = {
+  exponential_decay: ["decay_steps", "decay_rate", "staircase"],
+  inverse_time_decay: ["decay_steps", "decay_rate", "staircase"],
+  polynomial_decay: ["decay_steps", "end_learning_rate", "power"],
+  piecewise_constant: ["boundaries", "values"],
+  cosine_decay: ["decay_steps", "alpha"],
+};
+
+/** `exponential_decay(decay_steps=10, decay_rate=0.5, staircase=False)`, as the code calls it. */
+export function scheduleCall(schedule) {
+  const python = (value) => (typeof value === "boolean" ? (value ? "True" : "False") : Array.isArray(value) ? `[${value.join(", ")}]` : String(value));
+  const names = SCHEDULE_SIGNATURES[schedule.name] ?? Object.keys(schedule.params);
+  const args = names.filter((name) => name in schedule.params).map((name) => `${name}=${python(schedule.params[name])}`);
+  return `${schedule.name}(${args.join(", ")})`;
+}

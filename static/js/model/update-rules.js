@@ -19,13 +19,16 @@ function pick(variables, role, weight) {
 
 /**
  * What the rules need for one step of a run with `config`: the record's weights for gradient
- * descent, the session's slots (from the step detail) for the others. Null while the detail
+ * descent at a constant rate, the session's slots and rate (from the step detail) otherwise. Null while the detail
  * is on its way, or when it has none (the step overflowed).
  */
 export function ruleInput(config, record, detail) {
   const optimizer = config.optimizer;
-  const input = { optimizer, params: config.optimizer_params, lr: config.learning_rate };
-  if (record && optimizer === "gradient_descent") {
+  // A scheduled rate is the session's for this step, which the detail brings.
+  const scheduled = Boolean(config.learning_rate_schedule);
+  const lr = detail ? detail.learning_rate : config.learning_rate;
+  const input = { optimizer, params: config.optimizer_params, lr };
+  if (record && optimizer === "gradient_descent" && !scheduled) {
     const { weights_before: before, weights_after: after, gradient } = record;
     return { ...input, gradient, before: { weights: [before.b, before.m] }, after: { weights: [after.b, after.m] } };
   }

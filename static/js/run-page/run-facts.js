@@ -3,7 +3,7 @@
 import { $ } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
-import { optimizerCall, pointsSummary } from "../model/run-summary.js";
+import { optimizerCall, pointsSummary, scheduleCall } from "../model/run-summary.js";
 
 const LOSS_FORMULAS = {
   l2_loss: "l2_loss(yhat − y) = Σ(yhat − y)² / 2",
@@ -21,6 +21,8 @@ export function renderFacts(run) {
     [t("facts.batch"), config.batch_size ? t("facts.batch_size", { n: config.batch_size }) : t("facts.full_batch")],
     [t("facts.optimizer"), optimizerCall(config)],
   ];
+  const schedule = config.learning_rate_schedule;
+  if (schedule) facts.splice(1, 0, [t("facts.schedule"), scheduleCall(schedule)]);
   $("run-facts").replaceChildren(
     ...facts.flatMap(([term, value]) => {
       const dt = document.createElement("dt");

@@ -5,6 +5,7 @@ import { $, element } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
 import { linePieces } from "../model/update-rule-text.js";
+import { scheduleFormula } from "../model/schedule-formula.js";
 import { ruleInput, ruleLines, sharedLines } from "../model/update-rules.js";
 
 /** A piece of rule text: a string, or a value in a span named for tests and screen readers. */
@@ -17,6 +18,21 @@ function ruleRow(line, weight) {
   const attributes = { class: "rule", "data-target": line.target };
   if (line.target === weight) attributes["data-weight"] = weight;
   return element("p", attributes, element("strong", {}, line.target), " ← ", ...terms.map(shownPiece), " = ", shown);
+}
+
+/** `lr₅ = 0.05 × 0.5^⌊4 / 4⌋ = 0.025`: the scheduled rate of the step, as its session computed it. */
+function scheduleRow(config, detail) {
+  const formula = scheduleFormula(config, detail.step);
+  if (formula === null) return [];
+  return [
+    element(
+      "p",
+      { class: "rule", id: "schedule-rule", "data-target": "lr" },
+      element("strong", {}, t("detail.schedule_rate", { step: detail.step })),
+      ` = ${formula} = `,
+      element("span", { "data-part": "lr" }, formatNumber(detail.learning_rate)),
+    ),
+  ];
 }
 
 function renderRule(state, record, detail) {
@@ -41,6 +57,7 @@ function renderRule(state, record, detail) {
     : t("detail.loss_now", { loss: formatNumber(detail.loss_before) });
   box.replaceChildren(
     element("p", { class: "rule-name" }, t(`optimizer.rule.${input.optimizer}`)),
+    ...scheduleRow(state.run.config, detail),
     ...sharedRows(shared.first),
     ...rows,
     ...sharedRows(shared.last),
@@ -62,6 +79,9 @@ function renderCheck(detail) {
   const lines = [
     element("p", {}, t("detail.check_gradient", { b: formatNumber(check.gradient.b), m: formatNumber(check.gradient.m) })),
   ];
+  if (detail.learning_rate_schedule) {
+    lines.unshift(element("p", { "data-part": "check-rate" }, t("detail.check_rate", { lr: formatNumber(check.learning_rate) })));
+  }
   if (check.weights_after) {
     lines.push(
       element("p", {}, t("detail.check_update", { b: formatNumber(check.weights_after.b), m: formatNumber(check.weights_after.m) })),
