@@ -87,6 +87,10 @@ _UNAVAILABLE: dict[OptimizerName, str] = {
 
 def keras_unavailable(spec: TrainingSpec) -> str | None:
     """Why no Keras script prints this run's numbers (a message key), or None."""
+    if spec.optimizer == "momentum" and spec.schedule is not None:
+        # Keras's SGD adds up rate × gradient, TF1's MomentumOptimizer adds up gradients and
+        # multiplies the sum by the current rate: the same only while the rate stays put.
+        return "code.keras_scheduled_momentum"
     return _UNAVAILABLE.get(spec.optimizer)
 
 

@@ -101,6 +101,31 @@ def _tf2_rmsprop(spec: TrainingSpec) -> str:
     )
 
 
+_TF2_MOMENTUM = """
+# TF1's MomentumOptimizer adds up the gradients and multiplies the sum by the current rate;
+# Keras's SGD adds up rate × gradient, which is the same only while the rate stays the same.
+# With the schedule, TF1's rule instead, in float32 tf ops in its kernel's order:
+{rate_definition}momentum = tf.constant({momentum!r})
+accumulation = tf.Variable(tf.zeros_like(weights))
+
+
+def apply_momentum(gradient, learning_rate):
+    accumulation.assign(accumulation * momentum + gradient)
+    weights.assign_sub({step})
+
+"""
+
+
+def _tf2_momentum(spec: TrainingSpec) -> str:
+    params = spec.params()
+    nesterov = "gradient * learning_rate + accumulation * momentum * learning_rate"
+    return _TF2_MOMENTUM.format(
+        rate_definition=_rate_definition(spec),
+        momentum=float(params["momentum"]),
+        step=nesterov if params["use_nesterov"] else "accumulation * learning_rate",
+    )
+
+
 def _tf2_adam(spec: TrainingSpec) -> str:
     params = {name: float(value) for name, value in spec.params().items()}
     return _TF2_ADAM.format(rate_definition=_rate_definition(spec), **params)
@@ -115,6 +140,14 @@ _WRITTEN_OUT: dict[str, Callable[[TrainingSpec], str]] = {
     "rmsprop": _tf2_rmsprop,
     "adam": _tf2_adam,
 }
+
+
+def _written_out(spec: TrainingSpec) -> Callable[[TrainingSpec], str] | None:
+    """TF1's rule written out where Keras's optimizer computes other numbers: RMSProp and
+    Adam always, Momentum under a schedule."""
+    if spec.optimizer == "momentum" and spec.schedule is not None:
+        return _tf2_momentum
+    return _WRITTEN_OUT.get(spec.optimizer)
 
 
 def _rate_now(spec: TrainingSpec) -> str:
@@ -134,7 +167,7 @@ def _tf2_training_loss(spec: TrainingSpec) -> str:
 
 def _tf2_fields(source: ListingSource) -> dict[str, Any]:
     spec = source.spec
-    written_out = _WRITTEN_OUT.get(spec.optimizer)
+    written_out = _written_out(spec)
     return {
         "weights": initial_weights(source, "tf.random.normal"),
         "optimizer": keras_schedule(spec) + keras_optimizer(spec)

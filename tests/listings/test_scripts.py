@@ -55,9 +55,10 @@ SOURCES = {
     ),
     "adam-mini-batch-mse": recipe(TrainingSpec(0.05, 7, "adam", loss=MSE, batch_size=2)),
     # Each learning-rate schedule, on an optimizer of each kind of listing.
+    # A stable rate: an unstable run magnifies Keras's other order of adding past any tolerance.
     "exponential-staircase-momentum": recipe(
         TrainingSpec(
-            0.004,
+            0.0015,
             2,
             "momentum",
             {"momentum": 0.7},
@@ -110,7 +111,8 @@ FLAVOURS = {"compat-v1": compat_v1_listing, "tf2": tf2_listing, "keras": keras_l
 
 
 def listed(source_id: str, flavour: str) -> bool:
-    """Whether the flavour has a listing for the source (Keras has none for RMSProp)."""
+    """Whether the flavour has a listing for the source (Keras has none for RMSProp, nor for
+    Momentum under a schedule)."""
     return flavour != "keras" or keras_unavailable(SOURCES[source_id].spec) is None
 
 
@@ -146,7 +148,7 @@ def engine_trajectory(source: ListingSource) -> np.ndarray:
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_listing_prints_the_runs_trajectory(printed, flavour, source_id):
     if not listed(source_id, flavour):
-        pytest.skip("no Keras listing for RMSProp: see test_keras_says_why_it_has_no_listing")
+        pytest.skip("no Keras listing for this run: see test_keras_says_why_it_has_no_listing")
     spec = SOURCES[source_id].spec
     expected = engine_trajectory(SOURCES[source_id])
     # The run moves: a listing that ignored the optimizer would not match by accident.
@@ -159,7 +161,10 @@ def test_listing_prints_the_runs_trajectory(printed, flavour, source_id):
 def test_keras_says_why_it_has_no_listing():
     for source in SOURCES.values():
         reason = keras_unavailable(source.spec)
-        assert (reason is not None) == (source.spec.optimizer == "rmsprop")
+        scheduled_momentum = (
+            source.spec.optimizer == "momentum" and source.spec.schedule is not None
+        )
+        assert (reason is not None) == (source.spec.optimizer == "rmsprop" or scheduled_momentum)
         if reason is not None:
             assert reason in messages("en")
             with pytest.raises(ValueError):
@@ -204,9 +209,10 @@ def test_the_run_settings_are_spelled_as_tf_spells_them(source_id):
     for name, value in spec.params().items():
         assert f"{name}={value!r}" in v1_text
     # TF2 uses Keras's optimizer, or TF1's update rule written out where Keras's differs.
-    written_out = spec.optimizer in ("rmsprop", "adam")
+    scheduled_momentum = spec.optimizer == "momentum" and spec.schedule is not None
+    written_out = spec.optimizer in ("rmsprop", "adam") or scheduled_momentum
     assert (f"apply_{spec.optimizer}(gradients[0], " in tf2_text) is written_out
-    assert ("tf.keras.optimizers." in tf2_text) is not written_out
+    assert ("optimizer = tf.keras.optimizers." in tf2_text) is not written_out
     if spec.schedule is not None:
         assert f"learning_rate = tf.compat.v1.train.{spec.schedule.name}(" in v1_text
         assert "minimize(loss, global_step=global_step)" in v1_text.replace("batch_loss", "loss")

@@ -22,8 +22,9 @@ function ruleRow(line, weight) {
 
 /** `lr₅ = 0.05 × 0.5^⌊4 / 4⌋ = 0.025`: the scheduled rate of the step, as its session computed it. */
 function scheduleRow(config, detail) {
+  // A constant rate has no row; a scheduled one is drawn once the detail brings its value.
+  if (!config.learning_rate_schedule || !detail) return [];
   const formula = scheduleFormula(config, detail.step);
-  if (formula === null) return [];
   return [
     element(
       "p",
