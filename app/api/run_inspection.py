@@ -14,12 +14,19 @@ from app.api.inspection_presenters import (
 )
 from app.api.openapi_responses import ERRORS
 from app.api.presenters import as_json
-from app.schemas.inspection import GraphPublic, LossSurfacePublic, NodeValuePublic, StepDetailPublic
-from app.schemas.values import QueryCoordinate
+from app.schemas.inspection import (
+    GraphPublic,
+    LearningRatesPublic,
+    LossSurfacePublic,
+    NodeValuePublic,
+    StepDetailPublic,
+)
+from app.schemas.values import MAX_STEP_NUMBER, QueryCoordinate
 
 router = APIRouter(prefix="/api/runs", tags=["runs"])
 
 MAX_SURFACE_SIZE = 120
+MAX_RATES = 5000  # Steps of one answer: the chart of a long run asks a few pages.
 
 
 @router.get("/{run_id}/steps/{step}", responses=ERRORS, response_model=StepDetailPublic)
@@ -29,6 +36,22 @@ def explain_step(run_id: str, step: int, inspector: InspectorDep) -> Response:
     update, before it runs: its `preview` is TensorFlow's own update, which the run's session
     makes and undoes, bit for bit."""
     return as_json(step_detail_public(inspector.step_detail(run_id, step)))
+
+
+@router.get(
+    "/{run_id}/learning-rates", responses={404: ERRORS[404]}, response_model=LearningRatesPublic
+)
+def learning_rates(
+    run_id: str,
+    inspector: InspectorDep,
+    first: Annotated[int, Query(ge=1, le=MAX_STEP_NUMBER, description="The first step.")] = 1,
+    count: Annotated[int, Query(ge=1, le=MAX_RATES)] = 100,
+) -> Response:
+    """The learning rate of each of `count` steps from `first`, applied or not: a schedule's
+    value at each step's global step, computed by the run's session (the rate chart's)."""
+    count = min(count, MAX_STEP_NUMBER - first + 1)
+    rates = inspector.learning_rates(run_id, first, count)
+    return as_json(LearningRatesPublic(first_step=first, learning_rates=rates))
 
 
 @router.get("/{run_id}/graph", responses={404: ERRORS[404]}, response_model=GraphPublic)

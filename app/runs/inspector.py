@@ -151,6 +151,12 @@ class RunInspector:
             preview=next_update,
         )
 
+    def learning_rates(self, run_id: str, first_step: int, count: int) -> list[float]:
+        """The rates steps `first_step` .. `first_step + count - 1` use (applied or not), as
+        the run's session computes its schedule at their global steps."""
+        with self._runs.checkout(run_id) as model:
+            return model.learning_rates(first_step - 1, count)
+
     def graph(self, run_id: str) -> GraphView:
         with self._runs.checkout(run_id) as model:
             return model.graph_view

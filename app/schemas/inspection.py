@@ -124,6 +124,16 @@ class NodeValuePublic(BaseModel):
     value: Any = Field(description="Nested lists; null where a value is not finite.")
 
 
+class LearningRatesPublic(BaseModel):
+    """The learning rate of each step of a range, computed by the run's session."""
+
+    first_step: int
+    learning_rates: list[float] = Field(
+        description="The rate of step first_step + i, which the update at global step "
+        "first_step + i − 1 uses; a constant rate repeats."
+    )
+
+
 class LossSurfacePublic(BaseModel):
     b: list[float]
     m: list[float]

@@ -187,10 +187,16 @@ class LinearRegressionModel(SessionOwner):
     def learning_rate_at(self, global_step: int) -> float:
         """The learning rate the update at `global_step` uses (step `global_step` + 1): the
         schedule's value computed by this session, or the run's constant rate."""
-        if self._ops.rate_at_step is None:
-            return self.spec.learning_rate
-        feeds = {self._ops.rate_step: global_step}
-        return float(self._session.run(self._ops.rate_at_step, feed_dict=feeds))
+        return self.learning_rates(global_step, 1)[0]
+
+    def learning_rates(self, first_global_step: int, count: int) -> list[float]:
+        """The rates of the updates at `count` global steps from `first_global_step`, in one
+        session call; the run's constant for each without a schedule."""
+        if self._ops.rates_at_steps is None:
+            return [self.spec.learning_rate] * count
+        steps = np.arange(first_global_step, first_global_step + count, dtype=np.int64)
+        rates = self._session.run(self._ops.rates_at_steps, feed_dict={self._ops.rate_steps: steps})
+        return [float(rate) for rate in rates]
 
     def evaluate(self) -> Evaluation:
         """Read the loss, weights and predictions (`loss.eval()`, `weights.eval()`)."""

@@ -35,9 +35,9 @@ class SampleGraph:
     # description shows the sample's ops without it.
     build_fused: Callable[[], FusedRun]
     initialize: tf.Operation
-    # Feed a global step to `rate_at_step` for the scheduled rate there; None: no schedule.
-    rate_step: tf.Tensor | None
-    rate_at_step: tf.Tensor | None
+    # Feed global steps to `rates_at_steps` for the scheduled rates there; None: no schedule.
+    rate_steps: tf.Tensor | None
+    rates_at_steps: tf.Tensor | None
     variables: dict[str, VariableHandles]
     variable_roles: dict[str, str]
 
@@ -87,13 +87,19 @@ def build_sample_graph(data: Dataset, spec: TrainingSpec) -> SampleGraph:
         # batch), so the shares add up to the gradient whatever the loss.
         loss_per_prediction = tf.convert_to_tensor(tf.gradients(training_loss, yhat)[0])
         contributions = tf.multiply(inputs, loss_per_prediction, name="contributions")
-    # The rate of any step, by the schedule's own function: the step panel's lr_t.
-    rate_step: tf.Tensor | None = None
-    rate_at_step: tf.Tensor | None = None
-    if spec.schedule is not None:
+    # The rate at any global steps, by the schedule's own function, one step at a time
+    # (piecewise_constant takes a scalar step): the step panel's lr_t and the rate's chart.
+    rate_steps: tf.Tensor | None = None
+    rates_at_steps: tf.Tensor | None = None
+    schedule = spec.schedule
+    if schedule is not None:
         with tf.name_scope("stepwise_schedule"):
-            rate_step = v1.placeholder(tf.int64, [], name="global_step")
-            rate_at_step = schedule_tensor(spec.schedule, spec.learning_rate, rate_step)
+            rate_steps = v1.placeholder(tf.int64, [None], name="global_steps")
+            rates_at_steps = tf.map_fn(
+                lambda step: schedule_tensor(schedule, spec.learning_rate, step),
+                rate_steps,
+                fn_output_signature=tf.float32,
+            )
     with tf.name_scope("stepwise_surface"):
         grid = v1.placeholder(tf.float32, [2, None], name="weights_grid")
         grid_errors = tf.matmul(inputs, grid) - target
@@ -134,8 +140,8 @@ def build_sample_graph(data: Dataset, spec: TrainingSpec) -> SampleGraph:
         breakdown_fetches=breakdown_fetches,
         build_fused=build_fused,
         initialize=initialize,
-        rate_step=rate_step,
-        rate_at_step=rate_at_step,
+        rate_steps=rate_steps,
+        rates_at_steps=rates_at_steps,
         variables=variables_by_name,
         variable_roles=roles,
     )

@@ -48,6 +48,33 @@ def test_each_step_uses_the_schedules_rate_and_numpy_checks_it(client, name):
     assert len(rates) > 1
 
 
+def test_the_rates_of_a_range_of_steps_are_the_sessions_as_each_step_uses_them(client):
+    run = scheduled(client, "piecewise_constant")
+    step(client, run["id"], 5)
+    answer = client.get(f"/api/runs/{run['id']}/learning-rates", params={"count": 9}).json()
+    assert answer["first_step"] == 1
+    schedule = LearningRateSchedule("piecewise_constant", SCHEDULES["piecewise_constant"])
+    assert answer["learning_rates"] == pytest.approx(
+        [rate_at(schedule, 0.05, k) for k in range(9)], rel=1e-6
+    )
+    for k in (4, 6):  # Applied and not yet: the same numbers as each step's own.
+        detail = client.get(f"/api/runs/{run['id']}/steps/{k}").json()
+        assert answer["learning_rates"][k - 1] == detail["learning_rate"]
+    later = client.get(f"/api/runs/{run['id']}/learning-rates", params={"first": 7, "count": 2})
+    assert later.json()["learning_rates"] == answer["learning_rates"][6:8]
+    constant = create(client, learning_rate=0.01)
+    rates = client.get(f"/api/runs/{constant['id']}/learning-rates", params={"count": 3}).json()
+    assert rates["learning_rates"] == [0.01, 0.01, 0.01]
+
+
+@pytest.mark.parametrize("params", [{"count": 0}, {"count": 5001}, {"first": 0}])
+def test_a_bad_range_of_rates_is_422(client, params):
+    run = scheduled(client, "cosine_decay")
+    response = client.get(f"/api/runs/{run['id']}/learning-rates", params=params)
+    assert response.status_code == 422
+    assert client.get("/api/runs/nope/learning-rates").status_code == 404
+
+
 def test_a_fork_and_a_rebuilt_session_go_on_along_the_schedule(client):
     run = scheduled(client, "exponential_decay")
     step(client, run["id"], 12)

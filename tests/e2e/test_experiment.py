@@ -393,11 +393,20 @@ def test_a_schedule_chosen_in_the_form_shows_each_steps_rate_and_its_formula(
     detail = httpx.get(f"{live_server.base_url}/api/runs/{new['id']}/steps/3").json()
     assert detail["learning_rate"] == pytest.approx(0.005)
     expect(rule.locator('[data-part="lr"]')).to_have_text(format_number(detail["learning_rate"]))
-    expect(page.locator('#update-rule [data-weight="b"] [data-part="lr"]')).to_have_text(
-        str(detail["learning_rate"])
-    )
+    # The float32 the session computed, written as the shortest decimal that holds it.
+    expect(page.locator('#update-rule [data-weight="b"] [data-part="lr"]')).to_have_text("0.005")
     expect(page.locator('#numpy-check [data-part="check-rate"]')).to_contain_text("0.005")
     expect(page.locator('#numpy-check [data-part="difference"]')).to_contain_text(
         "float32 rounding"
     )
-    page.screenshot(path=ARTIFACTS / "experiment-schedule-step.png")
+    # The rate over the steps, the session's, with step 3's marked.
+    rates = httpx.get(
+        f"{live_server.base_url}/api/runs/{new['id']}/learning-rates", params={"count": 50}
+    ).json()["learning_rates"]
+    label = page.locator("#rate-chart-label")
+    expect(label).to_contain_text(f"{format_number(rates[0])} at step 1")
+    expect(label).to_contain_text(f"step 3 (marked): {format_number(detail['learning_rate'])}")
+    expect(page.locator("#rate-chart polyline")).to_have_count(1)
+    expect(page.locator("#rate-chart circle")).to_have_count(1)
+    assert_accessible(page, axe_source)  # The page with the formula and the chart.
+    page.locator("#step-detail").screenshot(path=ARTIFACTS / "experiment-schedule-step.png")

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { downsample } from "../../static/js/lib/downsample.js";
 import { keepEmbedding } from "../../static/js/lib/embedding.js";
 import { readEvents } from "../../static/js/lib/event-stream.js";
-import { formatCount, formatNumber } from "../../static/js/lib/format.js";
+import { float32Text, formatCount, formatNumber } from "../../static/js/lib/format.js";
 import { t, useMessages } from "../../static/js/lib/i18n.js";
 
 describe("formatNumber", () => {
@@ -104,4 +104,12 @@ describe("keepEmbedding", () => {
   test("a full address keeps its origin", () => {
     assert.equal(keepEmbedding("https://elsewhere.example/x", framed), "https://elsewhere.example/x?embed=1");
   });
+});
+
+test("a float32 is written as its shortest decimal that holds it", () => {
+  assert.equal(float32Text(0.004999999888241291), "0.005");
+  assert.equal(float32Text(0.002), "0.002");
+  assert.equal(float32Text(0.1), "0.1");
+  assert.equal(float32Text(1 / 3), "0.33333334");
+  assert.equal(float32Text(0), "0");
 });

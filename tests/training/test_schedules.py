@@ -132,3 +132,17 @@ def test_a_restored_run_continues_on_its_schedule():
         original.run(6)
         copy.restore(original.state())
         assert [o.record for o in copy.run(10)] == [o.record for o in original.run(10)]
+
+
+def test_the_rate_reported_is_the_one_the_update_used_to_the_bit():
+    spec = spec_of("exponential")  # Gradient descent: w − lr × g, one float32 rounding.
+    with LinearRegressionModel(sample_dataset(), spec) as model:
+        for outcome in [model.step() for _ in range(8)]:
+            record = outcome.record
+            rate = np.float32(model.learning_rate_at(record.step - 1))
+            for before, gradient, after in (
+                (record.weights_before.b, record.gradient.b, record.weights_after.b),
+                (record.weights_before.m, record.gradient.m, record.weights_after.m),
+            ):
+                assert np.float32(before) - rate * np.float32(gradient) == np.float32(after)
+        assert len(set(model.learning_rates(0, 8))) > 1  # Several rates were so checked.

@@ -89,6 +89,8 @@ export const tellShown = (runId, stream, step) =>
   request("POST", `${runPath(runId)}/streams/${encodeURIComponent(stream)}/shown`, { step }, ownerHeaders(runId));
 export const evaluateRun = (runId) => request("GET", `${runPath(runId)}/evaluate`);
 export const getStepDetail = (runId, step) => request("GET", `${runPath(runId)}/steps/${step}`);
+export const getLearningRates = (runId, first, count) =>
+  request("GET", `${runPath(runId)}/learning-rates?${new URLSearchParams({ first, count })}`);
 export const getGraph = (runId) => request("GET", `${runPath(runId)}/graph`);
 export const getNodeValue = (runId, node) =>
   request("GET", `${runPath(runId)}/graph/value?${new URLSearchParams({ node })}`);

@@ -14,3 +14,16 @@ export function formatNumber(value) {
 
 /** A count as the run-length menu writes it: 5000 as 5,000, whatever the page's language. */
 export const formatCount = (n) => n.toLocaleString("en-US");
+
+/**
+ * A float32 as its shortest decimal that reads back as the same float32: the rate a session
+ * computed (0.004999999888241291 in float64) is written 0.005, which is what it holds.
+ */
+export function float32Text(value) {
+  const held = Math.fround(value);
+  for (let digits = 1; digits < 10; digits += 1) {
+    const text = String(Number(held.toPrecision(digits)));
+    if (Math.fround(Number(text)) === held) return text;
+  }
+  return String(held);
+}

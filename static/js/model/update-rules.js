@@ -2,6 +2,8 @@
 // A line is a target (`b`, `m_b`, …), its formula (a list of symbols and values) and the value
 // TensorFlow stored; values come from the step detail's variables before and after the step.
 
+import { float32Text } from "../lib/format.js";
+
 /**
  * A value in a formula. `part` names it for tests and screen readers; `after` marks the
  * variable's new value, which the formula uses once it is computed (Momentum's a, Adam's m).
@@ -46,7 +48,7 @@ export function ruleLines(weight, input) {
   const was = (role) => pick(before, role, weight);
   const now = (role) => (after ? pick(after, role, weight) : undefined);
   const g = value("gradient", gradient);
-  const rate = { part: "lr", text: String(lr) };
+  const rate = { part: "lr", text: float32Text(lr) };
   const w = value("before", was("weights"));
   const slot = (role) => `${role}_${weight}`;
   const line = (target, terms, role, part = role) => ({ target, terms, result: value(part, now(role)) });
@@ -115,7 +117,7 @@ export function sharedLines(input) {
   if (input.optimizer !== "adam") return { first: [], last: [] };
   const { lr, params, before, after } = input;
   const power = (name) => value(`${name}_power`, before[`${name}_power`][0]);
-  const rate = { part: "lr", text: String(lr) };
+  const rate = { part: "lr", text: float32Text(lr) };
   return {
     first: [
       {
