@@ -2,6 +2,7 @@
 and rebuilt sessions; each step's rate is the session's, NumPy's formula checks it; bad
 schedules are refused with what was wrong."""
 
+import numpy as np
 import pytest
 
 from app.api.assignment_query import parse_assignment
@@ -73,6 +74,26 @@ def test_a_bad_range_of_rates_is_422(client, params):
     response = client.get(f"/api/runs/{run['id']}/learning-rates", params=params)
     assert response.status_code == 422
     assert client.get("/api/runs/nope/learning-rates").status_code == 404
+
+
+def test_the_next_updates_preview_which_the_surface_arrow_draws_uses_the_scheduled_rate(client):
+    run = create(
+        client,
+        learning_rate=0.004,
+        learning_rate_schedule={"name": "exponential_decay", **SCHEDULES["exponential_decay"]},
+    )
+    step(client, run["id"], 4)  # Step 5 runs at global step 4: the rate halves there.
+    detail = client.get(f"/api/runs/{run['id']}/steps/5").json()
+    assert detail["learning_rate"] == pytest.approx(0.002, rel=1e-6)
+    rate = np.float32(detail["learning_rate"])
+    for weight in ("b", "m"):
+        before = np.float32(detail["weights_before"][weight])
+        gradient = np.float32(detail["gradient"][weight])
+        # Gradient descent's update, one float32 rounding: the preview is TensorFlow's own.
+        assert detail["preview"]["weights_after"][weight] == float(before - rate * gradient)
+    step(client, run["id"], 1)
+    applied = client.get(f"/api/runs/{run['id']}/steps/5").json()
+    assert applied["weights_after"] == detail["preview"]["weights_after"]
 
 
 def test_a_fork_and_a_rebuilt_session_go_on_along_the_schedule(client):
