@@ -6,7 +6,6 @@ import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
 import { linePieces } from "../model/update-rule-text.js";
 import { scheduleFormula } from "../model/schedule-formula.js";
-import { showRateChart } from "./rate-chart.js";
 import { ruleInput, ruleLines, sharedLines } from "../model/update-rules.js";
 
 /** A piece of rule text: a string, or a value in a span named for tests and screen readers. */
@@ -147,5 +146,12 @@ export function renderStepPanel(state, details) {
   renderRule(state, record, detail);
   renderCheck(detail);
   renderShares(detail);
-  showRateChart(state.run, Math.max(step, 1)).catch(() => {}); // Only a picture: a failed fetch leaves it as it was.
+  drawRateChart(state.run, Math.max(step, 1));
+}
+
+/** The rate chart of a scheduled run; its module is fetched only by pages that have one. */
+function drawRateChart(run, step) {
+  if (!run.config.learning_rate_schedule) return;
+  // Only a picture: a failed fetch leaves it as it was.
+  import("./rate-chart.js").then(({ showRateChart }) => showRateChart(run, step)).catch(() => {});
 }
