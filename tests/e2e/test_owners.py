@@ -224,6 +224,36 @@ def test_the_assignment_form_offers_no_settings_a_preset_overrides(page, live_se
     expect(link).to_have_value(f"{live_server.base_url}/new?num_points=20")
 
 
+def test_the_assignment_form_offers_the_chosen_schedules_parameters(page, live_server):
+    page.goto(f"{live_server.base_url}/class?token={TEACHER_TOKEN}")
+    page.wait_for_selector(READY)
+    link = page.locator("#assignment-link")
+    expect(page.locator('input[name="decay_steps"]')).to_be_hidden()
+    page.fill('input[name="lr"]', "0.01")
+    page.select_option('select[name="schedule"]', "piecewise_constant")
+    expect(page.locator('input[name="decay_steps"]')).to_be_hidden()
+    page.fill('input[name="boundaries"]', "5,20")
+    page.fill('input[name="values"]', "0.01,0.005,0.001")
+    page.check('[data-lock-for="lr"]')
+    expect(link).to_have_value(
+        f"{live_server.base_url}/new?lr=0.01&schedule=piecewise_constant&boundaries=5,20"
+        "&values=0.01,0.005,0.001&lock=lr"
+    )
+    page.select_option('select[name="schedule"]', "cosine_decay")
+    page.fill('input[name="decay_steps"]', "40")
+    expect(page.locator('input[name="boundaries"]')).to_be_hidden()
+    expect(link).to_have_value(
+        f"{live_server.base_url}/new?lr=0.01&schedule=cosine_decay&decay_steps=40&lock=lr"
+    )
+    open_run(page, link.input_value())
+    config = api_run(live_server, run_id_of(page))["config"]
+    assert config["learning_rate_schedule"] == {
+        "name": "cosine_decay",
+        "params": {"decay_steps": 40, "alpha": 0.0},
+    }
+    assert config["locks"] == ["learning_rate"]
+
+
 def test_the_teacher_page_refuses_a_wrong_token(page, live_server):
     response = page.goto(f"{live_server.base_url}/class?token=wrong")
     assert response is not None and response.status == 403

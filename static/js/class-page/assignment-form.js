@@ -7,7 +7,9 @@ import { $ } from "../lib/dom.js";
 import { t, useMessages } from "../lib/i18n.js";
 import { assignmentLink, assignmentQuery, usesRecipe } from "../model/assignment-link.js";
 
-const fieldsOf = (form) => [...form.querySelectorAll("input[name], select[name]")].map((control) => [control.name, control.value]);
+// Disabled controls belong to a choice not made (another schedule's parameters): not sent.
+const fieldsOf = (form) =>
+  [...form.querySelectorAll("input[name], select[name]")].filter((control) => !control.disabled).map((control) => [control.name, control.value]);
 
 const locksOf = (form) => [...form.querySelectorAll("[data-lock-for]:checked")].map((box) => box.dataset.lockFor);
 
@@ -42,6 +44,16 @@ function showRecipe(form) {
   $("assignment-preset-points").hidden = shown;
 }
 
+/** Offer the parameters of the schedule chosen, and only those. */
+function showSchedule(form) {
+  const chosen = form.elements.schedule.value;
+  for (const field of form.querySelectorAll("[data-schedule-for]")) {
+    const shown = chosen !== "" && field.dataset.scheduleFor.split(" ").includes(chosen);
+    field.hidden = !shown;
+    field.querySelector("input, select").disabled = !shown;
+  }
+}
+
 async function copy(link) {
   try {
     await navigator.clipboard.writeText(link.value);
@@ -58,6 +70,7 @@ export function init(messages) {
   const form = $("assignment-form");
   const link = $("assignment-link");
   const update = () => {
+    showSchedule(form);
     showRecipe(form);
     link.value = linkOf(form);
     $("assignment-open").href = link.value;
