@@ -122,6 +122,17 @@ def test_two_learning_rates_overlaid_then_a_third_run_ticked(page, live_server, 
     expect(page.locator(f'#recent-runs input[value="{diverging}"]')).to_be_checked()
 
 
+def test_a_scheduled_runs_row_names_its_schedule(page, live_server):
+    constant = create_run(live_server, 0.004)
+    decay = {"name": "exponential_decay", "decay_steps": 10, "decay_rate": 0.5}
+    scheduled = create_run(live_server, 0.004, learning_rate_schedule=decay)
+    open_compare(page, live_server, constant, scheduled)
+    expect(legend_row(page, scheduled)).to_contain_text(
+        "exponential_decay(decay_steps=10, decay_rate=0.5, staircase=False)"
+    )
+    expect(legend_row(page, constant)).not_to_contain_text("decay")
+
+
 def test_pasted_links_unknown_runs_and_a_narrow_screen(browser, live_server, screenshot):
     context = browser.new_context(viewport={"width": 375, "height": 800})
     page = context.new_page()

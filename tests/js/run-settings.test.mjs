@@ -53,6 +53,11 @@ describe("a run's summary", () => {
     assert.equal(optimizerClass({ optimizer: "sgd_v9" }, CLASSES), "sgd_v9");
     assert.equal(shortSettings({ optimizer: "gradient_descent", learning_rate: 0.006 }, CLASSES), "GradientDescent · lr 0.006");
     assert.equal(shortSettings({ optimizer: "adam", learning_rate: 0.1 }, CLASSES), "Adam · lr 0.1");
+    const cosine = { name: "cosine_decay", params: { decay_steps: 9, alpha: 0 } };
+    assert.equal(
+      shortSettings({ optimizer: "adam", learning_rate: 0.1, learning_rate_schedule: cosine }, CLASSES),
+      "Adam · lr 0.1 (cosine_decay)",
+    );
   });
 
   test("the points: the recipe's, or the learner's own", () => {

@@ -5,7 +5,7 @@ import { runStyle } from "../charts/compare-charts.js";
 import { $, element, svgElement } from "../lib/dom.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
-import { optimizerClass, optimizerParams, pointsSummary, shortSettings } from "../model/run-summary.js";
+import { optimizerClass, optimizerParams, pointsSummary, scheduleCall, shortSettings } from "../model/run-summary.js";
 
 /** A short line in the run's colour and dash, as the charts draw it. */
 export function swatch(slot) {
@@ -34,12 +34,20 @@ function optimizerCell(config, classes) {
   return cell("compare.col_optimizer", wrap);
 }
 
+/** The rate, and under it the schedule that decays it, as the code calls it. */
+function rateCell(config) {
+  const wrap = element("div", {}, String(config.learning_rate));
+  const schedule = config.learning_rate_schedule;
+  if (schedule) wrap.append(element("span", { class: "optimizer-params" }, scheduleCall(schedule)));
+  return cell("compare.col_learning_rate", wrap);
+}
+
 function runCells(state, classes) {
   const config = state.run.config;
   const finalLoss = state.lossAt(state.lastStep);
   return [
     optimizerCell(config, classes),
-    cell("compare.col_learning_rate", String(config.learning_rate)),
+    rateCell(config),
     cell("compare.col_loss", element("code", {}, config.loss)),
     cell("compare.col_batch", config.batch_size ? String(config.batch_size) : t("compare.full_batch")),
     cell("compare.col_points", pointsSummary(config)),

@@ -41,8 +41,11 @@ export function optimizerClass(config, classes) {
 }
 
 /** "Adam · lr 0.006": the settings that tell runs apart at a glance. */
-export const shortSettings = (config, classes) =>
-  `${optimizerClass(config, classes).replace(/Optimizer$/, "")} · lr ${config.learning_rate}`;
+export const shortSettings = (config, classes) => {
+  const schedule = config.learning_rate_schedule;
+  const rate = `lr ${config.learning_rate}${schedule ? ` (${schedule.name})` : ""}`;
+  return `${optimizerClass(config, classes).replace(/Optimizer$/, "")} · ${rate}`;
+};
 
 // Each schedule's parameters in the order of its tf.compat.v1.train signature (the page's
 // embedded JSON sorts an object's keys).
