@@ -46,6 +46,8 @@ def _run(run: LiveRun, with_curve: bool) -> dict[str, Any]:
         "created_at": head.created_at.isoformat(),
         "optimizer": OPTIMIZER_CLASSES[training.optimizer],
         "learning_rate": training.learning_rate,
+        # The decay's name, as the settings cell says it; null for a constant rate.
+        "schedule": None if training.schedule is None else training.schedule.name,
         "steps": head.steps,
         "latest_loss": _chart_number(head.latest_loss),
         "diverged": head.diverged,

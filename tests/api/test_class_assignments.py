@@ -241,6 +241,7 @@ def test_the_live_summary_lists_every_run_with_its_curve(teacher_client):
     assert oldest["steps"] == 5 and oldest["teacher"] is False
     assert oldest["optimizer"] == "GradientDescentOptimizer"
     assert oldest["learning_rate"] == 0.002
+    assert oldest["schedule"] is None
     history = teacher_client.get(f"/api/runs/{first['id']}").json()["history"]
     assert oldest["curve"]["losses"] == [float(f"{step['loss_after']:.4g}") for step in history]
     assert oldest["latest_loss"] == oldest["curve"]["losses"][-1]
@@ -259,6 +260,15 @@ def test_a_diverged_run_says_at_which_step_and_rate(teacher_client):
     assert listed["learning_rate"] == 0.05
     assert listed["latest_loss"] is None
     assert listed["fork_step"] == listed["steps"] - 1  # The last step with a state.
+
+
+def test_the_summary_names_a_runs_schedule(teacher_client):
+    assignment = make_assignment(
+        teacher_client, settings="lr=0.01&schedule=cosine_decay&decay_steps=30&lock=lr"
+    )
+    follow(teacher_client, assignment["link"])
+    (listed,) = summary(teacher_client, assignment)["runs"]
+    assert (listed["learning_rate"], listed["schedule"]) == (0.01, "cosine_decay")
 
 
 def test_the_summary_sends_only_the_curves_that_changed(teacher_client):

@@ -92,7 +92,8 @@ function fillRow(row, run, now) {
   row.querySelector("[data-who]").textContent = runLabel(run);
   row.querySelector("[data-who]").title = run.id;
   const cells = Object.fromEntries([...row.querySelectorAll("[data-cell]")].map((cell) => [cell.dataset.cell, cell]));
-  cells.settings.textContent = `${run.optimizer.replace(/Optimizer$/, "")} · lr ${run.learning_rate}`;
+  const rate = `lr ${run.learning_rate}${run.schedule ? ` (${run.schedule})` : ""}`;
+  cells.settings.textContent = `${run.optimizer.replace(/Optimizer$/, "")} · ${rate}`;
   cells.steps.textContent = String(run.steps);
   cells.loss.textContent = run.steps ? formatNumber(run.latest_loss) : "–";
   cells.diverged.textContent = divergedText(run);
