@@ -39,20 +39,16 @@ _OPTIMIZER_PARAM_KINDS: dict[str, Kind] = {
 }
 
 
-def _schedule_kind(default: object) -> Kind:
-    if isinstance(default, bool):
-        return "bool"
-    return "int" if default is None else "float"
-
-
-# Each schedule parameter's kind; `decay_steps` counts steps, the piecewise lists are
-# comma-separated (`boundaries=10,20&values=0.1,0.01,0.001`).
+# Each schedule parameter's kind: a flag, or a number (a required one has no default to tell
+# by, so the whole numbers and the comma-separated lists of piecewise_constant are named:
+# `boundaries=10,20&values=0.1,0.01,0.001`).
 _SCHEDULE_PARAM_KINDS: dict[str, Kind] = {
     **{
-        name: _schedule_kind(default)
+        name: "bool" if isinstance(default, bool) else "float"
         for params in SCHEDULE_DEFAULTS.values()
         for name, default in params.items()
     },
+    "decay_steps": "int",
     "boundaries": "ints",
     "values": "floats",
 }

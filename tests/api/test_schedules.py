@@ -174,6 +174,17 @@ def test_an_assignment_link_sets_the_schedule_and_its_lock_keeps_it(client):
     assert same.status_code == 201, same.text
 
 
+@pytest.mark.parametrize("name", SCHEDULES)
+def test_every_schedule_and_each_of_its_parameters_can_be_given_in_a_link(name):
+    query = [("lr", "0.05"), ("schedule", name)]
+    query += [
+        (param, ",".join(map(str, value)) if isinstance(value, list) else str(value).lower())
+        for param, value in SCHEDULES[name].items()
+    ]
+    schedule = parse_assignment(query).spec.learning_rate_schedule
+    assert schedule is not None and schedule.schedule().params == SCHEDULES[name]
+
+
 @pytest.mark.parametrize(
     ("query", "detail"),
     [
