@@ -39,7 +39,9 @@ def explain_step(run_id: str, step: int, inspector: InspectorDep) -> Response:
 
 
 @router.get(
-    "/{run_id}/learning-rates", responses={404: ERRORS[404]}, response_model=LearningRatesPublic
+    "/{run_id}/learning-rates",
+    responses={code: ERRORS[code] for code in (404, 422, 503)},
+    response_model=LearningRatesPublic,
 )
 def learning_rates(
     run_id: str,
