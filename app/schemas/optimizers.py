@@ -1,11 +1,18 @@
 """The optimizer a new run asks for, with its own parameters: one body per optimizer."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from app.domain.spec import OPTIMIZER_CLASSES, OptimizerParams
-from app.schemas.values import FLOAT32_SMALLEST_NORMAL, DecayRate, Epsilon, StrictBool, StrictFloat
+from app.schemas.values import (
+    FLOAT32_SMALLEST_NORMAL,
+    DecayRate,
+    Epsilon,
+    StrictBool,
+    StrictFloat,
+    name_tag,
+)
 
 
 class _OptimizerIn(BaseModel):
@@ -61,23 +68,15 @@ class AdamIn(_OptimizerIn):
     epsilon: Epsilon = 1e-8
 
 
-def _optimizer_tag(value: Any) -> str | None:
-    """The optimizer `name` picks; left out, gradient descent, as its schema's default says
-    (a plain `discriminator="name"` refused `{}`, which the published schema allows)."""
-    if isinstance(value, dict):
-        name = value.get("name", "gradient_descent")
-        return name if isinstance(name, str) else None
-    return getattr(value, "name", None)
-
-
 OptimizerIn = Annotated[
     Annotated[GradientDescentIn, Tag("gradient_descent")]
     | Annotated[MomentumIn, Tag("momentum")]
     | Annotated[AdagradIn, Tag("adagrad")]
     | Annotated[RMSPropIn, Tag("rmsprop")]
     | Annotated[AdamIn, Tag("adam")],
+    # Left out, gradient descent, as the schema's default says.
     Discriminator(
-        _optimizer_tag,
+        name_tag("gradient_descent"),
         custom_error_type="optimizer_name",
         custom_error_message=f"name must be one of {', '.join(OPTIMIZER_CLASSES)}",
     ),

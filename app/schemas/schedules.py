@@ -1,7 +1,7 @@
 """The learning-rate schedule a new run asks for: one body per `tf.compat.v1.train` decay
 function, with that function's own parameters and names."""
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
@@ -13,6 +13,7 @@ from app.schemas.values import (
     StrictBool,
     StrictFloat,
     StrictInt,
+    name_tag,
 )
 
 MAX_BOUNDARIES = 20  # A piecewise schedule of more pieces than a page can show is refused.
@@ -100,13 +101,6 @@ class CosineDecayIn(_ScheduleIn):
     alpha: StrictFloat = Field(default=0.0, ge=0.0, le=1.0, allow_inf_nan=False)
 
 
-def _schedule_tag(value: Any) -> str | None:
-    if isinstance(value, dict):
-        name = value.get("name")
-        return name if isinstance(name, str) else None
-    return getattr(value, "name", None)
-
-
 ScheduleIn = Annotated[
     Annotated[ExponentialDecayIn, Tag("exponential_decay")]
     | Annotated[InverseTimeDecayIn, Tag("inverse_time_decay")]
@@ -114,7 +108,7 @@ ScheduleIn = Annotated[
     | Annotated[PiecewiseConstantIn, Tag("piecewise_constant")]
     | Annotated[CosineDecayIn, Tag("cosine_decay")],
     Discriminator(
-        _schedule_tag,
+        name_tag(),
         custom_error_type="schedule_name",
         custom_error_message=f"name must be one of {', '.join(SCHEDULE_DEFAULTS)}",
     ),

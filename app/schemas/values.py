@@ -2,7 +2,8 @@
 value JSON cannot carry (NaN, inf) is sent."""
 
 import math
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
@@ -40,6 +41,20 @@ StrictBool = Annotated[bool, Strict()]
 DecayRate = Annotated[StrictFloat, Field(ge=0.0, lt=1.0, allow_inf_nan=False)]
 # Epsilons are added to a square root; in float32 anything below the smallest normal is 0.
 Epsilon = Annotated[StrictFloat, Field(ge=FLOAT32_SMALLEST_NORMAL, le=1.0, allow_inf_nan=False)]
+
+
+def name_tag(default: str | None = None) -> Callable[[Any], str | None]:
+    """The discriminator of a union of bodies chosen by their `name` (an optimizer, a
+    schedule), `default` when a body leaves it out: a plain `discriminator="name"` refuses a
+    body without one, and its error names no choice."""
+
+    def tag(value: Any) -> str | None:
+        if isinstance(value, dict):
+            name = value.get("name", default)
+            return name if isinstance(name, str) else None
+        return getattr(value, "name", None)
+
+    return tag
 
 
 def finite_or_none(value: float) -> float | None:
