@@ -22,6 +22,7 @@ from app.schemas.runs import (
     StepEvent,
     StepPublic,
     WeightsPublic,
+    step_fields,
 )
 from app.schemas.values import finite_or_none
 
@@ -119,7 +120,9 @@ def run_public(view: RunView) -> RunPublic:
 def history_page_public(records: list[StepRecord], limit: int) -> HistoryPage:
     """A page of `limit` steps at most; a full page may have more after it."""
     next_after = records[-1].step if len(records) == limit else None
-    return HistoryPage(records=[StepPublic.of(r) for r in records], next_after=next_after)
+    return HistoryPage.model_validate(
+        {"records": [step_fields(r) for r in records], "next_after": next_after}
+    )
 
 
 def run_created(view: RunView) -> RunCreated:
@@ -129,17 +132,18 @@ def run_created(view: RunView) -> RunCreated:
 
 
 def step_batch_public(batch: StepBatch) -> StepBatchPublic:
-    return StepBatchPublic(
-        records=[StepPublic.of(outcome.record) for outcome in batch.outcomes],
-        current=None if batch.current is None else current_public(batch.current),
-        diverged=batch.outcomes[-1].record.diverged,
+    return StepBatchPublic.model_validate(
+        {
+            "records": [step_fields(outcome.record) for outcome in batch.outcomes],
+            "current": None if batch.current is None else current_public(batch.current),
+            "diverged": batch.outcomes[-1].record.diverged,
+        }
     )
 
 
 def step_event(outcome: StepOutcome) -> StepEvent:
-    return StepEvent(
-        **StepPublic.of(outcome.record).model_dump(),
-        predictions=finite_list(outcome.predictions),
+    return StepEvent.model_validate(
+        {**step_fields(outcome.record), "predictions": finite_list(outcome.predictions)}
     )
 
 

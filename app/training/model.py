@@ -139,18 +139,24 @@ class LinearRegressionModel(SessionOwner):
         Each outcome carries its predictions if `every_prediction`; otherwise only the last.
         """
         out, predictions = self._run_fused(count, every_prediction)
+        # Each fetched array turned into Python floats once, not element by element.
+        weights_before = _weight_rows(out["weights_before"])
+        gradients = _weight_rows(out["gradient"])
+        loss_before = out["loss_before"].tolist()
+        loss_after = out["loss_after"].tolist()
+        states = {name: values.tolist() for name, values in out["state"].items()}
         outcomes = []
         for index, shown in enumerate(predictions):
-            state = {name: values[index] for name, values in out["state"].items()}
+            state = {name: values[index] for name, values in states.items()}
             record = StepRecord(
                 step=int(state["global_step"]),
-                weights_before=weights_of(out["weights_before"][index]),
-                gradient=weights_of(out["gradient"][index]),
-                weights_after=weights_of(state["weights"]),
-                loss_before=float(out["loss_before"][index]),
-                loss_after=float(out["loss_after"][index]),
+                weights_before=weights_before[index],
+                gradient=gradients[index],
+                weights_after=Weights(b=state["weights"][0][0], m=state["weights"][1][0]),
+                loss_before=loss_before[index],
+                loss_after=loss_after[index],
             )
-            outcomes.append(StepOutcome(record=record, predictions=shown, state=as_state(state)))
+            outcomes.append(StepOutcome(record=record, predictions=shown, state=state))
         self._note_step(outcomes[-1].record)
         return outcomes
 
@@ -271,3 +277,8 @@ class LinearRegressionModel(SessionOwner):
         state = self.state()
         state["weights"] = column_of(weights).tolist()
         self.restore(state)
+
+
+def _weight_rows(columns: np.ndarray) -> list[Weights]:
+    """The weights of each step from the loop's [steps, 2, 1] array of (b, m) columns."""
+    return [Weights(b=b, m=m) for b, m in columns[:, :, 0].tolist()]
