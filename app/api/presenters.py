@@ -1,7 +1,9 @@
 """Turn the service's results into the API's response bodies."""
 
+from collections.abc import Sequence
+
 from fastapi import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from app.domain.readings import Evaluation, StepOutcome
 from app.domain.records import StepRecord, Weights
@@ -141,10 +143,19 @@ def step_batch_public(batch: StepBatch) -> StepBatchPublic:
     )
 
 
-def step_event(outcome: StepOutcome) -> StepEvent:
-    return StepEvent.model_validate(
-        {**step_fields(outcome.record), "predictions": finite_list(outcome.predictions)}
+# A stream's chunk of steps is validated in one call into pydantic rather than one a step.
+_STEP_EVENTS = TypeAdapter(list[StepEvent])
+
+
+def step_events_json(outcomes: Sequence[StepOutcome]) -> list[bytes]:
+    """Each outcome's streamed `step` event as compact JSON, in order."""
+    events = _STEP_EVENTS.validate_python(
+        [
+            {**step_fields(outcome.record), "predictions": finite_list(outcome.predictions)}
+            for outcome in outcomes
+        ]
     )
+    return [StepEvent.__pydantic_serializer__.to_json(event) for event in events]
 
 
 def finite_list(values: list[float]) -> list[float | None]:

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from limits import parse
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.runs.errors import (
@@ -25,6 +24,7 @@ from app.runs.errors import (
     TooManyStreamsError,
     WouldWaitError,
 )
+from app.runs.rate_storage import SweptMemoryStorage
 
 BUSY_RETRY_AFTER_SECONDS = 1  # A computation takes milliseconds; a slot frees up quickly.
 
@@ -86,7 +86,7 @@ class RateLimiter:
     def __init__(self, rate: str, refuse: Refusal = RunRateLimitedError) -> None:
         self._item = parse(rate)
         self._refuse = refuse
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(SweptMemoryStorage())
 
     def hit(self, *key: str) -> None:
         """Count one request for `key`; raise the refusal if it is one too many."""
