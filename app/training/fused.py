@@ -14,6 +14,16 @@ from app.training.objective import Objective
 
 v1 = tf.compat.v1
 
+# The loop is built as TensorFlow 1's control flow (Enter, Switch, Merge, NextIteration and Exit
+# ops in the graph itself), not as a While op whose condition and body are functions: every
+# session keeps its own copy of a graph's function library and instantiates the functions
+# when it first runs them. Measured with 500 sessions of one shared graph (bench/table.py, row
+# 7a): 0.68 MiB a session with function bodies, 0.46 MiB without; a new run's first Run of 50
+# falls from about 25 to 14 ms and a fused step from about 45 to 35 µs. The records are the
+# same to the bit (tests/training/test_optimizers.py). Process-wide, but no other part of the app
+# builds control flow; functions (tf.function, Keras) keep TensorFlow 2's whatever this says.
+v1.disable_control_flow_v2()
+
 
 @dataclass(frozen=True)
 class FusedRun:

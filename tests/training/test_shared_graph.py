@@ -128,3 +128,15 @@ def test_a_class_arriving_at_once_builds_the_graph_once(monkeypatch):
     for thread in threads:
         thread.join()
     assert len(builds) == 1 and len({id(graph) for graph in got}) == 1
+
+
+@pytest.mark.parametrize("spec", SETTINGS.values(), ids=SETTINGS.keys())
+def test_the_fused_loop_is_built_without_functions_for_each_session_to_instantiate(spec):
+    # TensorFlow 1's control flow in the graph itself: no function library a session would
+    # copy and instantiate (a third of a session's memory, app/training/fused.py).
+    shared = build_shared_graph(sample_dataset(), spec)
+    graph_def = shared.graph.as_graph_def()
+    assert len(graph_def.library.function) == 0
+    loop_ops = {node.op for node in graph_def.node if node.name.startswith("stepwise_run/")}
+    assert {"Enter", "Exit", "NextIteration"} <= loop_ops
+    assert not loop_ops & {"While", "StatelessWhile"}
