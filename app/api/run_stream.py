@@ -48,7 +48,8 @@ STREAM_SHUTDOWN_GRACE_SECONDS = 2.0
 WRITE_BYTES = 64 * 1024
 # pydantic's compact JSON is one line (it escapes control characters inside strings), so a
 # `step` event is this head, the JSON and a blank line: the bytes of ServerSentEvent.encode
-# without its splitting of the data into lines, twice the cost of the JSON (a test compares).
+# without its splitting of the data into lines again (0.15 ms of a chunk of 50's 0.55 ms;
+# a test compares the bytes).
 STEP_EVENT_HEAD = b"event: step\r\ndata: "
 EVENT_TAIL = b"\r\n\r\n"
 

@@ -152,7 +152,7 @@ class LinearRegressionModel(SessionOwner):
                 step=int(state["global_step"]),
                 weights_before=weights_before[index],
                 gradient=gradients[index],
-                weights_after=Weights(b=state["weights"][0][0], m=state["weights"][1][0]),
+                weights_after=weights_of(state["weights"]),
                 loss_before=loss_before[index],
                 loss_after=loss_after[index],
             )

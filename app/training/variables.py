@@ -28,8 +28,9 @@ def as_state(values: dict[str, Any]) -> VariableState:
     return {name: np.asarray(value).tolist() for name, value in values.items()}
 
 
-def weights_of(column: np.ndarray) -> Weights:
-    return Weights(b=float(column[0, 0]), m=float(column[1, 0]))
+def weights_of(column: np.ndarray | list[list[float]]) -> Weights:
+    """The weights of a [[b], [m]] column: a fetched array, or a stored state's lists."""
+    return Weights(b=float(column[0][0]), m=float(column[1][0]))
 
 
 def column_of(weights: Weights) -> np.ndarray:
