@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,6 +24,7 @@ from app.domain.records import Weights
 from app.domain.spec import TrainingSpec
 from app.training.graph_cache import GraphCache
 from app.training.model import LinearRegressionModel
+from bench.bare_server import ENGINE_STEP_VARIABLE
 from bench.sample_program import SampleProgram
 from tests.numpy_references import numpy_gradient_descent
 from tests.owners import owner_headers
@@ -145,17 +147,39 @@ def http_rows(table: Table, baseline: float, single: float, database_url: str = 
             unlimited["STEPWISE_DATABASE_URL"] = database_url
         server = ServerProcess(Path(scratch) / "data", Path(scratch) / "server.log", env=unlimited)
         bare = ServerProcess(Path(scratch) / "bare", Path(scratch) / "bare.log")
+        engine_step = ServerProcess(
+            Path(scratch) / "engine",
+            Path(scratch) / "engine.log",
+            env={ENGINE_STEP_VARIABLE: "1"},
+        )
         server.start()
         try:
             bare.start(bare_server_command(bare.port))
+            engine_step.start(bare_server_command(engine_step.port))
             measured = Table(echo=False)  # Echoed below, with the store named.
-            http_measure(measured, server.base_url, bare.base_url, baseline, single)
+            http_measure(
+                measured,
+                BareServers(bare.base_url, engine_step.base_url),
+                server.base_url,
+                baseline,
+                single,
+            )
             store = " (PostgreSQL)" if database_url else ""
             for what, value, ratio in measured.rows:
                 table.add(what + store, value, ratio)
         finally:
+            engine_step.stop()
             bare.stop()
             server.stop()
+
+
+@dataclass(frozen=True)
+class BareServers:
+    """bench/bare_server.py twice: its `/livez` without TensorFlow (the floor of every HTTP
+    row), and with the engine's step as `POST /step` (row 5b')."""
+
+    floor_url: str
+    engine_step_url: str
 
 
 def bare_server_command(port: int) -> list[str]:
@@ -164,15 +188,24 @@ def bare_server_command(port: int) -> list[str]:
 
 
 def http_measure(
-    table: Table, base_url: str, bare_url: str, baseline: float, single: float
+    table: Table, bare_servers: BareServers, base_url: str, baseline: float, single: float
 ) -> None:
     # Keep-alive, as a browser would.
-    with httpx.Client(base_url=base_url) as client, httpx.Client(base_url=bare_url) as bare:
+    with (
+        httpx.Client(base_url=base_url) as client,
+        httpx.Client(base_url=bare_servers.floor_url) as bare,
+        httpx.Client(base_url=bare_servers.engine_step_url) as bare_engine,
+    ):
         run = client.post("/api/runs").json()
         run_id = run["id"]
         client.headers.update(owner_headers(run))  # Steps and streams are the owner's.
         bare_floor, step = paired_medians(
             lambda: bare.get("/livez").raise_for_status(),
+            lambda: client.post(f"/api/runs/{run_id}/step", json={"n": 1}).raise_for_status(),
+            per_batch=100,
+        )
+        bare_step, step_again = paired_medians(
+            lambda: bare_engine.post("/step", json={"n": 1}).raise_for_status(),
             lambda: client.post(f"/api/runs/{run_id}/step", json={"n": 1}).raise_for_status(),
             per_batch=100,
         )
@@ -212,6 +245,13 @@ def http_measure(
         "5b. HTTP step: POST /step n=1, stored",
         ms(step),
         f"{step / (bare_floor + single):.2f} × (5a + 2) (target ≤ 1.5)",
+    )
+    table.add(
+        "5b'. the engine's step behind a bare endpoint on the same stack, no store, nothing "
+        "of the app",
+        ms(bare_step),
+        f"{bare_step / (bare_floor + single):.2f} × (5a + 2); 5b measured beside it: "
+        f"{step_again / bare_step:.2f} × 5b'",
     )
     table.add(
         f"5f. HTTP run of {RUN_LENGTH}: POST /step n={RUN_LENGTH}, stored, per step",
