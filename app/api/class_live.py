@@ -61,6 +61,20 @@ def _run(run: LiveRun, with_curve: bool) -> dict[str, Any]:
     }
 
 
+def _cutoff(since: datetime | None) -> datetime | None:
+    """The moment after which a curve's change is sent: `since` (UTC when it names no zone)
+    less the margin. None sends every curve: without `since`, or for one so near the first
+    moment datetime holds (or the last) that UTC or the margin goes past it."""
+    if since is None:
+        return None
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    try:
+        return since.astimezone(UTC) - SINCE_MARGIN
+    except OverflowError:
+        return None
+
+
 @router.get("/class/assignments/{assignment_id}/summary", dependencies=[TeacherOnly])
 def live_summary(
     assignment_id: str,
@@ -72,9 +86,7 @@ def live_summary(
     if assignment is None:
         raise HTTPException(404, "no such assignment")
     snapshot = curves.snapshot(assignment.id)
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    cutoff = None if since is None else since - SINCE_MARGIN
+    cutoff = _cutoff(since)
     body = {
         "assignment": {"id": assignment.id, "title": assignment.title},
         "now": snapshot.taken_at.isoformat(),

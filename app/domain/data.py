@@ -5,6 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 
 MIN_POINTS = 2
+# Every coordinate, and the squares and sums the loss and its curvature take of a thousand of
+# them, stay well inside float32's range within this bound.
+COORDINATE_LIMIT = 1e6
 
 
 class InvalidDataError(ValueError):
@@ -64,9 +67,15 @@ def validated_dataset(x: np.ndarray | list[float], y: np.ndarray | list[float]) 
         raise InvalidDataError("x and y must be two lists of the same length")
     if x_arr.shape[0] < MIN_POINTS:
         raise InvalidDataError(f"a line needs at least {MIN_POINTS} points, got {x_arr.shape[0]}")
+    # Written so that NaN fails it too: every comparison with NaN is false.
+    if not (
+        np.all(np.abs(x_arr) <= COORDINATE_LIMIT) and np.all(np.abs(y_arr) <= COORDINATE_LIMIT)
+    ):
+        raise InvalidDataError(
+            f"every coordinate must be a number from {-COORDINATE_LIMIT:,.0f} "
+            f"to {COORDINATE_LIMIT:,.0f}"
+        )
     x32, y32 = _as_float32_exact(x_arr), _as_float32_exact(y_arr)
-    if not (np.all(np.isfinite(x32)) and np.all(np.isfinite(y32))):
-        raise InvalidDataError("every coordinate must be a finite number within float32 range")
     if np.ptp(x32) == 0:
         raise InvalidDataError("all points share one x value, so no single line fits them best")
     return Dataset(x=x32, y=y32)

@@ -8,7 +8,7 @@ from typing import Literal
 
 Origin = Literal["learner", "minimize", "stepwise"]
 # Why a node's value is not shown on request.
-Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random"]
+Unreadable = Literal["no_output", "handle", "needs_feed", "changes_run", "random", "in_branch"]
 # What a node is for, when the page says more about it than its name and op:
 # "update": the op that changes the weights (ResourceApplyGradientDescent, ResourceApplyAdam…),
 # the one `update_weights.run()` exists for;

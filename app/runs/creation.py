@@ -66,7 +66,14 @@ def dataset_for(spec: RunCreate, max_points: int) -> Dataset:
         raise InvalidRunRequestError(
             f"at most {max_points} points per run, got {spec.num_points}", field="num_points"
         )
-    return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
+    try:
+        return sample_dataset(spec.num_points, spec.noise, spec.x_range, spec.seed)
+    except InvalidDataError as error:
+        # A recipe's points all at one x (a range narrower than float32 tells apart, no
+        # noise), or pushed past the coordinates' bound by the noise.
+        raise InvalidRunRequestError(
+            f"the sample's recipe makes points that cannot be used: {error}", field="x_range"
+        ) from error
 
 
 def refuse_batch_larger_than_data(training: TrainingSpec, data: Dataset) -> None:

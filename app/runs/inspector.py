@@ -70,6 +70,7 @@ _UNREADABLE: dict[Unreadable, str] = {
     "needs_feed": "it needs a value fed in to run",
     "changes_run": "running it would change the run (it assigns or updates a variable)",
     "random": "it draws new random numbers each time it runs",
+    "in_branch": "it runs only inside a branch of a condition, which has no value outside it",
 }
 
 

@@ -128,6 +128,8 @@ class RunService:
             spec, base, locks, self._settings.max_points, self._slots, self._graphs, attribution
         )
         try:
+            # Before the run is stored: a run whose answer cannot be made is never kept.
+            stability = run_stability(created.run)
             self._store.add_run(created.run)
         except BaseException:
             if created.model is not None:
@@ -139,7 +141,7 @@ class RunService:
             run=created.run,
             history=NO_HISTORY,
             current=created.current,
-            stability=run_stability(created.run),
+            stability=stability,
             owner_token=created.owner_token,
         )
 

@@ -104,7 +104,8 @@ class GraphNodePublic(BaseModel):
     initializer_only: bool = Field(description="Runs only when the variables are initialised.")
     readable: bool = Field(description="Its value can be shown without changing the run.")
     unreadable: str | None = Field(
-        description="Why not: 'no_output', 'handle', 'needs_feed', 'changes_run' or 'random'."
+        description="Why not: 'no_output', 'handle', 'needs_feed', 'changes_run', 'random' "
+        "or 'in_branch'."
     )
     role: str | None = Field(
         description="What it is for: 'update' (the op that changes the weights), 'count_step'"

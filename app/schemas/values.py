@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, Strict
 from pydantic_core import PydanticCustomError
 
+from app.domain.data import COORDINATE_LIMIT
+
 # Steps are stored as SQL INTEGER; a larger step number overflowed SQLite's parameter and
 # answered 500 (found by random fuzzing).
 MAX_STEP_NUMBER = 2**31 - 1
-# Bounds keep every value, and the squares the loss takes of it, inside float32's range.
-COORDINATE_LIMIT = 1e6
 FLOAT32_SMALLEST_NORMAL = 1.1754943508222875e-38
 # Query strings are text, so query values are converted; JSON bodies are taken strictly, so
 # `true` or `"3"` is refused where a number is expected.

@@ -108,6 +108,10 @@ def _unreadable(op: tf.Operation, variables: frozenset[str]) -> Unreadable | Non
         return "no_output"
     if op.outputs[0].dtype in (tf.resource, tf.variant):
         return "handle"
+    if not op.graph.is_fetchable(op):
+        # Inside a branch of a condition (a piecewise schedule's case): TensorFlow refuses
+        # to fetch it, as it has a value only while its branch runs.
+        return "in_branch"
     return None
 
 

@@ -295,6 +295,25 @@ def test_the_summary_sends_only_the_curves_that_changed(teacher_client):
     assert SINCE_MARGIN.total_seconds() <= 10
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "0001-01-01T00:00:00",
+        "0001-01-01",
+        "0001-01-01T00:00:04Z",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59-23:59",
+    ],
+)
+def test_a_since_at_the_ends_of_time_sends_every_curve(teacher_client, since):
+    # The margin taken off `since`, or its conversion to UTC, went past what datetime holds:
+    # 500 (found by probing the API).
+    assignment = make_assignment(teacher_client, settings="")
+    follow(teacher_client, assignment["link"])
+    (listed,) = summary(teacher_client, assignment, since=since)["runs"]
+    assert listed["curve"] is not None
+
+
 def test_the_summary_is_bounded_in_runs_and_points(teacher_client, monkeypatch):
     monkeypatch.setattr(class_live, "MAX_RUNS_SHOWN", 2)
     assignment = make_assignment(teacher_client, settings="lr=0.0001")

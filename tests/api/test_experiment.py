@@ -106,11 +106,37 @@ def test_out_of_range_settings_say_which_field(client, body, fragments):
         ("1,2\n", ["at least 2 points"]),
         ("", ["at least 2 points"]),
         ("".join(f"{i},{i}\n" for i in range(TEST_MAX_POINTS + 1)), ["more than the 50"]),
-        ("1,1e39\n2,3\n", ["finite", "float32"]),
+        ("1,1e39\n2,3\n", ["from -1,000,000 to 1,000,000"]),
     ],
 )
 def test_malformed_csv_says_which_line_is_wrong(client, csv, fragments):
     refused(client, {"points_csv": csv}, *fragments)
+
+
+@pytest.mark.parametrize(
+    ("body", "fragments"),
+    [
+        # JSON points are bounded by their schema; CSV and the recipe by the data's check.
+        ({"points_csv": "1e30,1e30\n-1e30,2"}, ["points_csv", "1,000,000"]),
+        ({"points_csv": "1,1e30\n2,-1e30"}, ["points_csv", "1,000,000"]),
+        ({"points_csv": "1,1000000.5\n2,3"}, ["points_csv", "1,000,000"]),
+        ({"noise": 0, "x_range": [0, 1e-320]}, ["x_range", "one x value"]),
+        ({"noise": 0, "x_range": [999999.99, 1e6]}, ["x_range", "one x value"]),
+        ({"noise": 2, "x_range": [999990, 1e6]}, ["x_range", "1,000,000"]),
+    ],
+)
+def test_data_the_graph_cannot_compute_with_is_refused_and_nothing_is_stored(
+    client, body, fragments
+):
+    # Once a 500 that had already stored a run its page could never show (found by probing).
+    refused(client, body, *fragments)
+    assert client.app.state.service.summaries(10) == []
+
+
+def test_coordinates_at_the_bound_are_taken(client):
+    run = create(client, points_csv="-1000000,1000000\n1000000,-1000000\n0,0")
+    assert run["points"]["x"] == [-1e6, 1e6, 0.0]
+    assert all(value is not None for value in run["stability"].values())
 
 
 def test_csv_points_become_the_run_data(client):

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from app.domain.data import sample_dataset
+from app.domain.schedules import LearningRateSchedule
 from app.domain.spec import TrainingSpec
 from app.settings import PROJECT_ROOT
 from app.training.graph_view import origin_of
@@ -124,3 +125,20 @@ def test_the_js_tests_draw_the_samples_real_graph(nodes):
     described = [{**dataclasses.asdict(node), "readable": node.readable} for node in nodes.values()]
     fixture = json.loads(JS_FIXTURE.read_text())["nodes"]
     assert fixture == described, f"rewrite {JS_FIXTURE} from GET /api/runs/{{id}}/graph"
+
+
+def test_every_node_said_readable_can_be_read_under_a_piecewise_schedule():
+    # The schedule's `case` builds conditions whose branches' ops TensorFlow refuses to fetch;
+    # they were said readable, and reading one answered 500 (found by probing the API).
+    schedule = LearningRateSchedule(
+        "piecewise_constant", {"boundaries": [3, 9], "values": [0.002, 0.001, 0.0005]}
+    )
+    spec = TrainingSpec(0.002, 0, "adam", batch_size=2, schedule=schedule)
+    with LinearRegressionModel(sample_dataset(), spec) as model:
+        nodes = model.graph_view.nodes
+        in_branch = [node for node in nodes if node.unreadable == "in_branch"]
+        assert in_branch
+        assert all("PiecewiseConstant/case/" in node.name for node in in_branch)
+        for node in nodes:
+            if node.readable:
+                model.read_node(node.name)  # Raises for a node TensorFlow will not fetch.
