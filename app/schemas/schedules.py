@@ -16,7 +16,11 @@ from app.schemas.values import (
     name_tag,
 )
 
-MAX_BOUNDARIES = 20  # A piecewise schedule of more pieces than a page can show is refused.
+# A piecewise schedule of more pieces than a lesson needs is refused: TensorFlow builds it as
+# nested conditions whose switches grow as the square of the pieces, three times in a run's
+# graph (the update, the fused loop, the rate's chart). 10 boundaries: 0.5 s to build;
+# 20 took 1.3 to 2 s, holding a computation slot.
+MAX_BOUNDARIES = 10
 
 DecaySteps = Annotated[
     StrictInt,

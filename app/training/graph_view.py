@@ -31,6 +31,7 @@ _ASSIGN_ADD_OPS = frozenset({"AssignAddVariableOp", "AssignAdd"})
 _ASSIGN_OPS = frozenset({"AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp"})
 _UPDATE_OP_PREFIXES = ("ResourceApply", "Apply")
 _RANDOM_OPS = frozenset({"RandomStandardNormal"})
+_EFFECTS_IN_ORDER: tuple[Unreadable, ...] = ("changes_run", "random", "needs_feed")
 
 
 def origin_of(name: str) -> Origin:
@@ -94,16 +95,45 @@ def _ops_of(graph: tf.Graph, fetches: Iterable[Any]) -> list[tf.Operation]:
     return [element if isinstance(element, tf.Operation) else element.op for element in elements]
 
 
-def _unreadable(op: tf.Operation, variables: frozenset[str]) -> Unreadable | None:
+def _own_effect(op: tf.Operation) -> frozenset[Unreadable]:
+    """What running `op` itself would do that a read must not (or cannot) do."""
+    if op.type in _ASSIGN_OPS or op.type.startswith(_UPDATE_OP_PREFIXES):
+        return frozenset({"changes_run"})
+    if op.type in _RANDOM_OPS:
+        return frozenset({"random"})
+    if op.type == "Placeholder":
+        return frozenset({"needs_feed"})
+    return frozenset()
+
+
+def _effects(ops: list[tf.Operation]) -> dict[tf.Operation, frozenset[Unreadable]]:
+    """For each op, the effects of running it: its own and those of every op it runs.
+
+    Passed from inputs to consumers in the order the ops were made, again until nothing
+    changes: a while loop's back edge (NextIteration into Merge) comes from a later op, and
+    each loop level costs one more pass. Linear in the graph's edges a pass, where looking up
+    each op's own closure was quadratic (a piecewise schedule of 20 boundaries: 2,400 ops, 0.6 s).
+    """
+    effects = {op: _own_effect(op) for op in ops}
+    changed = True
+    while changed:
+        changed = False
+        for op in ops:
+            merged = effects[op].union(*(effects[dep] for dep in _dependencies(op)))
+            if merged != effects[op]:
+                effects[op] = merged
+                changed = True
+    return effects
+
+
+def _unreadable(
+    op: tf.Operation, variables: frozenset[str], effects: frozenset[Unreadable]
+) -> Unreadable | None:
     if op.name in variables:
         return None  # A variable's handle: its value is read by the variable's own read op.
-    types = {dep.type for dep in _closure([op])}
-    if types & _ASSIGN_OPS or any(t.startswith(_UPDATE_OP_PREFIXES) for t in types):
-        return "changes_run"
-    if types & _RANDOM_OPS:
-        return "random"
-    if "Placeholder" in types:
-        return "needs_feed"
+    for effect in _EFFECTS_IN_ORDER:  # The first that applies is what the page says.
+        if effect in effects:
+            return effect
     if not op.outputs:
         return "no_output"
     if op.outputs[0].dtype in (tf.resource, tf.variant):
@@ -131,6 +161,8 @@ def describe_graph(
     stepped = _closure(_ops_of(graph, step))
     initializing = _closure(_ops_of(graph, [initialize])) - evaluated - stepped
     counter = _step_counter(graph)
+    operations = graph.get_operations()
+    effects = _effects(operations)
     nodes = [
         GraphNode(
             name=op.name,
@@ -141,9 +173,9 @@ def describe_graph(
             in_evaluate=op in evaluated,
             in_step=op in stepped,
             initializer_only=op in initializing,
-            unreadable=_unreadable(op, variable_names),
+            unreadable=_unreadable(op, variable_names, effects[op]),
             role=_role(op, counter),
         )
-        for op in graph.get_operations()
+        for op in operations
     ]
     return GraphView(nodes=nodes)

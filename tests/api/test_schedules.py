@@ -136,6 +136,15 @@ def test_a_fork_and_a_rebuilt_session_go_on_along_the_schedule(client):
             {"name": "piecewise_constant", "boundaries": [5], "values": [0.1, 0.01]},
             "values[0] is the rate up to the first boundary, so it must equal learning_rate",
         ),
+        # TensorFlow's case grows as the square of its pieces: 20 took seconds to build.
+        (
+            {
+                "name": "piecewise_constant",
+                "boundaries": list(range(1, 12)),
+                "values": [0.05] * 12,
+            },
+            "boundaries",
+        ),
     ],
 )
 def test_a_bad_schedule_is_refused_saying_what_is_wrong(client, schedule, detail):
