@@ -112,14 +112,20 @@ def parse_points_csv(text: str, max_points: int) -> tuple[list[float], list[floa
     """
     xs: list[float] = []
     ys: list[float] = []
+    # Files saved on Windows start with a byte-order mark, old Macs' end lines with a bare
+    # CR, which the csv module refuses outside quotes.
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text))
+    first_record = True
     for raw_fields in _records(reader):
         line = reader.line_num  # A quoted field may span lines: this is the record's last.
         fields = [field.strip() for field in raw_fields]
         if not any(fields):
             continue
-        if not xs and line == 1 and _is_header(fields):
-            continue
+        if first_record:  # The header, if any, is the first line that is not blank.
+            first_record = False
+            if _is_header(fields):
+                continue
         if len(fields) != 2:
             raise _wrong_count(line, len(fields))
         if len(xs) == max_points:

@@ -46,7 +46,9 @@ class ExponentialDecayIn(_ScheduleIn):
 
     name: Literal["exponential_decay"]
     decay_steps: DecaySteps
-    decay_rate: StrictFloat = Field(gt=0.0, le=1.0, allow_inf_nan=False)
+    # At least float32's smallest normal, as every rate: below it the graph's float32 is 0,
+    # and the rate would fall to 0 after the first step.
+    decay_rate: StrictFloat = Field(ge=FLOAT32_SMALLEST_NORMAL, le=1.0, allow_inf_nan=False)
     staircase: StrictBool = False
 
 

@@ -123,6 +123,7 @@ def test_a_fork_and_a_rebuilt_session_go_on_along_the_schedule(client):
         ({"name": "exponential_decay", "decay_rate": 0.5}, "learning_rate_schedule"),
         ({"name": "exponential_decay", "decay_steps": 0, "decay_rate": 0.5}, "decay_steps"),
         ({"name": "exponential_decay", "decay_steps": 5, "decay_rate": 1.5}, "decay_rate"),
+        ({"name": "exponential_decay", "decay_steps": 5, "decay_rate": 1e-320}, "decay_rate"),
         ({"name": "polynomial_decay", "decay_steps": 5, "cycle": True}, "cycle"),
         (
             {"name": "piecewise_constant", "boundaries": [5, 3], "values": [0.05, 0.1, 0.2]},

@@ -95,3 +95,23 @@ def test_a_first_line_of_names_is_a_header(text):
 def test_a_first_line_with_numbers_in_the_wrong_shape_is_an_error_not_a_header(text, message):
     with pytest.raises(InvalidDataError, match=message):
         parse_points_csv(text, 10)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2\r3,4\r5,6",  # Old Macs' line ends: the csv module refused them outside quotes.
+        "1,2\r\n3,4\r5,6\n",  # Mixed.
+        "\ufeff1,2\n3,4\n5,6",  # A byte-order mark before the first number.
+        "\ufeffx,y\n1,2\n3,4\n5,6",  # Before a header.
+        "\nx,y\n1,2\n3,4\n5,6",  # A header after a blank first line.
+        "\n\n \nx;y\n1;2\n3;4\n5;6",
+    ],
+)
+def test_line_ends_a_byte_order_mark_and_blank_lines_before_the_header_are_read(text):
+    assert parse_points_csv(text, 10) == ([1.0, 3.0, 5.0], [2.0, 4.0, 6.0])
+
+
+def test_the_header_is_only_the_first_line_that_is_not_blank():
+    with pytest.raises(InvalidDataError, match="line 3: x is not a number"):
+        parse_points_csv("x,y\n1,2\nx,y\n3,4", 10)

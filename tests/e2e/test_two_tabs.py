@@ -91,3 +91,27 @@ def test_a_reset_asked_while_the_other_tab_steps_asks_again_with_the_steps_there
     expect(b.locator("#reset-kept")).to_contain_text("1 to 2")
     assert api_run(live_server, b.locator("#reset-kept-link").inner_text())["steps"] == 2
     assert steps_stored(live_server, b) == 0
+
+
+def test_a_viewer_follows_the_owners_steps_and_reset(two_tabs, browser, live_server):
+    # A shared link showed the run as it was when opened, its next update still "to come".
+    owner, _ = two_tabs
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    viewer = context.new_page()
+    open_run(viewer, owner.url)
+    expect(viewer.locator("#view-only")).to_be_visible()
+    expect(viewer.locator("#readout-step")).to_have_text("0")
+    for _ in range(3):
+        owner.click("#step-button")
+    expect(owner.locator("#readout-step")).to_have_text("3")
+    expect(viewer.locator("#readout-step")).to_have_text("3", timeout=15_000)
+    expect(viewer.locator("#status")).to_contain_text("Its owner has stepped this run since")
+    expect(viewer.locator("#readout-loss")).to_have_text(
+        owner.locator("#readout-loss").inner_text()
+    )
+    owner.click("#reset-button")
+    owner.click("#reset-confirm")
+    expect(owner.locator("#readout-step")).to_have_text("0")
+    expect(viewer.locator("#readout-step")).to_have_text("0", timeout=15_000)
+    expect(viewer.locator("#status")).to_contain_text("Its owner has reset this run since")
+    context.close()

@@ -47,6 +47,8 @@ describe("why a run diverges", () => {
     "divergence.why_gd": "{hessian}: λ {lambda}, lr {lr} is {ratio} × {limit}",
     "divergence.why_momentum": "momentum {mu}, limit {limit}",
     "divergence.why_adaptive": "{optimizer} adapts",
+    "divergence.why_gd_scheduled": "scheduled: λ {lambda}, limit {limit}",
+    "divergence.why_momentum_scheduled": "scheduled momentum, limit {limit}",
     "divergence.hessian_l2": "XᵀX",
     "divergence.hessian_mse": "2XᵀX/n",
     "divergence.minibatch_note": "mini-batch",
@@ -64,6 +66,15 @@ describe("why a run diverges", () => {
       stability: { ...run().stability, max_stable_learning_rate: 0.0026 },
     });
     assert.deepEqual(divergenceReasons(momentum), ["momentum 0.9, limit 0.0026"]);
+  });
+
+  test("under a schedule the reason does not quote the first rate, which the diverging steps did not take", () => {
+    const schedule = { name: "piecewise_constant", params: { boundaries: [10], values: [0.1, 0.5] } };
+    assert.deepEqual(divergenceReasons(run({ config: { learning_rate: 0.1, learning_rate_schedule: schedule } })), [
+      "scheduled: λ 40, limit 0.05",
+    ]);
+    const momentum = run({ config: { optimizer: "momentum", optimizer_params: { momentum: 0.9 }, learning_rate_schedule: schedule } });
+    assert.deepEqual(divergenceReasons(momentum), ["scheduled momentum, limit 0.05"]);
   });
 
   test("the adaptive optimizers share one reason", () => {

@@ -25,6 +25,7 @@ const MESSAGES = {
   "lesson.too_big.limit": "lambda {lambda_max} limit {limit} lr {lr}.",
   "lesson.too_big.limit_other": "other {optimizer} limit {limit}",
   "lesson.too_big.limit_minibatch": "minibatch limit {limit}",
+  "lesson.too_big.limit_scheduled": "scheduled limit {limit} from {lr}",
   "lesson.too_big.over": "over {lr} factor {factor}",
   "lesson.too_big.diverged": "diverged at {step}",
   "lesson.too_big.no_limit": "no limit",
@@ -55,6 +56,14 @@ describe("the numbers each stop quotes", () => {
     const { compare, rule } = predictionOutcome(run(), step, -0.25);
     assert.equal(compare, "guess -0.25 tf -0.5 step 1 off 0.25");
     assert.equal(rule, "0 - 0.1 x (5) = -0.5");
+  });
+
+  test("under a schedule, gradient descent's rule takes the step's own rate, and the move until it is known", () => {
+    const schedule = { name: "exponential_decay", params: { decay_steps: 1, decay_rate: 0.5, staircase: false } };
+    const scheduled = run({ config: { learning_rate_schedule: schedule, optimizer_class: "GradientDescentOptimizer" } });
+    const step = { ...record(1), weights_after: { b: 0, m: -0.25 } }; // At step 1's rate, 0.05.
+    assert.equal(predictionOutcome(scheduled, step, 0, 0.05).rule, "0 - 0.05 x (5) = -0.25");
+    assert.equal(predictionOutcome(scheduled, step, 0).rule, "0 + (-0.25) = -0.25 by GradientDescentOptimizer from 5");
   });
 
   test("another optimizer's move is written as the move TensorFlow made, not lr times the gradient", () => {
@@ -108,6 +117,10 @@ describe("too big a step", () => {
     assert.equal(adam.tryRate, 0.075);
     const batches = tooBigFacts(new RunState(run({ config: { batch_size: 2 } })));
     assert.equal(batches.text, "minibatch limit 0.05");
+    // A scheduled run's rate is not its first one at every step: it is offered one rate too.
+    const schedule = { name: "exponential_decay", params: { decay_steps: 10, decay_rate: 0.5, staircase: false } };
+    const scheduled = tooBigFacts(new RunState(run({ config: { learning_rate_schedule: schedule } })));
+    assert.deepEqual(scheduled, { text: "scheduled limit 0.05 from 0.1", tryRate: 0.075 });
   });
 
   test("a diverged run shows the blow-up itself; a flat loss has no limit", () => {

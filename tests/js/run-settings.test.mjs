@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import { useMessages } from "../../static/js/lib/i18n.js";
 import { assignmentLink, usesRecipe } from "../../static/js/model/assignment-link.js";
-import { specLike } from "../../static/js/model/run-spec.js";
+import { specAtPeakRate, specLike } from "../../static/js/model/run-spec.js";
 import {
   optimizerCall,
   optimizerClass,
@@ -98,6 +98,23 @@ describe("a new run like an existing one", () => {
     assert.equal(spec.num_points, undefined);
     assert.deepEqual(spec.initial_weights, { b: 1, m: 2 });
     assert.equal(specLike(run()).initial_weights, undefined, "the seed draws the same weights");
+  });
+
+  test("a retry at a peak rate scales a schedule so that its largest rate is that one", () => {
+    // Once the retry set the first rate to the peak and a rising schedule's later ones past it.
+    const rising = { name: "piecewise_constant", params: { boundaries: [10], values: [0.002, 0.01] } };
+    const retry = specAtPeakRate(run({ config: { learning_rate: 0.002, learning_rate_schedule: rising } }), 0.0032);
+    assert.equal(retry.learning_rate, 0.00064);
+    assert.deepEqual(retry.learning_rate_schedule.values, [0.00064, 0.0032]);
+    const upward = { name: "polynomial_decay", params: { decay_steps: 10, end_learning_rate: 0.02, power: 1 } };
+    const polynomial = specAtPeakRate(run({ config: { learning_rate: 0.01, learning_rate_schedule: upward } }), 0.004);
+    assert.equal(polynomial.learning_rate, 0.002);
+    assert.equal(polynomial.learning_rate_schedule.end_learning_rate, 0.004);
+    const decay = { name: "exponential_decay", params: { decay_steps: 5, decay_rate: 0.5, staircase: false } };
+    const decaying = specAtPeakRate(run({ config: { learning_rate: 0.1, learning_rate_schedule: decay } }), 0.025, { based_on: "a" });
+    assert.equal(decaying.learning_rate, 0.025);
+    assert.equal(decaying.based_on, "a");
+    assert.equal(specAtPeakRate(run({ config: { learning_rate: 0.1 } }), 0.025).learning_rate, 0.025);
   });
 
   test("the schedule goes along; a piecewise one's rates scale with a new learning rate", () => {

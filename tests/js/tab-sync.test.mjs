@@ -53,6 +53,8 @@ describe("tabs of one browser on the same run", () => {
     useMessages({
       "status.changed_in_other_tab": "Another tab changed this run: step {step} now.",
       "status.reset_elsewhere": "Reset elsewhere.",
+      "status.owner_moved_on": "The owner stepped it: step {step} now.",
+      "status.reset_by_owner": "The owner reset it.",
     });
   });
   afterEach(() => {
@@ -102,6 +104,19 @@ describe("tabs of one browser on the same run", () => {
     a.sync.changed({ reset: true });
     await eventually(() => b.state.lastStep === 0);
     assert.equal(status.textContent, "Reset elsewhere.");
+  });
+
+  test("a viewer's page told by the store of the owner's steps or reset takes the run and says whose", async () => {
+    const server = { run: run({ steps: 2 }) };
+    const viewer = open(server);
+    server.run = run({ steps: 4 });
+    viewer.sync.ownerChanged({ reset: false });
+    await eventually(() => viewer.state.lastStep === 4);
+    assert.equal(status.textContent, "The owner stepped it: step 4 now.");
+    server.run = run({ steps: 0 });
+    viewer.sync.ownerChanged({ reset: true });
+    await eventually(() => viewer.state.lastStep === 0);
+    assert.equal(status.textContent, "The owner reset it.");
   });
 
   test("keep the step a learner replays, and ignore news of what they have", async () => {

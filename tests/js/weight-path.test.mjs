@@ -91,6 +91,19 @@ describe("the next update from a step", () => {
     assert.deepEqual(nextUpdate(state, noDetails, 1).gradientStep, { b: 1, m: -1 });
   });
 
+  test("under a schedule, takes the plain step at the step's own rate, once TensorFlow has given it", () => {
+    const schedule = { name: "exponential_decay", params: { decay_steps: 1, decay_rate: 0.5, staircase: false } };
+    const config = { ...adam, optimizer: "momentum", learning_rate_schedule: schedule };
+    const state = new RunState(run({ steps: 2, config }));
+    const detail = { applied: true, learning_rate: 0.025 };
+    // record(2)'s gradient is (−5, 5), from (0.5, −0.5): at step 2's rate, not the run's 0.1.
+    assert.deepEqual(nextUpdate(state, { peek: (step) => (step === 2 ? detail : undefined) }, 1).gradientStep, {
+      b: 0.5 + 0.025 * 5,
+      m: -0.5 - 0.025 * 5,
+    });
+    assert.equal(nextUpdate(state, noDetails, 1).gradientStep, null, "no rate known: no plain step drawn");
+  });
+
   test("is not guessed from a detail without the session's preview", () => {
     const state = new RunState(run({ steps: 2 }));
     const detail = { applied: false, weights_before: { b: 1, m: -1 }, gradient: { b: 2, m: -4 }, preview: null };

@@ -1,6 +1,7 @@
 // The two panels over the data points, at the step the timeline shows: the fit (the line, yhat,
 // the residuals, and the traces other modules layer on top) and the lines of the steps so far.
 
+import { clippedLine } from "../lib/clip-line.js";
 import { downsample } from "../lib/downsample.js";
 import { formatNumber } from "../lib/format.js";
 import { t } from "../lib/i18n.js";
@@ -22,9 +23,8 @@ function dataExtent(points) {
   };
 }
 
-function lineThrough(weights, xRange) {
-  return { x: xRange, y: xRange.map((x) => weights.b + weights.m * x) };
-}
+/** The line of `weights` across the chart's window (`extent`), clipped near its edges. */
+const lineThrough = (weights, extent) => clippedLine(weights, extent.x, extent.y);
 
 const isFinitePair = (w) => w && w.b !== null && w.m !== null;
 
@@ -43,7 +43,7 @@ function pointsTrace(points, opacity = 1) {
 function lineTrace(weights, extent, name, style) {
   if (!isFinitePair(weights)) return [];
   return [
-    { name, type: "scatter", mode: "lines", ...lineThrough(weights, extent.x), line: style, hoverinfo: "skip" },
+    { name, type: "scatter", mode: "lines", ...lineThrough(weights, extent), line: style, hoverinfo: "skip" },
   ];
 }
 
@@ -138,7 +138,7 @@ export function drawSlopeChart(state) {
     const x = [];
     const y = [];
     for (const record of finite.slice(start, start + bandSize)) {
-      const line = lineThrough(record.weights_after, extent.x);
+      const line = lineThrough(record.weights_after, extent);
       x.push(...line.x, null);
       y.push(...line.y, null);
     }

@@ -35,10 +35,13 @@ export function divergenceReasons(run) {
     mu: String(config.optimizer_params?.momentum),
     optimizer,
   };
-  const key = {
+  const fixedRateKey = {
     gradient_descent: "divergence.why_gd",
     momentum: "divergence.why_momentum",
-  }[optimizer] || "divergence.why_adaptive";
+  }[optimizer];
+  // Under a schedule the run's first rate is not the one its diverging steps took.
+  const scheduled = Boolean(config.learning_rate_schedule);
+  const key = fixedRateKey ? `${fixedRateKey}${scheduled ? "_scheduled" : ""}` : "divergence.why_adaptive";
   const lines = [t(key, values)];
   if (config.batch_size) lines.push(t("divergence.minibatch_note"));
   return lines;

@@ -23,10 +23,12 @@ export function guessRange(w) {
 
 /**
  * What TensorFlow did to m in `record` (a step record), next to `guess`, with the update written
- * out: gradient descent's own rule with the run's learning rate, or for another optimizer the
- * move it made from the gradient. `run` is the run (its config names the optimizer).
+ * out: gradient descent's own rule with the step's learning rate, or for another optimizer the
+ * move it made from the gradient. `run` is the run (its config names the optimizer); under a
+ * schedule, `stepRate` is the rate TensorFlow gave the step (its detail's), and until it is
+ * known the move is written as for another optimizer, never with the run's first rate.
  */
-export function predictionOutcome(run, record, guess) {
+export function predictionOutcome(run, record, guess, stepRate = undefined) {
   const m0 = record.weights_before.m;
   const m1 = record.weights_after.m;
   const g = record.gradient.m;
@@ -37,11 +39,12 @@ export function predictionOutcome(run, record, guess) {
     off: formatNumber(Math.abs(m1 - guess)),
   });
   const config = run.config;
+  const lr = config.learning_rate_schedule ? stepRate : config.learning_rate;
   const rule =
-    config.optimizer === "gradient_descent"
+    config.optimizer === "gradient_descent" && Number.isFinite(lr)
       ? t("lesson.predict.rule_gd", {
           m0: formatNumber(m0),
-          lr: config.learning_rate,
+          lr: formatNumber(lr),
           g: formatNumber(g),
           m1: formatNumber(m1),
         })
@@ -121,6 +124,9 @@ export function tooBigFacts(state) {
   }
   if (config.batch_size !== null) {
     return { text: t("lesson.too_big.limit_minibatch", numbers), tryRate: rateOverLimit(limit) };
+  }
+  if (config.learning_rate_schedule) {
+    return { text: t("lesson.too_big.limit_scheduled", numbers), tryRate: rateOverLimit(limit) };
   }
   const limitText = t("lesson.too_big.limit", numbers);
   if (config.learning_rate > limit) {

@@ -24,6 +24,32 @@ function scheduleAt(schedule, from, rate) {
   return spec;
 }
 
+/** The largest rate `config`'s schedule gives (its learning rate without one). */
+function peakRate(config) {
+  const schedule = config.learning_rate_schedule;
+  if (schedule?.name === "piecewise_constant") return Math.max(...schedule.params.values);
+  if (schedule?.name === "polynomial_decay") return Math.max(config.learning_rate, schedule.params.end_learning_rate);
+  return config.learning_rate; // Constant, or a decay that only lowers it.
+}
+
+const twoDigits = (value) => Number(value.toPrecision(2));
+
+/**
+ * Settings of `run` as a new-run request whose largest learning rate is about `peak` (two
+ * significant digits): the learning rate, and every rate a schedule names, scaled by one
+ * factor, so a schedule keeps its shape. `overrides` are applied last.
+ */
+export function specAtPeakRate(run, peak, overrides = {}) {
+  const config = run.config;
+  const rate = twoDigits((config.learning_rate * peak) / peakRate(config));
+  const spec = specLike(run, { learning_rate: rate });
+  if (config.learning_rate_schedule?.name === "polynomial_decay") {
+    const end = config.learning_rate_schedule.params.end_learning_rate;
+    spec.learning_rate_schedule.end_learning_rate = (end * rate) / config.learning_rate;
+  }
+  return { ...spec, ...overrides };
+}
+
 /** Settings of `run` as a new-run request, with `overrides` (e.g. a learning rate) applied. */
 export function specLike(run, overrides = {}) {
   const config = run.config;

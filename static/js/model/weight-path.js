@@ -46,15 +46,17 @@ export const covers = (outer, inner) =>
  * update takes the weights: the stored step k + 1, or at the last step the session's preview of
  * it (in `details`, a step cache's peek; the server runs the update and undoes it).
  * `gradientStep` is the plain gradient step w − lr·∇L from the same weights, with the gradient
- * the update applied: drawn beside optimizers that bend it, null for gradient descent, whose
- * update it is. Null when TensorFlow's update is not known.
+ * and the rate the update applied: drawn beside optimizers that bend it, null for gradient
+ * descent, whose update it is, and for a scheduled run whose step's rate (TensorFlow's, in the
+ * step's detail) is not known yet. Null when TensorFlow's update is not known.
  */
 export function nextUpdate(state, details, k) {
   const config = state.run.config;
   const step = k + 1;
   const plain = (from, gradient) => {
     if (config.optimizer === "gradient_descent" || !finite(gradient)) return null;
-    const lr = config.learning_rate;
+    const lr = config.learning_rate_schedule ? details.peek(step)?.learning_rate : config.learning_rate;
+    if (!Number.isFinite(lr)) return null;
     return { b: from.b - lr * gradient.b, m: from.m - lr * gradient.m };
   };
   const next = state.record(step);

@@ -6,17 +6,20 @@ import { $, element } from "../lib/dom.js";
 import { keepEmbedding } from "../lib/embedding.js";
 import { t } from "../lib/i18n.js";
 import { divergenceOf, divergenceReasons } from "../model/divergence.js";
-import { specLike } from "../model/run-spec.js";
+import { specAtPeakRate } from "../model/run-spec.js";
 
 // Beside this module under the static files' versioned address (app/api/static_assets.py).
 const LOCK_ICON = new URL("../../img/lock.svg", import.meta.url).href;
 
 const paragraph = (text, className) => element("p", className ? { class: className } : {}, text);
 
+/** The retry's settings: the run's, its largest rate (a schedule's too) the suggested one. */
+const retrySpec = (run) => specAtPeakRate(run, run.stability.suggested_learning_rate, { based_on: run.id });
+
 async function retry(run, button) {
   button.disabled = true;
   try {
-    const spec = specLike(run, { learning_rate: run.stability.suggested_learning_rate, based_on: run.id });
+    const spec = retrySpec(run);
     window.location.assign(keepEmbedding((await createRun(spec)).url));
   } catch (error) {
     button.disabled = false;
@@ -32,10 +35,13 @@ function retryOffer(run) {
     note.prepend(icon, " ");
     return [note];
   }
-  const label = t("divergence.retry", { lr: String(run.stability.suggested_learning_rate) });
+  const label = t("divergence.retry", { lr: String(retrySpec(run).learning_rate) });
   const button = element("button", { type: "button", class: "button primary", id: "retry-button" }, label);
   button.addEventListener("click", () => retry(run, button));
-  return [button, paragraph(t("divergence.retry_explain"), "explain")];
+  // Half gradient descent's limit solves its steepest direction in one step; other optimizers
+  // and schedules are only said to stay under the limit.
+  const plain = run.config.optimizer === "gradient_descent" && !run.config.learning_rate_schedule;
+  return [button, paragraph(t(plain ? "divergence.retry_explain" : "divergence.retry_explain_other"), "explain")];
 }
 
 /**

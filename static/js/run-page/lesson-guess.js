@@ -88,7 +88,8 @@ export class GuessLine {
     const record = this.fromStep === null ? null : state.record(this.fromStep + 1);
     result.replaceChildren();
     if (record && record.weights_after.m !== null) {
-      const { compare, rule } = predictionOutcome(state.run, record, this.guess ?? record.weights_before.m);
+      const stepRate = this.controller.details.peek(record.step)?.learning_rate;
+      const { compare, rule } = predictionOutcome(state.run, record, this.guess ?? record.weights_before.m, stepRate);
       const ruleLine = document.createElement("span");
       ruleLine.className = "rule";
       ruleLine.textContent = rule;

@@ -248,6 +248,7 @@ export class LessonPanel {
     try {
       const spec = specLike(state.run, {
         learning_rate: rate,
+        learning_rate_schedule: null, // One rate for every step: a decay would tame it.
         optimizer: { name: "gradient_descent" },
         batch_size: null,
       });

@@ -19,6 +19,7 @@ import { ResetDialog, showKept } from "./reset-dialog.js";
 import { renderFacts } from "./run-facts.js";
 import { StepLink } from "./step-link.js";
 import { TabSync } from "./tab-sync.js";
+import { ViewerFollow } from "./viewer-follow.js";
 import {
   divergedMessage,
   elements,
@@ -373,6 +374,8 @@ export class RunController {
     // The graph is laid out once it comes near the screen: it fetches and runs a layout library.
     whenNearScreen(elements.graphView(), () => this.graph.load().catch((error) => this.reportError(error)));
     rememberRun(state.run);
+    // An owner's own tabs tell one another; a viewer learns of the owner's changes from the store.
+    if (this.page.viewOnly) new ViewerFollow(state, this.tabs).start();
     document.body.dataset.ready = "true";
   }
 }

@@ -27,6 +27,7 @@ export class TabSync {
     this.pendingNews = null; // The timer that tells the others the last of a burst of changes.
     this.behind = false; // Another tab changed the run since this one last took it.
     this.resetElsewhere = false;
+    this.byOwner = false; // The news came from the store, of the owner's change (a viewer's page).
     this.catchingUp = false;
     this.retry = null;
   }
@@ -53,6 +54,14 @@ export class TabSync {
     this.catchUp();
   }
 
+  /** A view-only page found the run changed by its owner (viewer-follow.js): take it too. */
+  ownerChanged({ reset }) {
+    this.behind = true;
+    this.byOwner = true;
+    this.resetElsewhere ||= reset;
+    this.catchUp();
+  }
+
   /** Take the server's run, keeping the step replayed if the timeline was not at the newest. */
   async catchUp() {
     if (!this.behind || this.catchingUp) return;
@@ -66,16 +75,20 @@ export class TabSync {
     }
     const { state } = this;
     const reset = this.resetElsewhere;
+    const byOwner = this.byOwner;
     const replayed = state.following ? null : state.position;
     this.behind = false;
     this.resetElsewhere = false;
+    this.byOwner = false;
     this.catchingUp = true;
     try {
       await this.actions.reload();
       if (!reset && replayed !== null && replayed <= state.lastStep) this.actions.moveTo(replayed);
       // A diverged run's status says so (reload put it there), and stays.
-      if (reset) showStatus(t("status.reset_elsewhere"));
-      else if (!state.diverged) showStatus(t("status.changed_in_other_tab", { step: state.lastStep }));
+      if (reset) showStatus(t(byOwner ? "status.reset_by_owner" : "status.reset_elsewhere"));
+      else if (!state.diverged) {
+        showStatus(t(byOwner ? "status.owner_moved_on" : "status.changed_in_other_tab", { step: state.lastStep }));
+      }
     } catch (error) {
       this.actions.reportError(error);
     }
