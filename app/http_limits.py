@@ -19,6 +19,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.server import ServerState
 
+from app.api.error_body import error_body
 from app.api.security import SECURITY_HEADERS
 from app.settings import get_settings
 
@@ -100,7 +101,8 @@ class LimitedH11Protocol(H11Protocol):
             return
         if not self.cycle.response_started:
             seconds = f"{self.body_timeout:g}"
-            self._answer(408, f"no byte of the request body came for {seconds} s; send it again")
+            detail = f"no byte of the request body came for {seconds} s; send it again"
+            self._answer(408, error_body(detail, "body_timeout", {"seconds": self.body_timeout}))
         # The app's receive() now gives `http.disconnect`, and whatever it sends is dropped.
         self.cycle.disconnected = True
         self.cycle.message_event.set()
@@ -113,12 +115,12 @@ class LimitedH11Protocol(H11Protocol):
         if cap is None or len(self.conn.trailing_data[0]) <= cap:
             super().send_400_response(msg)
             return
-        self._answer(431, f"the request head is larger than {cap} bytes, the most accepted")
+        self._answer(431, _head_too_large(cap))
         self.transport.close()
 
-    def _answer(self, status: int, detail: str) -> None:
+    def _answer(self, status: int, error: dict[str, Any]) -> None:
         """Write a JSON answer that closes the connection, like the app's own errors."""
-        body = json.dumps({"detail": detail}).encode()
+        body = json.dumps(error).encode()
         headers = [
             *self.server_state.default_headers,
             (b"content-type", b"application/json"),
@@ -130,6 +132,11 @@ class LimitedH11Protocol(H11Protocol):
         events = (h11.Response(status_code=status, headers=headers, reason=reason), h11.Data(body))
         for event in (*events, h11.EndOfMessage()):
             self.transport.write(self.conn.send(event) or b"")
+
+
+def _head_too_large(max_bytes: int) -> dict[str, Any]:
+    detail = f"the request head is larger than {max_bytes} bytes, the most accepted"
+    return error_body(detail, "head_too_large", {"max_bytes": max_bytes})
 
 
 class RequestHeadLimit:
@@ -146,20 +153,21 @@ class RequestHeadLimit:
         self.max_count = max_count
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = self._refusal(scope) if scope["type"] == "http" else None
-        if detail is None:
+        error = self._refusal(scope) if scope["type"] == "http" else None
+        if error is None:
             await self.app(scope, receive, send)
             return
-        answer = JSONResponse(status_code=431, content={"detail": detail}, headers=SECURITY_HEADERS)
+        answer = JSONResponse(status_code=431, content=error, headers=SECURITY_HEADERS)
         await answer(scope, receive, send)
 
-    def _refusal(self, scope: Scope) -> str | None:
+    def _refusal(self, scope: Scope) -> dict[str, Any] | None:
         count = len(scope["headers"])
         if count > self.max_count:
-            return f"the request has {count} header fields; at most {self.max_count} are accepted"
+            detail = f"the request has {count} header fields; at most {self.max_count} are accepted"
+            return error_body(detail, "too_many_headers", {"max_count": self.max_count})
         # As sent: "METHOD target HTTP/1.1\r\n", then "name: value\r\n" each.
         line = len(scope["method"]) + len(scope["raw_path"]) + len(scope["query_string"]) + 12
         size = line + sum(len(name) + len(value) + 4 for name, value in scope["headers"])
         if size > self.max_bytes:
-            return f"the request head is larger than {self.max_bytes} bytes, the most accepted"
+            return _head_too_large(self.max_bytes)
         return None

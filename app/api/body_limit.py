@@ -12,6 +12,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.error_body import error_body
+
 
 class _BodyTooLargeError(Exception):
     pass
@@ -69,7 +71,8 @@ class BodySizeLimitMiddleware:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"the request body is larger than {self.max_bytes} bytes, the most accepted"
-        await JSONResponse(status_code=413, content={"detail": detail})(scope, receive, send)
+        body = error_body(detail, "body_too_large", {"max_bytes": self.max_bytes})
+        await JSONResponse(status_code=413, content=body)(scope, receive, send)
 
 
 def install_body_size_limit(app: FastAPI, max_bytes: int) -> None:
@@ -83,8 +86,15 @@ def install_body_size_limit(app: FastAPI, max_bytes: int) -> None:
             "application/json": {
                 "schema": {
                     "type": "object",
-                    "properties": {"detail": {"type": "string"}},
-                    "required": ["detail"],
+                    "properties": {
+                        "detail": {"type": "string"},
+                        "code": {"type": "string", "enum": ["body_too_large"]},
+                        "params": {
+                            "type": "object",
+                            "properties": {"max_bytes": {"type": "integer"}},
+                        },
+                    },
+                    "required": ["detail", "code", "params"],
                 }
             }
         },

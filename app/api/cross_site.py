@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.api.error_body import error_body
 from app.api.navigation import is_cross_site
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -34,6 +35,7 @@ class CrossSiteRefusal:
             and scope["path"].startswith(API_PREFIX)
             and is_cross_site(Request(scope))
         ):
-            await JSONResponse({"detail": REFUSAL}, status_code=403)(scope, receive, send)
+            answer = JSONResponse(error_body(REFUSAL, "cross_site"), status_code=403)
+            await answer(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -11,12 +11,13 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.utils import is_body_allowed_for_status_code
 from starlette.exceptions import HTTPException
 
+from app.api.error_body import error_body
 from app.api.security import SECURITY_HEADERS
 from app.runs.errors import (
     CreateRateLimitedError,
-    ErrorParams,
     InvalidRunRequestError,
     NodeNotFoundError,
     NotOwnerError,
@@ -73,12 +74,6 @@ def _describe(error: dict[str, Any]) -> str:
     return f"{'.'.join(location)}: {message}" if location else message
 
 
-def error_body(detail: str, code: str, params: ErrorParams | None = None) -> dict[str, Any]:
-    """An error's JSON: the English `detail` for API clients, and the `code` and `params` a
-    page says it from in its own language (app/locales, `error.<code>`)."""
-    return {"detail": detail, "code": code, "params": params or {}}
-
-
 def _invalid(detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {**error_body(detail, "invalid_request", {"detail": detail}), "errors": errors}
 
@@ -129,9 +124,19 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     detail = _unreadable_json(exc.__cause__)
     if detail is None:
-        return await http_exception_handler(request, exc)
+        return await _http_error(request, exc)
     error = {"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}
     return JSONResponse(status_code=422, content=_invalid(detail, [error]))
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Any other HTTPException (a route unknown or of another method, the teacher's gates, an
+    assignment not found): its detail with a code, as every error answer has."""
+    assert isinstance(exc, HTTPException)
+    if not is_body_allowed_for_status_code(exc.status_code):
+        return await http_exception_handler(request, exc)
+    body = error_body(str(exc.detail), "http_error", {"detail": str(exc.detail)})
+    return JSONResponse(status_code=exc.status_code, content=body, headers=exc.headers)
 
 
 async def _storage_full(_request: Request, exc: Exception) -> JSONResponse:
@@ -158,6 +163,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(400, _bad_request)
+    app.add_exception_handler(HTTPException, _http_error)
     for kind in _SERVICE_ERROR_STATUS:
         app.add_exception_handler(kind, _service_error)
     app.add_exception_handler(StorageFullError, _storage_full)

@@ -37,6 +37,14 @@ OTHER_CODES = {
     StorageBudgetFullError.code: {"retry_after"},
     "internal_error": set(),
     "shutdown": set(),
+    # Answered outside the run service: any HTTPException (an unknown route, the teacher's
+    # gates), the middleware's and the HTTP server's own refusals.
+    "http_error": {"detail"},
+    "body_too_large": {"max_bytes"},
+    "cross_site": set(),
+    "head_too_large": {"max_bytes"},
+    "too_many_headers": {"max_count"},
+    "body_timeout": {"seconds"},
 }
 
 
@@ -71,3 +79,23 @@ def test_an_answer_carries_the_english_detail_its_code_and_its_parameters(client
     assert (invalid.status_code, body["code"]) == (422, "invalid_request")
     assert body["params"] == {"detail": body["detail"]}
     assert re.search("learning_rate", body["detail"])
+
+
+def test_answers_from_outside_the_run_service_carry_a_code_too(client):
+    # Once only their detail: a page could not say them in its language (found by probing).
+    unknown = client.get("/api/nothing-here")
+    assert unknown.status_code == 404
+    assert unknown.json() == {
+        "detail": "Not Found",
+        "code": "http_error",
+        "params": {"detail": "Not Found"},
+    }
+    wrong_method = client.delete("/api/runs")
+    assert (wrong_method.status_code, wrong_method.json()["code"]) == (405, "http_error")
+    too_large = client.post("/api/runs", content=b"x" * 2_000_000)
+    assert too_large.status_code == 413
+    assert too_large.json()["code"] == "body_too_large"
+    assert too_large.json()["params"]["max_bytes"] > 0
+    cross_site = client.post("/api/runs", headers={"Sec-Fetch-Site": "cross-site"})
+    assert (cross_site.status_code, cross_site.json()["code"]) == (403, "cross_site")
+    assert cross_site.json()["params"] == {}

@@ -85,6 +85,7 @@ def test_a_head_over_the_cap_arriving_at_once_is_refused_and_the_server_keeps_an
         status, body = status_and_json(answer)
         assert status == 431
         assert "request head is larger than" in body["detail"]
+        assert body["code"] == "head_too_large"
     assert_live(server)
 
 
@@ -102,6 +103,7 @@ def test_a_head_growing_past_the_cap_is_refused_before_it_ends(server):
         status, body = status_and_json(answer)
         assert status == 431
         assert "request head is larger than" in body["detail"]
+        assert body["code"] == "head_too_large"
     assert_live(server)
 
 
@@ -111,6 +113,7 @@ def test_more_header_fields_than_the_cap_get_431_json(server):
     status, body = status_and_json(exchange(server, head(*fields)))
     assert status == 431
     assert f"at most {MAX_HEADER_COUNT} are accepted" in body["detail"]
+    assert (body["code"], body["params"]) == ("too_many_headers", {"max_count": MAX_HEADER_COUNT})
     assert_live(server)
 
 
@@ -167,4 +170,5 @@ def test_a_body_that_stalls_gets_408_json(server):
         status, body = status_and_json(answer)
         assert status == 408
         assert "request body" in body["detail"]
+        assert body["code"] == "body_timeout"
     assert_live(server)
