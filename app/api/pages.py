@@ -18,7 +18,7 @@ from app.api.lesson import STOPS, LessonDep, stop_number
 from app.api.navigation import is_direct_navigation, is_same_origin_post
 from app.api.presenters import run_page_path, run_public
 from app.api.templating import render_page
-from app.domain.spec import OPTIMIZER_CLASSES
+from app.domain.spec import OPTIMIZER_CLASSES, OPTIMIZER_SCOPES, update_op_type
 from app.i18n import messages
 from app.listings.compat_v1 import compat_v1_listing
 from app.listings.keras import keras_listing, keras_unavailable
@@ -137,6 +137,7 @@ def run_page(
     compact = is_compact(request)
     if compact:  # The lesson stays out of a course page's frame unless a stop is asked for.
         lesson = replace(lesson, open=False)
+    spec = training_spec_of(view.run)
     context = {
         "compact": compact,
         "run": run_public(view).model_dump(mode="json"),
@@ -147,7 +148,9 @@ def run_page(
             "keras": None if keras_missing else keras_listing(source),
             "keras_unavailable": keras_missing,
         },
-        "optimizer_class": OPTIMIZER_CLASSES[training_spec_of(view.run).optimizer],
+        "optimizer_class": OPTIMIZER_CLASSES[spec.optimizer],
+        "optimizer_scope": OPTIMIZER_SCOPES[spec.optimizer],
+        "update_op": update_op_type(spec),
         "lesson": lesson,
         "lesson_stops": STOPS,
         "assignment": _assignment_of(view.run, book, chosen),

@@ -33,6 +33,14 @@ OPTIMIZER_CLASSES: dict[OptimizerName, str] = {
     "rmsprop": "RMSPropOptimizer",
     "adam": "AdamOptimizer",
 }
+# The name scope minimize() puts each optimizer's update under (its default `name`).
+OPTIMIZER_SCOPES: dict[OptimizerName, str] = {
+    "gradient_descent": "GradientDescent",
+    "momentum": "Momentum",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+}
 
 
 @dataclass(frozen=True)
@@ -72,3 +80,11 @@ def batch_schedule(
             orders[epoch] = np.random.default_rng([seed, epoch]).permutation(num_points)
         rows.append(orders[epoch][batch * batch_size : (batch + 1) * batch_size])
     return np.array(rows, dtype=np.int32).reshape(count, batch_size)
+
+
+def update_op_type(spec: TrainingSpec) -> str:
+    """The type of the op that applies the run's update (ResourceApplyAdam…), as TensorFlow 1
+    builds it for a resource variable: what the graph panel names for this run."""
+    if spec.optimizer == "rmsprop" and spec.params()["centered"]:
+        return "ResourceApplyCenteredRMSProp"
+    return f"ResourceApply{OPTIMIZER_SCOPES[spec.optimizer]}"

@@ -6,6 +6,7 @@ from typing import Any
 import tensorflow as tf
 
 from app.domain.graph import GraphNode, GraphView, Origin, Role, Unreadable
+from app.domain.spec import OPTIMIZER_SCOPES
 
 v1 = tf.compat.v1
 
@@ -13,7 +14,7 @@ v1 = tf.compat.v1
 # (under its default name), its slot variables (beside the variable, as `weights/Adam`) and
 # Adam's powers of β. Stepwise names its own reads and the global step counter it keeps.
 # Everything else is the learner's program.
-_OPTIMIZER_NAMES = ("GradientDescent", "Momentum", "Adagrad", "RMSProp", "Adam")
+_OPTIMIZER_NAMES = tuple(OPTIMIZER_SCOPES.values())
 _MINIMIZE_PREFIXES = (
     "gradients/",
     *_OPTIMIZER_NAMES,

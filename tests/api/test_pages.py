@@ -1,3 +1,4 @@
+import html
 import json
 import re
 from typing import get_args
@@ -152,3 +153,26 @@ def test_a_wrong_assignment_link_is_refused_before_any_button(client):
     page = client.get("/new", params={"lr": "fast"}, follow_redirects=False)
     assert page.status_code == 422
     assert "lr" in page.text
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [
+        {"name": "gradient_descent"},
+        {"name": "momentum", "momentum": 0.9, "use_nesterov": True},
+        {"name": "adagrad"},
+        {"name": "rmsprop", "centered": True},
+        {"name": "adam"},
+    ],
+)
+def test_the_graph_panel_names_the_update_the_runs_graph_has(client, optimizer):
+    # It named gradient descent's scope and op whatever the optimizer (found walking through).
+    run = client.post("/api/runs", json={"optimizer": optimizer}).json()
+    nodes = client.get(f"/api/runs/{run['id']}/graph").json()["nodes"]
+    (update,) = [node for node in nodes if node["role"] == "update"]
+    scope = update["name"].split("/")[0]
+    page = client.get(f"/runs/{run['id']}").text
+    (explain,) = re.findall(r'<p class="explain">(Every node of this run.*?)</p>', page, re.S)
+    explain = html.unescape(explain)
+    assert f"the {scope}/ update" in explain
+    assert f"{update['op']} is TF 1.x's {update['op'].removeprefix('Resource')}" in explain
