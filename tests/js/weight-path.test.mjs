@@ -206,6 +206,14 @@ describe("the loss surface's caption", () => {
     assert.equal(gd.length, 2);
   });
 
+  test("says why no arrow is drawn when the next update is not known", () => {
+    useMessages({ ...english, "surface.arrow.none": "No arrow here." });
+    const lines = surfaceCaption(config("adam"), null, null);
+    assert.equal(lines.at(-1), "No arrow here.");
+    const update = { step: 2, from, to: { b: 1, m: 2 }, gradientStep: null };
+    assert.ok(!surfaceCaption(config("adam"), update, null).includes("No arrow here."));
+  });
+
   test("notes a mini-batch, a zoomed-out window and a path beyond the limit", () => {
     useMessages(english);
     const batch = surfaceCaption(config("momentum", { batch_size: 2 }), null, { zoomedOut: true, beyond: null });

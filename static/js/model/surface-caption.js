@@ -32,5 +32,7 @@ export function surfaceCaption(config, update, frame) {
   } else if (frame && frame.zoomedOut) {
     lines.push(t("surface.zoomed_out"));
   }
+  // The first line says what the arrow is; here none is drawn, and the page says why.
+  if (!update) lines.push(t("surface.arrow.none"));
   return lines;
 }
