@@ -78,12 +78,26 @@ def _invalid(detail: str, errors: list[dict[str, Any]]) -> dict[str, Any]:
     return {**error_body(detail, "invalid_request", {"detail": detail}), "errors": errors}
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+# FastAPI reads a body as JSON only when its Content-Type says so; otherwise the model is
+# handed the raw text, and pydantic's refusal does not say what to change.
+_NOT_SENT_AS_JSON = "the request body must be JSON, sent with Content-Type: application/json"
+
+
+def _sent_as_json(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = [
         {"loc": list(e["loc"]), "msg": str(e["msg"]), "type": e["type"]} for e in exc.errors()
     ]
-    detail = "; ".join(_describe(e) for e in exc.errors())
+    whole_body_refused = any(e["loc"] == ["body"] for e in errors)
+    if whole_body_refused and not _sent_as_json(request):
+        detail = _NOT_SENT_AS_JSON
+    else:
+        detail = "; ".join(_describe(e) for e in exc.errors())
     return JSONResponse(status_code=422, content=_invalid(detail, errors))
 
 

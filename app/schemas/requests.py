@@ -97,6 +97,8 @@ class RunCreate(BaseModel):
     batch_size: StrictInt | None = Field(
         default=None,
         ge=1,
+        # Bounded here too, so that a refusal never quotes a number of hundreds of digits.
+        le=MAX_STEP_NUMBER,
         description="Points per step for mini-batch SGD; null uses every point (the sample).",
     )
     learning_rate_schedule: ScheduleIn | None = Field(

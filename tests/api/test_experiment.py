@@ -224,3 +224,16 @@ def test_a_fork_from_step_zero_starts_over_and_forks_refuse_bad_steps(client):
     )
     assert client.post(f"/api/runs/{original['id']}/fork", json={"step": -1}).status_code == 422
     assert client.post("/api/runs/nope/fork", json={"step": 0}).status_code == 404
+
+
+def test_a_json_body_sent_as_text_is_told_its_content_type(client):
+    for headers in ({"Content-Type": "text/plain"}, {}):
+        response = client.post("/api/runs", content=b'{"learning_rate": 0.01}', headers=headers)
+        assert response.status_code == 422
+        assert "Content-Type: application/json" in response.json()["detail"]
+    assert client.app.state.service.summaries(10) == []
+
+
+def test_a_huge_batch_size_is_refused_without_quoting_its_hundreds_of_digits(client):
+    detail = refused(client, {"batch_size": 1e308}, "batch_size")
+    assert len(detail) < 100
