@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import TEACHER_TOKEN
 from tests.e2e.test_accessibility import assert_accessible
-from tests.e2e.test_dashboard import READY
+from tests.e2e.test_dashboard import READY, eventually
 from tests.e2e.test_security import assert_charts_whole, watched_page
 
 pytestmark = pytest.mark.slow  # Starts Chromium and a server process: not in the fast tier.
@@ -82,10 +82,10 @@ def test_a_student_follows_the_link_and_the_teacher_watches_live(
         assert top < student.evaluate(
             "document.getElementById('run-top').getBoundingClientRect().top"
         )
-        # Plotly is fetched when the first chart comes near the screen: until then, no global.
-        student.wait_for_function(
-            "typeof Plotly !== 'undefined' && document.querySelector('#loss-chart .main-svg')"
-        )
+        # Plotly is fetched when the first chart comes near the screen, and draws its SVG.
+        # Not wait_for_function: it polls by evaluating its string in the page, which the
+        # page's CSP (no 'unsafe-eval') refuses whenever the first look does not find it.
+        expect(student.locator("#loss-chart .main-svg").first).to_be_attached()
         assert_accessible(student, axe_source)
         screenshot(student, "assignment-banner")
 
@@ -108,12 +108,14 @@ def test_a_student_follows_the_link_and_the_teacher_watches_live(
         expect(student_row.locator('[data-cell="steps"]')).to_have_text(
             "50", timeout=LIVE_WITHIN_MS
         )
-        teacher.wait_for_function(
-            """() => {
-                 const trace = document.getElementById("live-chart").data?.[0];
-                 return trace && trace.x.length === 50;
-               }""",
-            timeout=LIVE_WITHIN_MS,
+        eventually(
+            lambda: teacher.evaluate(
+                """(() => {
+                     const trace = document.getElementById("live-chart").data?.[0];
+                     return Boolean(trace) && trace.x.length === 50;
+                   })()"""
+            ),
+            timeout=LIVE_WITHIN_MS / 1000,
         )
         curve = live_curve(teacher, "Ana &lt;img src=x&gt;")
         assert curve is not None and curve["x"] == list(range(1, 51))
