@@ -109,8 +109,10 @@ export function centredNote(text) {
 /** Plotly.react, with the legend laid out for the chart's width. */
 export function drawChart(elementId, data, layout) {
   if ($(elementId).clientWidth < NARROW_CHART_PX) {
-    // One entry a row, under the plot, where the toolbar does not cover it.
-    Object.assign(layout.legend, { entrywidth: 1, y: -0.3, yanchor: "top" });
+    // Under the plot, where the toolbar does not cover it, each entry as wide as its name:
+    // they wrap to as many rows as they need (entries as wide as the plot area cut the
+    // surface's longer names where its colour bar narrows the area).
+    Object.assign(layout.legend, { entrywidth: 0, entrywidthmode: "pixels", y: -0.3, yanchor: "top" });
   }
   window.Plotly.react(elementId, data, layout, PLOT_CONFIG);
 }
